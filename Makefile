@@ -1,0 +1,75 @@
+# Channel Workbench: `make lab` to explore, `make test` to check everything, `make briefing`.
+# Works on a fresh machine with Python 3.11+, make and bash; installs into .venv from the
+# pinned constraints.txt so outputs and results do not drift with package releases.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && echo "sudo -n") || echo "NOSUDO")
+export WORKBENCH_PROGRESS ?= 0
+export PLOTLY_RENDERER ?= plotly_mimetype
+LAB_PORT ?= 8888
+
+.PHONY: lab test setup setup-test briefing bench clean notebooks fixtures constraints chromium
+
+lab: setup
+	@echo "Starting JupyterLab on notebooks/ (open the URL printed below; Ctrl-C stops it)."
+	WORKBENCH_PROGRESS=1 $(VENV)/bin/jupyter lab --no-browser --allow-root --ip=127.0.0.1 \
+	  --port=$(LAB_PORT) --ServerApp.root_dir=notebooks
+
+test: setup-test
+	$(PY) -m pytest tests workbench notebooks --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
+
+bench: setup-test
+	$(PY) -m bench
+
+setup: $(VENV)/.lab-installed
+setup-test: $(VENV)/.test-installed chromium
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	@if ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
+	  pkg="python3-venv"; \
+	  if [ "$(SUDO)" = NOSUDO ]; then \
+	    echo "$$pkg is missing and I cannot install it (not root, no passwordless sudo)."; \
+	    echo "Run: sudo apt-get install $$pkg   then run make again."; exit 1; fi; \
+	  echo "Installing $$pkg with apt"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$pkg; fi
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.lab-installed: $(VENV)/bin/python pyproject.toml constraints.txt
+	$(PIP) install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.lab-installed
+	$(PIP) install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+# The browser tests drive Debian's Chromium; Playwright cannot download browsers here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$(SUDO)" = NOSUDO ]; then \
+	    echo "chromium is missing; run: sudo apt-get install chromium  (browser tests will fail)"; \
+	  else echo "Installing Debian's chromium with apt"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; fi; fi
+
+briefing: setup
+	$(VENV)/bin/workbench brief --corpus data/fixtures --event berlin-2016 --out build/briefing.html
+
+fixtures: setup
+	$(PY) -m workbench.synth
+
+constraints:  ## re-pin every package after a dependency change (then commit constraints.txt)
+	$(PIP) freeze --exclude-editable | grep -v '^channel-workbench' > constraints.txt
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
+
+notebooks: setup-test  ## re-execute notebooks in place (outputs are committed and checked by nbval)
+	$(PY) tests/execute_notebooks.py $(NB)

@@ -1,0 +1,40 @@
+"""Run the benchmarks and print their tables (see ``bench/__init__.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+
+from . import BENCHES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {BENCHES})")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for the test suite")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("WORKBENCH_PROGRESS", "0")
+    names = args.names or BENCHES
+    print(f"# Channel Workbench benchmarks ({'quick' if args.quick else 'full'}) on "
+          f"{platform.python_implementation()} {platform.python_version()}, "
+          f"{os.cpu_count()} cores")
+    for name in names:
+        try:
+            module = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"bench.{name}":
+                print(f"\n## {name}: not written yet")
+                continue
+            raise
+        table = module.run(quick=args.quick)
+        print(f"\n## {name}\n")
+        print(table.to_string(index=False))
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

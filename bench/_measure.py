@@ -1,0 +1,53 @@
+"""Timing and peak-memory measurement for benchmarks.
+
+Peak memory is measured in a forked child process (its ``ru_maxrss`` less its resident size
+at the start), so one measurement never inherits another's high-water mark.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+import time
+from collections.abc import Callable
+
+
+def _rss() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _child(fn, args, queue):
+    before = _rss()
+    start = time.perf_counter()
+    try:
+        result = fn(*args)
+    except BaseException as exc:  # report to the parent instead of leaving it waiting
+        queue.put(exc)
+        return
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    queue.put((elapsed, max(peak - before, 0), result))
+
+
+def measure(fn: Callable, *args):
+    """Run ``fn(*args)`` in a forked process; return ``(seconds, peak_bytes, result)``.
+
+    ``peak_bytes`` is the child's resident-memory high-water mark above what it held when it
+    started (the interpreter and imported libraries are not counted).
+
+    ``fn`` must be a module-level function and its result picklable (keep it small).
+    """
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, args, queue))
+    proc.start()
+    outcome = queue.get()
+    proc.join()
+    if isinstance(outcome, BaseException):
+        raise RuntimeError(f"benchmark step {fn.__name__} failed") from outcome
+    elapsed, peak, result = outcome
+    return elapsed, peak, result

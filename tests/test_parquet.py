@@ -1,0 +1,152 @@
+"""Corpus.to_parquet and wb.load(folder): an exact round trip of every table."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import workbench as wb
+from workbench import schema
+from workbench.errors import FormatError, LoadError, WorkbenchWarning
+from workbench.io import parquet
+
+TABLES = ("messages", "channels", "rejected", "service", "files")
+
+
+def assert_corpus_equal(a: wb.Corpus, b: wb.Corpus) -> None:
+    for table in TABLES:
+        left, right = getattr(a, table), getattr(b, table)
+        pd.testing.assert_frame_equal(left, right, check_exact=True, check_categorical=True)
+        assert list(left.dtypes) == list(right.dtypes), table
+
+
+def labelled_corpus(tmp_path) -> wb.Corpus:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    messages = [
+        {"id": 1, "type": "message", "date_unixtime": "1475323200",
+         "text": ["hi ", {"type": "mention", "text": "@someone_else"}, " ",
+                  {"type": "link", "text": "https://t.me/x_chan/5"}]},
+        {"id": 2, "type": "message", "date_unixtime": "1475323260", "text": "",
+         "forwarded_from": "Nowhere", "photo": "photos/p.jpg"},
+        {"id": 3, "type": "message", "date_unixtime": "1475323320", "text": "#tag",
+         "edited_unixtime": "1475323400", "reply_to_message_id": 1,
+         "file": "video_files/v.mp4", "media_type": "video_file", "duration_seconds": 4},
+        {"id": 4, "type": "service", "date_unixtime": "1475323400", "action": "pin_message",
+         "actor": "Chan", "actor_id": "channel5"},
+        {"id": 5, "type": "unsupported"},
+    ]
+    (folder / "result.json").write_text(json.dumps(
+        {"name": "Chan", "type": "public_channel", "id": 5, "messages": messages}, indent=1),
+        encoding="utf-8")
+    labels = pd.DataFrame({"channel_id": ["telegram:5"], "group": ["official"],
+                           "lang": ["en"], "weight": [3]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        return wb.load(folder, channels=labels)
+
+
+def test_round_trip_labelled_corpus_exactly(tmp_path):
+    corpus = labelled_corpus(tmp_path)
+    # analyst columns of several kinds added after loading
+    m = corpus.messages.copy()
+    m["topic_list"] = [["a", "b"], [], None]
+    m["score"] = pd.array([0.5, None, 2.0], dtype="Float64")
+    m["flag"] = np.array([True, False, True])
+    m["note"] = pd.array(["x", None, "z"], dtype=schema.STRING)
+    m["level"] = pd.Categorical(["low", "high", "low"], categories=["low", "high"],
+                                ordered=True)
+    corpus = wb.Corpus(m, corpus.channels, corpus.rejected, corpus.service, corpus.files)
+
+    folder = corpus.to_parquet(tmp_path / "saved")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "channels.parquet", "corpus.json", "files.parquet", "messages.parquet",
+        "rejected.parquet", "service.parquet"]
+    meta = json.loads((folder / "corpus.json").read_text())
+    assert meta["format"] == "workbench-corpus"
+    assert meta["schema_version"] == parquet.SCHEMA_VERSION
+
+    again = wb.load(folder)
+    assert_corpus_equal(corpus, again)
+    # list columns come back as Python lists, nulls as NA
+    assert type(again.messages.loc[0, "mentions"]) is list
+    assert again.messages.loc[0, "mentions"] == ["someone_else"]
+    assert again.messages.loc[0, "links"] == ["https://t.me/x_chan/5"]
+    assert type(again.messages.loc[0, "topic_list"]) is list
+    assert again.messages.loc[1, "text"] is pd.NA
+    assert again.messages.loc[1, "score"] is pd.NA
+    assert again.channels.set_index("channel_id").loc["telegram:5", "weight"] == 3
+    # the saved corpus cites its own sources unchanged
+    assert again.rejected.loc[0, "source"] == "exports/result.json#4"
+
+
+def test_round_trip_genuine_samples(samples, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        corpus = wb.load(samples / "telegram-desktop")
+    again = wb.load(corpus.to_parquet(tmp_path / "s"))
+    assert_corpus_equal(corpus, again)
+    assert len(again.rejected) == 249 and len(again.service) == 7
+
+
+def test_round_trip_fixtures(corpus, tmp_path):
+    again = wb.load(corpus.to_parquet(tmp_path / "f"))
+    assert_corpus_equal(corpus, again)
+
+
+def test_round_trip_empty_corpus(tmp_path):
+    empty = wb.Corpus.empty()
+    assert_corpus_equal(empty, wb.load(empty.to_parquet(tmp_path / "e")))
+
+
+def test_forced_format_and_manifest_path(tmp_path):
+    folder = labelled_corpus(tmp_path).to_parquet(tmp_path / "saved")
+    a = wb.load(folder, format="workbench-corpus")
+    b = wb.load(folder / "corpus.json")
+    assert_corpus_equal(a, b)
+
+
+def test_labels_applied_to_a_saved_corpus(tmp_path):
+    folder = labelled_corpus(tmp_path).to_parquet(tmp_path / "saved")
+    relabelled = wb.load(folder, channels=pd.DataFrame({"channel_id": ["telegram:5"],
+                                                        "group": ["control"]}))
+    ch = relabelled.channels.set_index("channel_id")
+    assert ch.loc["telegram:5", "group"] == "control"
+    assert (relabelled.messages["group"] == "control").all()
+
+
+def test_other_schema_version_is_refused(tmp_path):
+    folder = labelled_corpus(tmp_path).to_parquet(tmp_path / "saved")
+    meta = json.loads((folder / "corpus.json").read_text())
+    meta["schema_version"] = parquet.SCHEMA_VERSION + 1
+    (folder / "corpus.json").write_text(json.dumps(meta))
+    with pytest.raises(FormatError, match="schema version 2"):
+        wb.load(folder)
+
+
+def test_missing_table_is_named(tmp_path):
+    folder = labelled_corpus(tmp_path).to_parquet(tmp_path / "saved")
+    (folder / "service.parquet").unlink()
+    with pytest.raises(LoadError, match="saved: saved corpus lacks service.parquet"):
+        wb.load(folder)
+
+
+def test_folder_without_manifest_is_not_a_corpus(tmp_path):
+    folder = labelled_corpus(tmp_path).to_parquet(tmp_path / "saved")
+    (folder / "corpus.json").unlink()
+    with pytest.raises(LoadError, match="no exports found"):
+        wb.load(folder)  # only .parquet files: not exports
+    with pytest.raises(FormatError, match="no corpus.json"):
+        wb.load(folder, format="workbench-corpus")
+
+
+def test_writing_does_not_mutate(tmp_path):
+    corpus = labelled_corpus(tmp_path)
+    before = {t: getattr(corpus, t).copy(deep=True) for t in TABLES}
+    corpus.to_parquet(tmp_path / "saved")
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(corpus, table), before[table])

@@ -1,0 +1,42 @@
+"""Cross-posting: the same content in several channels, who posts it first, how it flows
+between groups, and which channels post in concert.
+
+:func:`find_crossposts` builds the clusters; the other functions read its result.
+
+Examples
+--------
+>>> import workbench as wb
+>>> from workbench import crosspost
+>>> corpus = wb.load_fixtures()
+>>> clusters = crosspost.find_crossposts(corpus)
+>>> clusters.columns[:8].tolist()
+['cluster_id', 'channel_id', 'message_id', 'date', 'is_origin', 'lag', 'similarity', 'via']
+>>> flows = crosspost.crosspost_flows(clusters, corpus.channels, by="group")
+>>> flows.columns.tolist()
+['source', 'target', 'copies', 'clusters', 'share', 'median_lag']
+"""
+
+from ._analyses import (Coordination, cascade, cluster_summary, compare_clusters,
+                        coordination_edges, crosspost_flows, label_clusters, lead_lag)
+from ._clusters import VIA, find_crossposts
+from ._normalise import (extract_urls, link_kind, media_fingerprint, normalise_text,
+                         normalise_texts, normalise_url)
+
+__all__ = [
+    "VIA",
+    "find_crossposts",
+    "cluster_summary",
+    "crosspost_flows",
+    "lead_lag",
+    "coordination_edges",
+    "Coordination",
+    "cascade",
+    "label_clusters",
+    "compare_clusters",
+    "normalise_text",
+    "normalise_texts",
+    "normalise_url",
+    "link_kind",
+    "extract_urls",
+    "media_fingerprint",
+]

@@ -1,0 +1,526 @@
+"""Clusters of messages carrying the same content in different channels."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from ..corpus import Corpus
+from ..errors import ParameterError, SchemaError
+from . import _similarity as sim
+from ._normalise import extract_urls, link_kind, media_fingerprint, normalise_texts, normalise_url
+
+__all__ = ["find_crossposts", "VIA", "CLUSTER_COLUMNS"]
+
+#: Join paths, strongest first: a member's ``via`` is the strongest path that links it.
+VIA = ("forward", "text", "link", "media")
+VIA_DTYPE = pd.CategoricalDtype(list(VIA))
+CLUSTER_COLUMNS = ("cluster_id", "channel_id", "message_id", "date", "is_origin", "lag",
+                   "similarity", "via")
+#: Label columns carried over from ``messages`` when present.
+CARRIED = ("channel", "group", "lang")
+#: Links and media files need at least this weight (same formula as shingle weights) to join.
+FEATURE_MIN_WEIGHT = 0.5
+_CHUNK = 50_000
+_URLISH = r"(?i)https?://|www\.|\b(?:t|telegram)\.(?:me|dog)/|\.[a-z]{2,}/"
+
+
+def _times(dates: pd.Series) -> np.ndarray:
+    values = pd.to_datetime(dates, utc=True).dt.tz_localize(None).dt.as_unit("ns")
+    return values.to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+def _empty_result(messages: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "cluster_id": pd.Series([], dtype="int64"),
+        "channel_id": pd.Series([], dtype=messages["channel_id"].dtype),
+        "message_id": pd.Series([], dtype="int64"),
+        "date": pd.Series([], dtype=pd.DatetimeTZDtype("ns", "UTC")),
+        "is_origin": pd.Series([], dtype=bool),
+        "lag": pd.Series([], dtype="timedelta64[ns]"),
+        "similarity": pd.Series([], dtype="float64"),
+        "via": pd.Series([], dtype=VIA_DTYPE),
+    })
+    for col in CARRIED:
+        if col in messages.columns:
+            out[col] = messages[col].iloc[:0].reset_index(drop=True)
+    return out
+
+
+def _feature_weights(doc: np.ndarray, key: np.ndarray, channel: np.ndarray, n_docs: int
+                     ) -> np.ndarray:
+    """Per distinct key: the shingle weight formula (rarity x not repeated per channel)."""
+    frame = pd.DataFrame({"key": key, "channel": channel[doc]})
+    per = frame.groupby(["key", "channel"], sort=False).size()
+    c = per.to_numpy(dtype=float)
+    keys = per.index.get_level_values(0)
+    grouped = pd.DataFrame({"key": keys, "c": c, "c2": c * c}).groupby("key", sort=False).sum()
+    df = grouped["c"].to_numpy()
+    repeat = grouped["c2"].to_numpy() / df
+    w = sim.shingle_weight(df, repeat, n_docs, sim._concentration(channel, n_docs))
+    return pd.Series(w, index=grouped.index)
+
+
+def _chain(doc: np.ndarray, group: np.ndarray, times: np.ndarray, window: int | None
+           ) -> np.ndarray:
+    """Edges joining consecutive messages (in time) of each group, when at most ``window``
+    apart (always, when ``window`` is None). Consecutive links give the same connected
+    components as all pairs within the window would."""
+    if len(doc) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.lexsort((doc, times[doc], group))
+    d, g, t = doc[order], group[order], times[doc[order]]
+    same = g[1:] == g[:-1]
+    if window is not None:
+        same &= (t[1:] - t[:-1]) <= window
+    same &= d[1:] != d[:-1]
+    i = np.flatnonzero(same)
+    return np.stack([d[i], d[i + 1]], axis=1)
+
+
+def _text_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each normalised text (0 for empty texts)."""
+    n = len(offsets) - 1
+    lengths = np.diff(offsets)
+    out = np.zeros(n, dtype=np.uint64)
+    if len(codes) == 0:
+        return out
+    pos = np.arange(len(codes), dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+    with np.errstate(over="ignore"):
+        h = sim._mix((pos.astype(np.uint64) << np.uint64(32)) | codes.astype(np.uint64))
+        nonempty = lengths > 0
+        sums = np.add.reduceat(h, offsets[:-1][nonempty])
+        out[nonempty] = sim._mix(sums + lengths[nonempty].astype(np.uint64))
+    return out
+
+
+def _links_per_message(messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(message position, normalised link) for every link of every message: the ``links``
+    column, and URLs written in the text of messages whose ``links`` list is empty."""
+    n = len(messages)
+    raw_docs, raw = [np.zeros(0, np.int64)], [np.zeros(0, object)]
+    empty = np.ones(n, dtype=bool)
+    if "links" in messages.columns:
+        links = messages["links"].reset_index(drop=True)
+        lengths = links.map(lambda v: len(v) if isinstance(v, (list, tuple, np.ndarray)) else 0)
+        lengths = lengths.to_numpy(dtype=np.int64)
+        empty = lengths == 0
+        exploded = links[~empty].explode()
+        raw_docs.append(exploded.index.to_numpy(dtype=np.int64))
+        raw.append(exploded.to_numpy(dtype=object))
+    if "text" in messages.columns:
+        text = messages["text"].reset_index(drop=True)
+        arr = pa.array(text.astype(object).where(text.notna(), None).tolist(), type=pa.large_string())
+        urlish = pc.match_substring_regex(arr, _URLISH).fill_null(False).to_numpy(
+            zero_copy_only=False)
+        values = text.to_numpy(dtype=object, na_value=None)
+        docs, found = [], []
+        for i in np.flatnonzero(urlish & empty):
+            for url in extract_urls(values[i]):
+                docs.append(i)
+                found.append(url)
+        raw_docs.append(np.asarray(docs, dtype=np.int64))
+        raw.append(np.asarray(found, dtype=object))
+    docs = np.concatenate(raw_docs)
+    raw_urls = np.concatenate(raw)
+    ok = np.array([isinstance(u, str) for u in raw_urls], dtype=bool)
+    docs, raw_urls = docs[ok], raw_urls[ok]
+    if len(docs) == 0:
+        return docs, raw_urls
+    code, uniq = pd.factorize(pd.Series(raw_urls, dtype=object))
+    norm = np.array([normalise_url(u) for u in uniq], dtype=object)
+    keys = norm[code]
+    ok = np.array([k is not None for k in keys], dtype=bool)
+    return docs[ok], keys[ok]
+
+
+def _handles(channels: pd.DataFrame | None) -> dict[str, str]:
+    if channels is None or "handle" not in channels.columns:
+        return {}
+    rows = channels[channels["handle"].notna()]
+    return {str(h).lstrip("@").lower(): str(c) for h, c in zip(rows["handle"], rows["channel_id"])}
+
+
+def _link_edges(messages, channel, times, window, handles, index_of):
+    docs, urls = _links_per_message(messages)
+    if len(docs) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    uniq, code = np.unique(urls.astype(str), return_inverse=True)
+    pairs = sim.unique_pairs(np.stack([docs, code], axis=1))
+    docs, code = pairs[:, 0], pairs[:, 1]
+    content = np.array([link_kind(u) == "content" for u in uniq], dtype=bool)
+    weights = _feature_weights(docs, code, channel, len(messages))
+    usable = np.zeros(len(uniq), dtype=bool)
+    usable[weights.index.to_numpy()] = weights.to_numpy() >= FEATURE_MIN_WEIGHT
+    keep = (content & usable)[code]
+    edges = [_chain(docs[keep], code[keep], times, window)]
+    # A link to a post in the corpus joins the post itself.
+    if handles:
+        post = re.compile(r"^t\.me/([a-z0-9_]+)/(\d+)$")
+        src, dst = [], []
+        for c in np.flatnonzero(content):
+            match = post.match(uniq[c])
+            target = match and index_of.get((handles.get(match.group(1)), int(match.group(2))))
+            if target is not None:
+                for d in docs[code == c]:
+                    if d != target and abs(times[d] - times[target]) <= window:
+                        src.append(d)
+                        dst.append(target)
+        if src:
+            edges.append(np.stack([np.asarray(src), np.asarray(dst)], axis=1))
+    return np.concatenate(edges)
+
+
+def _media_keys(messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    if "media_name" not in messages.columns:
+        return np.zeros(0, np.int64), np.zeros(0, object)
+    named = np.flatnonzero(messages["media_name"].notna().to_numpy())
+    if len(named) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, object)
+    parts = pd.DataFrame({
+        "name": messages["media_name"].to_numpy(dtype=object, na_value=None)[named],
+        **{c: (messages[c].to_numpy(dtype=object, na_value=None)[named]
+               if c in messages.columns else None) for c in ("media_size", "media_duration")},
+    })
+    code, uniq = pd.factorize(pd.Series(list(zip(parts["name"], parts["media_size"],
+                                                 parts["media_duration"])), dtype=object))
+    fps = np.array([media_fingerprint(*t) for t in uniq], dtype=object)
+    keys = fps[code]
+    ok = np.array([k is not None for k in keys], dtype=bool)
+    return named[ok].astype(np.int64), keys[ok]
+
+
+def _media_edges(messages, channel, times, window):
+    docs, fps = _media_keys(messages)
+    if len(docs) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    uniq, code = np.unique(fps.astype(str), return_inverse=True)
+    weights = _feature_weights(docs, code, channel, len(messages))
+    usable = np.zeros(len(uniq), dtype=bool)
+    usable[weights.index.to_numpy()] = weights.to_numpy() >= FEATURE_MIN_WEIGHT
+    keep = usable[code]
+    return _chain(docs[keep], code[keep], times, window)
+
+
+def _forward_edges(messages, times, window, match_key, distinctive, index_of):
+    """Forwards joined to the message they forward (by id, or by identical normalised text and
+    media in the source channel), and forwards of one source message joined to each other."""
+    n = len(messages)
+    src_id = messages["fwd_from_channel_id"] if "fwd_from_channel_id" in messages else None
+    src_name = messages["fwd_from_name"] if "fwd_from_name" in messages else None
+    if src_id is None and src_name is None:
+        return np.zeros((0, 2), dtype=np.int64)
+    sid = (src_id.astype(object).where(src_id.notna(), None).to_numpy()
+           if src_id is not None else np.full(n, None, dtype=object))
+    sname = (src_name.astype(object).where(src_name.notna(), None).to_numpy()
+             if src_name is not None else np.full(n, None, dtype=object))
+    is_fwd = pd.notna(sid) | pd.notna(sname)
+    if not is_fwd.any():
+        return np.zeros((0, 2), dtype=np.int64)
+    fmid = (messages["fwd_from_message_id"].to_numpy(dtype="float64", na_value=np.nan)
+            if "fwd_from_message_id" in messages else np.full(n, np.nan))
+    edges = []
+    fwd = np.flatnonzero(is_fwd)
+    # (a) by message id, when the forwarded message is in the corpus.
+    by_id = fwd[(sid[fwd] != None) & ~np.isnan(fmid[fwd])]  # noqa: E711
+    found = [(i, index_of.get((sid[i], int(fmid[i])))) for i in by_id]
+    found = [(i, j) for i, j in found if j is not None and j != i]
+    if found:
+        edges.append(np.asarray(found, dtype=np.int64))
+    matched = {i for i, _ in found}
+    # (b) no message id (Telegram Desktop): the latest earlier message of the source channel
+    # with the same normalised text and media; beyond the window only for distinctive content.
+    unmatched = np.ones(n, dtype=bool)
+    unmatched[list(matched)] = False
+    need = fwd[pd.notna(sid[fwd]) & unmatched[fwd] & (match_key[fwd] != 0)]
+    if len(need):
+        left = pd.DataFrame({"i": need, "t": times[need], "src": sid[need].astype(str),
+                             "key": match_key[need]}).sort_values(["t", "i"])
+        origin = np.flatnonzero(~is_fwd & (match_key != 0))
+        right = pd.DataFrame({"j": origin, "t": times[origin],
+                              "src": messages["channel_id"].to_numpy(dtype=object)[origin].astype(str),
+                              "key": match_key[origin]}).sort_values(["t", "j"])
+        # When did the source last post the same key before? (ambiguity of short keys)
+        right["before"] = right.groupby(["src", "key"], sort=False)["t"].shift(1)
+        merged = pd.merge_asof(left, right, on="t", by=["src", "key"], direction="backward",
+                               allow_exact_matches=True, suffixes=("", "_r"))
+        merged = merged[merged["j"].notna()]
+        i = merged["i"].to_numpy(dtype=np.int64)
+        j = merged["j"].to_numpy(dtype=np.int64)
+        before = merged["before"].to_numpy(dtype="float64", na_value=np.nan)
+        # Text of min_chars or more, or media with a duration, identifies the message; a short
+        # key (a photo with a footer) only when the source posted it only once before, or
+        # only once within the window.
+        only_one = np.isnan(before)
+        unique_in_window = (times[i] - times[j] <= window) & ~(times[i] - before <= window)
+        ok = distinctive[i] | only_one | unique_in_window
+        edges.append(np.stack([i[ok], j[ok]], axis=1))
+    # (c) forwards of the same source message.
+    source = pd.Series(sid[fwd], dtype=object).fillna(
+        pd.Series(sname[fwd], dtype=object).map(lambda b: f"name:{b}")).to_numpy(dtype=object)
+    with_id = ~np.isnan(fmid[fwd])
+    if with_id.any():
+        g = pd.MultiIndex.from_arrays([source[with_id], fmid[fwd][with_id]]).factorize()[0]
+        edges.append(_chain(fwd[with_id], g, times, None))
+    rest = ~with_id & (match_key[fwd] != 0)
+    if rest.any():
+        g = pd.MultiIndex.from_arrays([source[rest], match_key[fwd][rest]]).factorize()[0]
+        group = np.full(n, -1, dtype=np.int64)
+        group[fwd[rest]] = g
+        docs = fwd[rest]
+        order = np.lexsort((docs, times[docs], g))
+        d = docs[order]
+        same = (group[d][1:] == group[d][:-1])
+        ok = same & distinctive[d][1:]
+        k = np.flatnonzero(ok)
+        edges.append(np.stack([d[k], d[k + 1]], axis=1))
+    return np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
+
+
+def _check(threshold, window, min_chars) -> int:
+    if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
+        raise ParameterError(f"threshold={threshold!r}: expected a number in (0, 1]")
+    try:
+        win = pd.Timedelta(window)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"window={window!r}: expected a duration such as '7D'") from exc
+    if win <= pd.Timedelta(0):
+        raise ParameterError(f"window={window!r}: expected a positive duration")
+    if not (isinstance(min_chars, (int, np.integer)) and min_chars >= 1):
+        raise ParameterError(f"min_chars={min_chars!r}: expected a positive integer")
+    return int(win.value)
+
+
+def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame | None = None,
+                    threshold: float = 0.4, window: str | pd.Timedelta = "7D",
+                    min_chars: int = 20, random_state: int = 0) -> pd.DataFrame:
+    """Clusters of messages in different channels that carry the same content.
+
+    A message joins a cluster by any of four paths (its ``via``, strongest first):
+
+    ``forward``
+        It forwards a message of the corpus: by ``fwd_from_message_id`` when the format has
+        it; otherwise (Telegram Desktop names only the source channel) the latest earlier
+        message of the source channel with the same normalised text and media (type and
+        duration). That match is taken when the text is at least ``min_chars`` long or the
+        media has a duration, or when the source posted that content only once before, or
+        only once within ``window`` before the forward; a photo with a footer that the source
+        posts daily is not guessed. Forwards of one source message join each other even when
+        the source is not in the corpus.
+    ``text``
+        Its normalised text (:func:`normalise_text`) is a near-duplicate of another's within
+        ``window``: weighted Jaccard similarity of 5-character shingles at least
+        ``threshold``, and shared evidence at least that of a typical ``min_chars``-long text
+        (``min_chars - 4`` shared shingles carrying the corpus' median shingle weight).
+        Shingles are weighted by rarity and by how much more the same channels repeat them
+        than ordinary words (see :mod:`workbench.crosspost._similarity`), so shared headers,
+        footers and stock phrases count for little. Candidates come from MinHash over a
+        consistent weighted sample of shingles with LSH banding (28 bands of 3 rows: the
+        S-curve midpoint is 0.33, below the threshold) and are confirmed with the exact
+        similarity.
+    ``link``
+        It shares a content link (:func:`link_kind`) with another within ``window``, or links
+        to a post of the corpus (``t.me/<handle>/<id>``, needs ``channels`` with a ``handle``
+        column). Links that are frequent, or that one channel keeps posting, are ignored.
+    ``media``
+        It shares a media file (:func:`media_fingerprint`: name, size, duration) with another
+        within ``window``, the file being rare in the same sense.
+
+    Clusters are the connected components (union-find) of these joins; only clusters spanning
+    at least two channels are returned.
+
+    Parameters
+    ----------
+    messages : DataFrame or Corpus
+        Canonical messages (a Corpus gives its messages and channels).
+    channels : DataFrame, optional
+        Canonical channels with a ``handle`` column, to resolve post links.
+    threshold : float, default 0.4
+        Minimum weighted Jaccard similarity for the text path. Copies in the wild are cut,
+        prefixed, re-punctuated and signed with their own footer; 0.4 keeps such copies while
+        unrelated texts of the same channels score below 0.1.
+    window : duration, default "7D"
+        Maximum time between two messages joined by text, link or media (inclusive).
+    min_chars : int, default 20
+        Texts shorter than this (normalised) never join by text, and a text join needs at
+        least as much shared distinctive content as a typical text of ``min_chars``
+        characters. Short texts thus need stronger evidence (a 25-character text must share
+        nearly all of itself) without being excluded: a ten-word statement (about 60
+        characters) copied with a prefix is found; "Daily roundup", "Join:" or a shared
+        header of repeated boilerplate is not.
+    random_state : int, default 0
+        Seeds the MinHash functions and, for very large corpora, the sample used to estimate
+        shingle weights.
+
+    Returns
+    -------
+    DataFrame
+        One row per member, sorted by ``cluster_id`` then time: ``cluster_id`` (0, 1, ... in
+        order of the origin's date, then channel_id and message_id), ``channel_id``,
+        ``message_id``, ``date``, ``is_origin`` (the earliest member; among members with the
+        same timestamp a non-forward comes first, then the smallest ``channel_id``, then the
+        smallest ``message_id``), ``lag`` (``date`` minus the origin's), ``similarity``
+        (weighted Jaccard of the text to the origin's; 1.0 for the origin, NaN when either has
+        no text), ``via`` (the strongest path that joins the member to any other member),
+        then ``channel``, ``group`` and ``lang`` when ``messages`` has them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench import schema
+    >>> statement = "The brothers of the eastern province announce the opening of a new office"
+    >>> msgs = schema.conform(pd.DataFrame({
+    ...     "platform": ["telegram"] * 3,
+    ...     "channel_id": ["telegram:1", "telegram:2", "telegram:3"],
+    ...     "message_id": [10, 20, 30],
+    ...     "date": pd.to_datetime(["2016-12-01 10:00", "2016-12-01 11:30", "2016-12-03 00:00"],
+    ...                            utc=True),
+    ...     "text": [statement, "🔴 BREAKING: " + statement + " #news", "Daily roundup"],
+    ... }), "messages")
+    >>> out = find_crossposts(msgs)
+    >>> out[["cluster_id", "channel_id", "is_origin", "via"]]
+       cluster_id  channel_id  is_origin   via
+    0           0  telegram:1       True  text
+    1           0  telegram:2      False  text
+    >>> str(out.loc[1, "lag"])
+    '0 days 01:30:00'
+    """
+    if isinstance(messages, Corpus):
+        channels = messages.channels if channels is None else channels
+        messages = messages.messages
+    window_ns = _check(threshold, window, min_chars)
+    for col in ("channel_id", "message_id", "date"):
+        if col not in messages.columns:
+            raise SchemaError(f"messages: missing column {col!r}")
+    msgs = messages.reset_index(drop=True)
+    n = len(msgs)
+    if n == 0:
+        return _empty_result(msgs)
+    times = _times(msgs["date"])
+    channel_ids = msgs["channel_id"].astype(str).to_numpy(dtype=object)
+    channel_rank, channel_sorted = pd.factorize(channel_ids, sort=True)
+    channel = channel_rank.astype(np.int64)
+    message_id = msgs["message_id"].to_numpy(dtype=np.int64)
+    index_of = {(c, int(m)): i for i, (c, m) in enumerate(zip(channel_ids, message_id))}
+
+    # Texts: normalised in chunks, shingled and weighed.
+    texts = (pa.chunked_array([pa.array(msgs["text"].astype(pd.StringDtype("pyarrow")))])
+             if "text" in msgs.columns else pa.nulls(n, pa.large_string()))
+    lengths = np.zeros(n, dtype=np.int64)
+    text_key = np.zeros(n, dtype=np.uint64)
+
+    # Forwards are matched to their source by the normalised text: keys are needed only for
+    # forwards and the messages of channels that are forward sources.
+    is_fwd = np.zeros(n, dtype=bool)
+    for col in ("fwd_from_channel_id", "fwd_from_name"):
+        if col in msgs.columns:
+            is_fwd |= msgs[col].notna().to_numpy()
+    needs_key = is_fwd.copy()
+    if "fwd_from_channel_id" in msgs.columns and is_fwd.any():
+        sources = msgs["fwd_from_channel_id"].dropna().astype(str).unique()
+        needs_key |= np.isin(channel_ids, sources)
+
+    def chunks():
+        for lo in range(0, n, _CHUNK):
+            codes, offsets = normalise_texts(texts[lo:lo + _CHUNK])
+            hi = lo + len(offsets) - 1
+            lengths[lo:hi] = np.diff(offsets)
+            if needs_key[lo:hi].any():
+                text_key[lo:hi] = _text_keys(codes, offsets)
+            yield codes, offsets
+
+    index = sim.build_index(chunks(), channel, random_state=random_state)
+    min_shared = max(1, min_chars - sim.SHINGLE + 1)
+    counts = np.diff(index.starts)
+    mass = index.masses()
+    # The evidence bar: as much weight as a typical text of min_chars characters carries.
+    typical = (lengths >= min_chars) & (counts > 0)
+    density = float(np.median(mass[typical] / counts[typical])) if typical.any() else 1.0
+    min_weight = sim.EVIDENCE * density * min_shared
+    eligible = np.flatnonzero((lengths >= min_chars) & (mass >= min_weight))
+    pairs = sim.candidate_pairs(index, eligible, times[eligible], window_ns,
+                                min_estimate=sim.ESTIMATE_FLOOR * threshold,
+                                random_state=random_state)
+    similarity, shared, count = sim.weighted_jaccard(index, pairs)
+    text_edges = pairs[(similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)]
+
+    # Forwards: a match key of normalised text + media type and duration.
+    media_type = (msgs["media_type"].astype(object).where(msgs["media_type"].notna(), "")
+                  .astype(str).to_numpy() if "media_type" in msgs.columns else np.full(n, ""))
+    duration = (msgs["media_duration"].to_numpy(dtype="float64", na_value=np.nan)
+                if "media_duration" in msgs.columns else np.full(n, np.nan))
+    media_code = pd.factorize(pd.Series(media_type))[0].astype(np.uint64)
+    dur = np.where(np.isnan(duration), 0, duration + 1).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        match_key = sim._mix(text_key ^ sim._mix(media_code * np.uint64(1 << 40) + dur))
+    match_key[(text_key == 0) & (media_type == "")] = 0
+    distinctive = (lengths >= min_chars) | ~np.isnan(duration)
+    forward_edges = _forward_edges(msgs, times, window_ns, match_key, distinctive, index_of)
+    link_edges = _link_edges(msgs, channel, times, window_ns, _handles(channels), index_of)
+    media_edges = _media_edges(msgs, channel, times, window_ns)
+
+    edges = [forward_edges, text_edges, link_edges, media_edges]
+    kinds = np.concatenate([np.full(len(e), k, dtype=np.int8) for k, e in enumerate(edges)])
+    allpairs = np.concatenate([e.reshape(-1, 2).astype(np.int64) for e in edges])
+    if len(allpairs) == 0:
+        return _empty_result(msgs)
+    graph = coo_matrix((np.ones(len(allpairs), dtype=np.int8), (allpairs[:, 0], allpairs[:, 1])),
+                       shape=(n, n)).tocsr()
+    _, label = connected_components(graph, directed=False)
+    best = np.full(n, len(VIA), dtype=np.int8)
+    np.minimum.at(best, allpairs[:, 0], kinds)
+    np.minimum.at(best, allpairs[:, 1], kinds)
+
+    # Keep components with two or more channels.
+    size = np.bincount(label, minlength=n)
+    members = np.flatnonzero(size[label] >= 2)
+    pair_keys = sim.sorted_unique(label[members].astype(np.int64) * (len(channel_sorted) + 1)
+                          + channel[members])
+    n_channels = np.bincount(pair_keys // (len(channel_sorted) + 1), minlength=n)
+    members = members[n_channels[label[members]] >= 2]
+    if len(members) == 0:
+        return _empty_result(msgs)
+    order = np.lexsort((message_id[members], channel[members], is_fwd[members], times[members],
+                        label[members]))
+    members = members[order]
+    lab = label[members]
+    first = np.r_[True, lab[1:] != lab[:-1]]
+    origin_pos = np.flatnonzero(first)
+    origin_of = np.repeat(members[origin_pos], np.diff(np.r_[origin_pos, len(members)]))
+    # Cluster ids by origin date, channel_id, message_id.
+    origins = members[origin_pos]
+    rank = np.lexsort((message_id[origins], channel[origins], times[origins]))
+    cluster_id = np.empty(len(origins), dtype=np.int64)
+    cluster_id[rank] = np.arange(len(origins))
+    cid = np.repeat(cluster_id, np.diff(np.r_[origin_pos, len(members)]))
+
+    # Similarity of each member to its origin.
+    simil = np.full(len(members), np.nan)
+    has_text = counts > 0
+    todo = np.flatnonzero(~first & has_text[members] & has_text[origin_of])
+    if len(todo):
+        s, _, _ = sim.weighted_jaccard(index, np.stack([members[todo], origin_of[todo]], axis=1))
+        simil[todo] = s
+    simil[first & has_text[members]] = 1.0
+
+    out = pd.DataFrame({
+        "cluster_id": cid,
+        "channel_id": msgs["channel_id"].take(members).reset_index(drop=True),
+        "message_id": message_id[members],
+        "date": msgs["date"].take(members).reset_index(drop=True),
+        "is_origin": first,
+        "lag": pd.to_timedelta(times[members] - times[origin_of], unit="ns"),
+        "similarity": simil,
+        "via": pd.Categorical.from_codes(best[members].astype(np.int64), dtype=VIA_DTYPE),
+    })
+    for col in CARRIED:
+        if col in msgs.columns:
+            out[col] = msgs[col].take(members).reset_index(drop=True)
+    order = np.lexsort((np.arange(len(out)), out["cluster_id"].to_numpy()))
+    return out.take(order).reset_index(drop=True)

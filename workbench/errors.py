@@ -1,0 +1,41 @@
+"""One exception family for everything the workbench refuses."""
+
+from __future__ import annotations
+
+__all__ = [
+    "WorkbenchError",
+    "SchemaError",
+    "LoadError",
+    "FormatError",
+    "EventError",
+    "ParameterError",
+    "WorkbenchWarning",
+]
+
+
+class WorkbenchError(Exception):
+    """Base class of every error the workbench raises on purpose."""
+
+
+class SchemaError(WorkbenchError):
+    """A table does not match the canonical schema (names the column and shows rows)."""
+
+
+class LoadError(WorkbenchError):
+    """An input file could not be read (names the file and, where known, the position)."""
+
+
+class FormatError(LoadError):
+    """No known format matched a file, or a forced format does not fit it."""
+
+
+class EventError(WorkbenchError):
+    """An event name matched no catalogue entry, or more than one."""
+
+
+class ParameterError(WorkbenchError, ValueError):
+    """A parameter is outside what an analysis accepts (names the parameter)."""
+
+
+class WorkbenchWarning(UserWarning):
+    """Something was assumed or merged on the analyst's behalf (an offset, duplicates)."""

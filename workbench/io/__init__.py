@@ -1,0 +1,250 @@
+"""Loading: any supported input into one validated :class:`~workbench.Corpus`.
+
+Modules: :mod:`.detect` (format registry and sniffing), :mod:`.sources` (finding, naming and
+decompressing files), :mod:`.builder` (the shared record builder: rows to canonical tables,
+re-export merging, forward resolution), :mod:`.entities` (mentions, links, hashtags),
+:mod:`.labels` (analyst labels), one module per format (:mod:`.desktop`), and
+:mod:`.parquet` (saved corpora).
+
+Examples
+--------
+>>> import workbench as wb
+>>> corpus = wb.load_fixtures()
+>>> sorted(corpus.channels["group"].dropna().unique())
+['aqap', 'control', 'news_network', 'official', 'supporters']
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import warnings
+from contextlib import contextmanager
+from datetime import tzinfo
+from pathlib import Path
+
+import pandas as pd
+
+from ..corpus import Corpus
+from ..errors import LoadError, WorkbenchError, WorkbenchWarning
+from . import builder, desktop, detect, entities, labels, parquet, sources
+from .builder import Builder
+from .detect import FORMATS, format_names, register
+from .sources import find_sources, source_for
+
+__all__ = ["load", "load_fixtures", "fixtures_dir", "FORMATS", "format_names", "register",
+           "builder", "desktop", "detect", "entities", "labels", "parquet", "sources"]
+
+#: Loads of fewer bytes than this never show a bar; bigger ones show it once a second passed.
+_PROGRESS_DELAY = 1.0
+
+
+def _progress_enabled(progress: bool | None) -> bool:
+    if progress is False:
+        return False
+    if os.environ.get("WORKBENCH_PROGRESS", "").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return True
+
+
+@contextmanager
+def _bar(total: int, enabled: bool, forced: bool):
+    if not enabled:
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="loading",
+               delay=0 if forced else _PROGRESS_DELAY, leave=False, dynamic_ncols=True)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+@contextmanager
+def _no_gc():
+    # Parsing builds millions of small containers; the cyclic collector would rescan them
+    # again and again (it triples parse time) although none of them forms a cycle.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
+         channels: pd.DataFrame | str | os.PathLike | None = None,
+         progress: bool | None = None) -> Corpus:
+    """Load a file or a folder of exports into a validated :class:`~workbench.Corpus`.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file (plain, ``.gz`` or ``.zst``; detected by content), a folder (searched
+        recursively, e.g. many ``ChatExport_*/result.json``; hidden entries and non-data files
+        such as photos are skipped), or a folder written by :meth:`Corpus.to_parquet`, which is
+        read back exactly.
+    format : str, optional
+        Force a format instead of detecting it: one of :func:`format_names` or
+        ``"workbench-corpus"``.
+    tz : str or tzinfo, default "UTC"
+        Offset of the exporting machine, used only for local times without one (old Desktop
+        exports lack ``date_unixtime``); a warning says when it was assumed.
+    channels : DataFrame or CSV path, optional
+        Analyst labels joined onto ``corpus.channels`` (and onto ``corpus.messages``): see
+        :mod:`workbench.io.labels`. Rows that match no channel are named in a warning.
+    progress : bool, optional
+        A progress bar (tqdm; Jupyter and terminal). By default it appears only for loads
+        that take more than a second; False, or the environment variable
+        ``WORKBENCH_PROGRESS=0``, turns it off; True shows it at once.
+
+    Returns
+    -------
+    Corpus
+        ``messages`` sorted by (date, channel_id, message_id); ``channels`` (exported channels
+        and forward sources, ``telegram:name:<name>`` with ``resolved=False`` when only a name
+        is known); ``service``; ``rejected`` (every record that could not be loaded, with a
+        reason); ``files`` (path relative to the given path's parent, size, SHA-256, and
+        records = loaded + service + rejected + merged).
+
+    Raises
+    ------
+    LoadError
+        The path does not exist, a single file cannot be read (empty, truncated, not UTF-8,
+        invalid JSON: the message names the file and byte position), or no file in a folder
+        could be read.
+    FormatError
+        A file matches no format (the message lists each format tried and why not).
+
+    Warns
+    -----
+    WorkbenchWarning
+        When a time offset was assumed, duplicates were merged, files in a folder were
+        rejected, or label rows matched nothing.
+
+    Examples
+    --------
+    >>> import json, tempfile, workbench as wb
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp()) / "exports"
+    >>> folder.mkdir()
+    >>> export = {"name": "Example", "type": "public_channel", "id": 42, "messages": [
+    ...     {"id": 1, "type": "service", "date_unixtime": "1475323200",
+    ...      "action": "create_channel"},
+    ...     {"id": 2, "type": "message", "date_unixtime": "1475323260", "text": "hello",
+    ...      "forwarded_from": "Elsewhere"},
+    ...     {"id": 3, "type": "unsupported", "date_unixtime": "1475323320"}]}
+    >>> _ = (folder / "result.json").write_text(json.dumps(export))
+    >>> corpus = wb.load(folder)
+    >>> corpus
+    Corpus(1 messages in 1 channels, 2016-10-01 to 2016-10-01; 2 channels known, 1 service,
+    1 rejected)
+    >>> corpus.channels[["channel_id", "resolved"]]
+                    channel_id  resolved
+    0              telegram:42      True
+    1  telegram:name:elsewhere     False
+    >>> corpus.rejected["source"].tolist()
+    ['exports/result.json#2']
+    """
+    root = Path(path)
+    if not root.exists():
+        raise LoadError(f"{root.name or path}: no such file or folder")
+    if format == parquet.NAME or (format is None and parquet.is_saved_corpus(root)):
+        corpus = parquet.read_corpus(root)
+        if channels is not None:
+            messages_, channels_ = corpus.messages, corpus.channels
+            notes: list[str] = []
+            channels_, messages_ = labels.join_labels(channels_, messages_, channels, notes)
+            _emit(notes)
+            corpus = Corpus(messages_, channels_, corpus.rejected, corpus.service, corpus.files)
+        return corpus
+    forced = detect.get_format(format) if format is not None else None
+
+    skip = set()
+    if root.is_dir():
+        skip = {p.parent for p in root.rglob(parquet.MANIFEST) if parquet.is_saved_corpus(p)}
+    found = find_sources(root, skip_dirs=skip)
+    notes = []
+    if skip:
+        notes.append(f"{len(skip)} saved corpus folder(s) inside {root.name} were not read; "
+                     "load each with wb.load(folder)")
+    if root.is_dir() and not found:
+        raise LoadError(
+            f"{root.name}: no exports found in this folder (looked for "
+            f"{', '.join(sorted(sources.DATA_SUFFIXES))}, also .gz/.zst)")
+    total = sum(s.size for s in found)
+    enabled = _progress_enabled(progress)
+    with _no_gc(), _bar(total, enabled, progress is True) as bar:
+        build = Builder(tz=tz, progress=bar.update if bar is not None else None)
+        for source in found:
+            fmt = forced
+            try:
+                if fmt is None:
+                    fmt = detect.detect(source.head(), source.path, label=source.label)
+                out = build.file(source, fmt.NAME)
+                fmt.read(source, out)
+            except WorkbenchError as exc:
+                if root.is_file():
+                    raise
+                build.discard(source, fmt.NAME if fmt is not None else None, str(exc))
+                continue
+            build.commit(out)
+        if build.bad_files:
+            if len(build.bad_files) == len(found):
+                raise LoadError(f"{root.name}: no file could be read: "
+                                + "; ".join(r for _, r in build.bad_files[:5]))
+            notes.append(
+                f"{len(build.bad_files)} of {len(found)} file(s) could not be read and are "
+                "listed in corpus.rejected: "
+                + "; ".join(r for _, r in build.bad_files[:5])
+                + (" ..." if len(build.bad_files) > 5 else ""))
+        corpus = build.build(labels=channels)
+    _emit(build.warnings + notes)
+    return corpus
+
+
+def _emit(messages: list[str]) -> None:
+    for message in messages:
+        # stacklevel 3: the analyst's call of load(), not this module
+        warnings.warn(message, WorkbenchWarning, stacklevel=3)
+
+
+def fixtures_dir() -> Path:
+    """The bundled fixture folder: ``$WORKBENCH_FIXTURES`` or ``<project>/data/fixtures``.
+
+    Raises
+    ------
+    WorkbenchError
+        If it does not exist (regenerate it with ``python -m workbench.synth``).
+    """
+    env = os.environ.get("WORKBENCH_FIXTURES")
+    folder = Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "fixtures"
+    if not (folder / "telegram").is_dir():
+        raise WorkbenchError(
+            f"fixtures not found at {folder} (expected a telegram/ folder there): set "
+            "WORKBENCH_FIXTURES, or regenerate them with `python -m workbench.synth`")
+    return folder
+
+
+def load_fixtures(*, progress: bool | None = None) -> Corpus:
+    """The bundled synthetic corpus: ``data/fixtures/telegram`` (one Telegram Desktop export
+    per channel) with the analyst labels of ``data/fixtures/channels.csv`` (``group``,
+    ``lang``) joined.
+
+    The Twitter side of the fixtures (``data/fixtures/twitter/``, Kaggle "How ISIS Uses
+    Twitter" CSV) is not loaded yet: its loader comes with the loaders issue.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> corpus = wb.load_fixtures()
+    >>> corpus.messages["channel_id"].str.startswith("telegram:").all()
+    np.True_
+    """
+    folder = fixtures_dir()
+    labels_csv = folder / "channels.csv"
+    return load(folder / "telegram", channels=labels_csv if labels_csv.is_file() else None,
+                progress=progress)

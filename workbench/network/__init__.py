@@ -1,0 +1,52 @@
+"""Channel networks: who forwards and mentions whom, hubs, communities, growth, export.
+
+Edge tables come from messages (:func:`forward_edges`, :func:`mention_edges`,
+:func:`cocitation_edges`), graphs from edge tables (:func:`edges_to_graph`), measures from
+graphs (:func:`centrality`, :func:`communities`). A forward edge runs from the channel
+forwarded **from** (``source``) to the channel that forwarded (``target``); PageRank and HITS
+authority are computed on the endorsement direction, so the channels forwarded most rank
+highest. :func:`write_graph` (from :mod:`workbench.io.graph`) writes GEXF, GraphML or CSV.
+
+Examples
+--------
+>>> import workbench as wb
+>>> corpus = wb.load_fixtures()
+>>> edges = wb.network.forward_edges(corpus.messages)
+>>> G = wb.network.edges_to_graph(edges, corpus)
+>>> cent = wb.network.centrality(G)
+>>> list(cent.columns[:4])
+['in_strength', 'out_strength', 'in_degree', 'out_degree']
+"""
+
+from ..io.graph import write_graph
+from ._edges import (build_edges, cocitation_edges, collection_candidates, forward_edges,
+                     handle_key, mention_edges, parse_telegram_link)
+from ._graph import edges_to_graph, graph_kind
+from ._growth import network_growth, snapshot_graphs
+from ._measures import (CENTRALITY_COLUMNS, centrality, communities, compare_partitions,
+                        endorsement_graph)
+from ._summaries import NO_LABEL, filter_edges, mixing_matrix, top_channels
+
+__all__ = [
+    "CENTRALITY_COLUMNS",
+    "NO_LABEL",
+    "build_edges",
+    "centrality",
+    "cocitation_edges",
+    "collection_candidates",
+    "communities",
+    "compare_partitions",
+    "edges_to_graph",
+    "endorsement_graph",
+    "filter_edges",
+    "forward_edges",
+    "graph_kind",
+    "handle_key",
+    "mention_edges",
+    "mixing_matrix",
+    "network_growth",
+    "parse_telegram_link",
+    "snapshot_graphs",
+    "top_channels",
+    "write_graph",
+]

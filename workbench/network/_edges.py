@@ -1,0 +1,614 @@
+"""Edge lists from messages: forwards, mentions and co-citation, and the unresolved channels
+worth collecting next.
+
+Every function here takes canonical messages and returns a tidy edge table with a RangeIndex.
+Direction follows the flow of content: a forward edge runs from the channel forwarded **from**
+(``source``) to the channel that forwarded (``target``); a mention edge runs from the channel
+that mentions (``source``) to the channel it mentions (``target``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..ids import normalise_name, telegram_key
+from ..schema import CHANNEL_ID, DATE, FWD_CHANNEL_ID, FWD_NAME, STRING, UTC_TIME
+
+__all__ = [
+    "forward_edges",
+    "mention_edges",
+    "cocitation_edges",
+    "collection_candidates",
+    "parse_telegram_link",
+    "handle_key",
+    "build_edges",
+]
+
+EDGE_KINDS = ("forward", "mention", "cocitation")
+
+# Paths on t.me that are not channel handles (invites, sharing, sticker sets, settings).
+_RESERVED = frozenset({
+    "joinchat", "share", "addstickers", "addemoji", "addlist", "addtheme", "proxy", "socks",
+    "setlanguage", "bg", "login", "confirmphone", "invoice", "iv", "contact", "msg", "boost",
+    "giftcode", "m",
+})
+_HANDLE = re.compile(r"^[a-z][a-z0-9_]{3,31}$", re.IGNORECASE)
+_TME = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)"
+    r"(?:/(?P<path>[^?#\s]*))?",
+    re.IGNORECASE,
+)
+_SUBDOMAIN = re.compile(r"^(?:https?://)?(?P<handle>[a-z0-9_]+)\.t\.me(?:[/?#]|$)", re.IGNORECASE)
+_TG_RESOLVE = re.compile(r"^tg://resolve\?(?:.*&)?domain=(?P<handle>[a-z0-9_]+)", re.IGNORECASE)
+
+
+def handle_key(handle: str, platform: str = "telegram") -> str:
+    """Key of a channel known only by its public handle: ``<platform>:handle:<handle>``.
+
+    Handles are case-insensitive on Telegram, so the key is lower-case and has no ``@``.
+
+    Examples
+    --------
+    >>> handle_key("@Nashir_News")
+    'telegram:handle:nashir_news'
+    """
+    return f"{platform}:handle:{handle.lstrip('@').casefold()}"
+
+
+def parse_telegram_link(link: str) -> tuple[str, str] | None:
+    """What a Telegram link points at: ``("handle", <lower-case handle>)``,
+    ``("id", "telegram:<bare id>")`` for private ``t.me/c/<id>/<msg>`` links, or ``None`` for
+    links that name no channel (invites, ``share``, sticker sets, other sites).
+
+    Accepts ``t.me/<h>``, ``t.me/<h>/<msg>``, ``t.me/s/<h>``, ``telegram.me/<h>``,
+    ``t.me/c/<id>/<msg>``, ``<h>.t.me`` and ``tg://resolve?domain=<h>``, with or without scheme.
+
+    Examples
+    --------
+    >>> parse_telegram_link("https://t.me/s/Nashir_News/1203")
+    ('handle', 'nashir_news')
+    >>> parse_telegram_link("t.me/c/1292077344/77")
+    ('id', 'telegram:1292077344')
+    >>> parse_telegram_link("https://t.me/joinchat/AAAAAEx") is None
+    True
+    """
+    text = str(link).strip()
+    match = _TME.match(text)
+    if match:
+        parts = [p for p in (match.group("path") or "").split("/") if p]
+        if not parts:
+            return None
+        head = parts[0]
+        if head.lower() == "s" and len(parts) > 1:
+            head = parts[1]
+        elif head.lower() == "c":
+            if len(parts) > 1 and parts[1].isdigit():
+                return ("id", telegram_key(int(parts[1])))
+            return None
+        if head.startswith("+") or head.lower() in _RESERVED or not _HANDLE.match(head):
+            return None
+        return ("handle", head.casefold())
+    for pattern in (_SUBDOMAIN, _TG_RESOLVE):
+        match = pattern.match(text)
+        if match and _HANDLE.match(match.group("handle")):
+            handle = match.group("handle")
+            if handle.lower() not in _RESERVED and handle.lower() != "www":
+                return ("handle", handle.casefold())
+    return None
+
+
+def _require(messages: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in messages.columns]
+    if missing:
+        raise ParameterError(
+            f"{what}: messages lack column(s) {missing}; pass canonical messages "
+            f"(corpus.messages)"
+        )
+
+
+def _platform_of(messages: pd.DataFrame) -> np.ndarray:
+    if "platform" in messages.columns:
+        return messages["platform"].astype(object).fillna("telegram").to_numpy()
+    return np.full(len(messages), "telegram", dtype=object)
+
+
+def _name_keys(names: pd.Series, platforms: np.ndarray) -> np.ndarray:
+    """``<platform>:name:<normalised>`` for each name, normalising each distinct name once."""
+    frame = pd.DataFrame({"p": platforms, "n": names.astype(object).to_numpy()})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
+    keys = np.array([f"{p}:name:{normalise_name(str(n))}" for p, n in uniques], dtype=object)
+    return keys[codes]
+
+
+def _utc_naive(dates: pd.Series) -> np.ndarray:
+    """UTC instants as a ``datetime64[ns]`` array (tz-aware ``to_numpy`` gives slow objects)."""
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    return dates.to_numpy().astype("datetime64[ns]")
+
+
+def _forward_rows(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per forwarded message: source key, target, resolved flag, date, delay."""
+    _require(messages, [CHANNEL_ID, DATE, FWD_CHANNEL_ID, FWD_NAME], "forward_edges")
+    fwd_id = messages[FWD_CHANNEL_ID]
+    fwd_name = messages[FWD_NAME]
+    is_fwd = (fwd_id.notna() | fwd_name.notna()).to_numpy()
+    sub = messages.loc[is_fwd]
+    resolved = sub[FWD_CHANNEL_ID].notna().to_numpy()
+    source = sub[FWD_CHANNEL_ID].astype(object).to_numpy().copy()
+    if (~resolved).any():
+        source[~resolved] = _name_keys(sub.loc[~resolved, FWD_NAME], _platform_of(sub)[~resolved])
+    rows = pd.DataFrame({
+        "row": np.flatnonzero(is_fwd),
+        "source": source,
+        "target": sub[CHANNEL_ID].astype(object).to_numpy(),
+        "resolved": resolved,
+        "date": _utc_naive(sub[DATE]),
+    })
+    if "fwd_from_date" in sub.columns:
+        rows["delay"] = rows["date"].to_numpy() - _utc_naive(sub["fwd_from_date"])
+    if FWD_NAME in sub.columns:
+        rows["name"] = sub[FWD_NAME].astype(object).to_numpy()
+    return rows
+
+
+def _aggregate(rows: pd.DataFrame, *, min_weight: float, delay: bool) -> pd.DataFrame:
+    """Group edge rows by (source, target): weight, first, last[, median_delay], resolved."""
+    src_codes, src_uniques = pd.factorize(rows["source"].to_numpy(), sort=True)
+    tgt_codes, tgt_uniques = pd.factorize(rows["target"].to_numpy(), sort=True)
+    # One int64 key per pair: grouping on it is several times faster than on two strings.
+    key = src_codes.astype(np.int64) * max(len(tgt_uniques), 1) + tgt_codes
+    frame = pd.DataFrame({"key": key, "date": rows["date"].to_numpy(),
+                          "resolved": rows["resolved"].to_numpy()})
+    if delay:
+        frame["delay"] = pd.to_timedelta(rows["delay"].to_numpy())
+    grouped = frame.groupby("key", sort=True)
+    agg = {"weight": ("date", "size"), "first": ("date", "min"), "last": ("date", "max"),
+           "resolved": ("resolved", "max")}
+    if delay:
+        agg["median_delay"] = ("delay", "median")
+    out = grouped.agg(**agg)
+    keys = out.index.to_numpy()
+    n_tgt = max(len(tgt_uniques), 1)
+    edges = pd.DataFrame({
+        "source": pd.array(src_uniques[keys // n_tgt], dtype=STRING),
+        "target": pd.array(tgt_uniques[keys % n_tgt], dtype=STRING),
+        "weight": out["weight"].to_numpy().astype(np.int64),
+        "first": pd.DatetimeIndex(out["first"].to_numpy()).tz_localize("UTC").astype(UTC_TIME),
+        "last": pd.DatetimeIndex(out["last"].to_numpy()).tz_localize("UTC").astype(UTC_TIME),
+    })
+    if delay:
+        edges["median_delay"] = out["median_delay"].to_numpy()
+    edges["resolved"] = out["resolved"].to_numpy().astype(bool)
+    edges = edges[edges["weight"] >= min_weight]
+    return _sorted(edges)
+
+
+def _sorted(edges: pd.DataFrame) -> pd.DataFrame:
+    return edges.sort_values(["weight", "source", "target"], ascending=[False, True, True],
+                             ignore_index=True, kind="stable")
+
+
+def _empty_edges(delay: bool) -> pd.DataFrame:
+    cols = {"source": pd.array([], dtype=STRING), "target": pd.array([], dtype=STRING),
+            "weight": np.array([], dtype=np.int64),
+            "first": pd.array([], dtype=UTC_TIME), "last": pd.array([], dtype=UTC_TIME)}
+    if delay:
+        cols["median_delay"] = pd.to_timedelta(np.array([], dtype="m8[ns]"))
+    cols["resolved"] = np.array([], dtype=bool)
+    return pd.DataFrame(cols)
+
+
+def _tag(edges: pd.DataFrame, kind: str) -> pd.DataFrame:
+    edges.attrs["kind"] = kind
+    return edges
+
+
+def forward_edges(messages: pd.DataFrame, *, min_weight: int = 1) -> pd.DataFrame:
+    """Who forwards whom: one row per (source, target) pair, weighted by messages.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages (``corpus.messages``).
+    min_weight : int, default 1
+        Keep pairs with at least this many forwarded messages.
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (the channel forwarded from), ``target`` (the channel that forwarded),
+        ``weight`` (forwarded messages), ``first`` and ``last`` (UTC dates of the first and last
+        forwarding message), ``median_delay`` (median time from the original post to the
+        forward, NaT where the format gives no original date) and ``resolved`` (False when the
+        source is known only by its display name and is keyed ``telegram:name:<normalised>``).
+        Sorted by weight (heaviest first), then source and target. ``edges.attrs["kind"]`` is
+        ``"forward"``. A channel re-forwarding its own posts gives a self-loop (kept).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench import schema
+    >>> msgs = schema.conform(pd.DataFrame({
+    ...     "platform": "telegram", "channel_id": ["telegram:2", "telegram:2", "telegram:3"],
+    ...     "message_id": [1, 2, 1],
+    ...     "date": pd.to_datetime(["2016-10-01", "2016-10-02", "2016-10-03"], utc=True),
+    ...     "fwd_from_channel_id": ["telegram:1", "telegram:1", pd.NA],
+    ...     "fwd_from_name": ["Amaq", "Amaq", "Nashir  News"]}), "messages")
+    >>> forward_edges(msgs)[["source", "target", "weight", "resolved"]]
+                       source      target  weight  resolved
+    0              telegram:1  telegram:2       2      True
+    1  telegram:name:nashir news  telegram:3       1     False
+    """
+    rows = _forward_rows(messages)
+    delay = "delay" in rows.columns
+    if rows.empty:
+        return _tag(_empty_edges(delay), "forward")
+    return _tag(_aggregate(rows, min_weight=min_weight, delay=delay), "forward")
+
+
+def _handle_map(channels: pd.DataFrame | None) -> dict[str, str]:
+    if channels is None or "handle" not in channels.columns:
+        return {}
+    known = channels[channels["handle"].notna()]
+    handles = known["handle"].astype(str).str.lstrip("@").str.casefold()
+    return dict(zip(handles, known[CHANNEL_ID].astype(str)))
+
+
+def _mention_rows(messages: pd.DataFrame, channels: pd.DataFrame | None, *,
+                  self_mentions: bool) -> pd.DataFrame:
+    _require(messages, [CHANNEL_ID, DATE], "mention_edges")
+    handles = _handle_map(channels)
+    platform = _platform_of(messages)
+    parts = []
+    for column in ("mentions", "links"):
+        if column not in messages.columns:
+            continue
+        cells = messages[column]
+        lengths = cells.map(lambda v: len(v) if isinstance(v, (list, tuple, np.ndarray)) else 0)
+        lengths = lengths.to_numpy(dtype=np.int64)
+        if not lengths.sum():
+            continue
+        row = np.repeat(np.arange(len(messages)), lengths)
+        values = [str(x) for cell, n in zip(cells, lengths) if n for x in cell]
+        parts.append(pd.DataFrame({"row": row, "value": values}))
+    if not parts:
+        return pd.DataFrame({"row": [], "source": [], "target": [], "resolved": [], "date": []})
+    flat = pd.concat(parts, ignore_index=True)
+    # Parse each distinct string once: link lists repeat the same few channel links a lot.
+    codes, uniques = pd.factorize(flat["value"].to_numpy())
+    parsed_target: list[object] = []
+    parsed_resolved: list[bool] = []
+    for value in uniques:
+        hit = _parse_mention(value)
+        if hit is None:
+            parsed_target.append(None)
+            parsed_resolved.append(False)
+        elif hit[0] == "id":
+            parsed_target.append(hit[1])
+            parsed_resolved.append(True)
+        elif hit[1] in handles:
+            parsed_target.append(handles[hit[1]])
+            parsed_resolved.append(True)
+        else:
+            parsed_target.append(("handle", hit[1]))
+            parsed_resolved.append(False)
+    target = np.array(parsed_target + [None], dtype=object)[codes]
+    resolved = np.array(parsed_resolved + [False], dtype=bool)[codes]
+    flat = flat.assign(target=target, resolved=resolved)
+    flat = flat[flat["target"].notna()]
+    # Handles nobody in the corpus owns: keyed by handle, on the mentioning message's platform.
+    unresolved = ~flat["resolved"].to_numpy()
+    if unresolved.any():
+        t = flat["target"].to_numpy().copy()
+        plats = platform[flat["row"].to_numpy()]
+        t[unresolved] = [handle_key(h[1], p) for h, p in zip(t[unresolved], plats[unresolved])]
+        flat = flat.assign(target=t)
+    # A message counts once per channel it names, however many times it names it.
+    flat = flat.drop_duplicates(["row", "target"])
+    rows = pd.DataFrame({
+        "row": flat["row"].to_numpy(),
+        "source": messages[CHANNEL_ID].astype(object).to_numpy()[flat["row"].to_numpy()],
+        "target": flat["target"].to_numpy(),
+        "resolved": flat["resolved"].to_numpy(),
+        "date": _utc_naive(messages[DATE])[flat["row"].to_numpy()],
+    })
+    if not self_mentions:
+        rows = rows[rows["source"] != rows["target"]]
+    return rows
+
+
+def _parse_mention(value: str) -> tuple[str, str] | None:
+    """An ``@handle``, a bare handle or a link, whichever column it came from."""
+    text = value.strip()
+    if text.startswith("@"):
+        text = text[1:]
+    elif "/" in text or "." in text:
+        return parse_telegram_link(text)
+    return ("handle", text.casefold()) if _HANDLE.match(text) else None
+
+
+def mention_edges(messages: pd.DataFrame, *, channels: pd.DataFrame | None = None,
+                  min_weight: int = 1, self_mentions: bool = False) -> pd.DataFrame:
+    """Who mentions whom: ``@handles`` and ``t.me`` links, resolved to channel ids.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages with the ``mentions`` and ``links`` list columns.
+    channels : DataFrame, optional
+        A channels table with ``channel_id`` and ``handle`` (``corpus.channels``): handles
+        known there resolve to channel ids. Without it only ``t.me/c/<id>`` links resolve.
+    min_weight : int, default 1
+        Keep pairs with at least this many mentioning messages.
+    self_mentions : bool, default False
+        Keep a channel's mentions of itself. Channels sign posts with their own handle
+        (a footer such as ``@amaq_agency``), so these are excluded by default.
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (the mentioning channel), ``target`` (the channel mentioned), ``weight``
+        (messages naming the target at least once), ``first``, ``last`` and ``resolved``
+        (False when no channel in ``channels`` has the handle; such targets are keyed
+        ``telegram:handle:<handle>``). ``edges.attrs["kind"]`` is ``"mention"``.
+
+    Notes
+    -----
+    Link forms understood: ``t.me/<h>``, ``t.me/<h>/<msg>``, ``t.me/s/<h>[/<msg>]``,
+    ``telegram.me/<h>``, ``telegram.dog/<h>``, ``t.me/c/<id>/<msg>`` (a private link with the
+    bare channel id), ``<h>.t.me`` and ``tg://resolve?domain=<h>``, with or without
+    ``http(s)://``. Invites (``t.me/joinchat/...``, ``t.me/+...``), ``t.me/share/...`` and
+    sticker or proxy links name no channel and are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench import schema
+    >>> msgs = schema.conform(pd.DataFrame({
+    ...     "platform": "telegram", "channel_id": ["telegram:1", "telegram:2"],
+    ...     "message_id": [1, 1], "date": pd.to_datetime(["2016-10-01"] * 2, utc=True),
+    ...     "mentions": [["@beta_news", "@alpha_news"], []],
+    ...     "links": [["https://t.me/beta_news/5"], ["t.me/s/alpha_news"]]}), "messages")
+    >>> chans = pd.DataFrame({"channel_id": ["telegram:1", "telegram:2"],
+    ...                       "handle": ["alpha_news", "beta_news"]})
+    >>> mention_edges(msgs, channels=chans)[["source", "target", "weight"]]
+           source      target  weight
+    0  telegram:1  telegram:2       1
+    1  telegram:2  telegram:1       1
+    """
+    rows = _mention_rows(messages, channels, self_mentions=self_mentions)
+    if rows.empty:
+        return _tag(_empty_edges(False), "mention")
+    return _tag(_aggregate(rows, min_weight=min_weight, delay=False), "mention")
+
+
+def cocitation_edges(messages: pd.DataFrame, *, metric: str = "cosine", min_weight: float = 0.0,
+                     min_shared: int = 1) -> pd.DataFrame:
+    """Channels linked by forwarding the same sources (a bipartite projection).
+
+    Two amplifiers that never forward each other but draw on the same outlets end up linked:
+    the view that groups a supporter swarm.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages.
+    metric : {"cosine", "jaccard"}, default "cosine"
+        ``"cosine"``: cosine similarity of the two channels' forward-count vectors over
+        sources. ``"jaccard"``: shared sources over the union of their sources (unweighted).
+    min_weight : float, default 0.0
+        Keep pairs whose similarity is at least this.
+    min_shared : int, default 1
+        Keep pairs that share at least this many sources.
+
+    Returns
+    -------
+    DataFrame
+        Undirected pairs of forwarding channels: ``source`` < ``target`` (by id), ``weight``
+        (the similarity, 0 to 1) and ``shared`` (number of sources both forward). Sorted by
+        weight. ``edges.attrs["kind"]`` is ``"cocitation"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench import schema
+    >>> msgs = schema.conform(pd.DataFrame({
+    ...     "platform": "telegram", "channel_id": ["telegram:7", "telegram:8", "telegram:8"],
+    ...     "message_id": [1, 1, 2], "date": pd.to_datetime(["2016-10-01"] * 3, utc=True),
+    ...     "fwd_from_channel_id": ["telegram:1", "telegram:1", "telegram:2"]}), "messages")
+    >>> cocitation_edges(msgs, metric="jaccard")
+           source      target  weight  shared
+    0  telegram:7  telegram:8     0.5       1
+    """
+    from scipy import sparse
+
+    if metric not in ("cosine", "jaccard"):
+        raise ParameterError(f"metric={metric!r}; expected 'cosine' or 'jaccard'")
+    rows = _forward_rows(messages)
+    empty = pd.DataFrame({"source": pd.array([], dtype=STRING),
+                          "target": pd.array([], dtype=STRING),
+                          "weight": np.array([], dtype=float),
+                          "shared": np.array([], dtype=np.int64)})
+    # A channel forwarding its own posts says nothing about which outlets it shares.
+    rows = rows[rows["source"] != rows["target"]]
+    if rows.empty:
+        return _tag(empty, "cocitation")
+    f_codes, forwarders = pd.factorize(rows["target"].to_numpy(), sort=True)
+    s_codes, _ = pd.factorize(rows["source"].to_numpy(), sort=True)
+    counts = sparse.csr_matrix(
+        (np.ones(len(rows)), (f_codes, s_codes)), shape=(len(forwarders), s_codes.max() + 1))
+    counts.sum_duplicates()
+    binary = counts.copy()
+    binary.data[:] = 1.0
+    shared = sparse.triu(binary @ binary.T, k=1).tocoo()
+    i, j, n_shared = shared.row, shared.col, shared.data
+    if metric == "cosine":
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        dots = (counts @ counts.T).tocsr()
+        weight = np.asarray(dots[i, j]).ravel() / (norms[i] * norms[j])
+    else:
+        sizes = np.asarray(binary.sum(axis=1)).ravel()
+        weight = n_shared / (sizes[i] + sizes[j] - n_shared)
+    edges = pd.DataFrame({
+        "source": pd.array(forwarders[i], dtype=STRING),
+        "target": pd.array(forwarders[j], dtype=STRING),
+        "weight": np.round(weight.astype(float), 12),
+        "shared": n_shared.astype(np.int64),
+    })
+    edges = edges[(edges["weight"] >= min_weight) & (edges["shared"] >= min_shared)]
+    return _tag(_sorted(edges), "cocitation")
+
+
+def _match_handles(per: pd.DataFrame, forwards: pd.DataFrame, mentions: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pair unresolved forward sources with the unresolved handle their posts carry.
+
+    A channel's footer (``t.me/<its handle>``) travels with every post forwarded from it, so
+    the handle linked most often in the messages forwarded from a name-only source, in at
+    least a fifth of them (and at least twice), is that source's handle. Pairs are one to
+    one, strongest first. Returns ``per`` with a ``handle`` column and the mention rows with
+    matched handle keys replaced by the source's key (so both count as one candidate).
+    """
+    per = per.assign(handle=pd.Series([None] * len(per), index=per.index, dtype=object))
+    if mentions.empty or forwards.empty:
+        return per, mentions
+    joined = forwards[["row", "source"]].merge(mentions[["row", "target"]], on="row")
+    pairs = joined.groupby(["source", "target"]).size().rename("n").reset_index()
+    pairs["forwards"] = per["forwards"].reindex(pairs["source"]).to_numpy()
+    pairs = pairs[(pairs["n"] >= 2) & (pairs["n"] >= 0.2 * pairs["forwards"])]
+    pairs = (pairs.sort_values(["n", "source", "target"], ascending=[False, True, True])
+             .drop_duplicates("source").drop_duplicates("target"))
+    per.loc[pairs["source"].to_numpy(), "handle"] = [
+        t.split(":handle:", 1)[-1] for t in pairs["target"]]
+    rename = dict(zip(pairs["target"], pairs["source"]))
+    mentions = mentions.assign(target=mentions["target"].map(lambda k: rename.get(k, k)))
+    return per, mentions
+
+
+def collection_candidates(data: pd.DataFrame, *, channels: pd.DataFrame | None = None,
+                          mentions: bool = True) -> pd.DataFrame:
+    """Channels the corpus points at but does not hold, ranked by how often they are forwarded.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Canonical messages, or forward edges from :func:`forward_edges` (then only forwards
+        count, and names are taken from the keys).
+    channels : DataFrame, optional
+        ``corpus.channels``, so mentioned handles the corpus owns are not listed.
+    mentions : bool, default True
+        With messages, also count mentions of handles no channel in ``channels`` has.
+
+    Returns
+    -------
+    DataFrame
+        ``channel_id`` (``telegram:name:<normalised>`` or ``telegram:handle:<handle>``), ``name``
+        (the display name as forwards give it most often, or ``@handle``), ``handle`` (the
+        handle to look up: for a name-only source, the unresolved handle linked most often in
+        the posts forwarded from it, i.e. its footer, when that link is in at least a fifth of
+        them; its mentions are then counted on the same row), ``forwards``
+        (forwarded messages), ``forwarded_by`` (distinct forwarding channels), ``mentions``,
+        ``mentioned_by``, ``first`` and ``last`` (when the corpus first and last pointed at it).
+        Sorted by forwards, then forwarding channels, then mentions.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from workbench import schema
+    >>> msgs = schema.conform(pd.DataFrame({
+    ...     "platform": "telegram", "channel_id": ["telegram:2", "telegram:3", "telegram:3"],
+    ...     "message_id": [1, 1, 2], "date": pd.to_datetime(["2016-10-01"] * 3, utc=True),
+    ...     "fwd_from_name": ["Al  Battar", "al battar", "Other"]}), "messages")
+    >>> collection_candidates(msgs)[["channel_id", "name", "forwards", "forwarded_by"]]
+                    channel_id        name  forwards  forwarded_by
+    0  telegram:name:al battar  Al  Battar         2             2
+    1      telegram:name:other       Other         1             1
+    """
+    is_edges = {"source", "target", "weight", "resolved"} <= set(data.columns)
+    if is_edges:
+        fwd = data[~data["resolved"].astype(bool)]
+        names = pd.Series(
+            [s.split(":name:", 1)[-1] for s in fwd["source"].astype(str)], index=fwd.index)
+        fwd = fwd.assign(name=names)
+        per = fwd.groupby("source", sort=True).agg(
+            name=("name", "first"), forwards=("weight", "sum"), forwarded_by=("target", "nunique"),
+            first=("first", "min"), last=("last", "max"))
+        per["mentions"] = 0
+        per["mentioned_by"] = 0
+    else:
+        rows = _forward_rows(data)
+        rows = rows[~rows["resolved"]]
+        # The most frequent spelling of the name is the one to search for.
+        spelled = (rows.groupby(["source", "name"], sort=True).size().rename("n").reset_index()
+                   .sort_values(["source", "n", "name"], ascending=[True, False, True]))
+        best = spelled.drop_duplicates("source").set_index("source")["name"]
+        per = rows.groupby("source", sort=True).agg(
+            forwards=("target", "size"), forwarded_by=("target", "nunique"),
+            first=("date", "min"), last=("date", "max"))
+        per.insert(0, "name", best.reindex(per.index))
+        per["mentions"] = 0
+        per["mentioned_by"] = 0
+        if mentions and ("mentions" in data.columns or "links" in data.columns):
+            m = _mention_rows(data, channels, self_mentions=False)
+            m = m[~m["resolved"].astype(bool)]
+            per, m = _match_handles(per, rows, m)
+            if len(m):
+                mper = m.groupby("target", sort=True).agg(
+                    mentions=("source", "size"), mentioned_by=("source", "nunique"),
+                    mfirst=("date", "min"), mlast=("date", "max"))
+                per = per.join(mper[["mfirst", "mlast"]], how="outer")
+                per[["mentions", "mentioned_by"]] = (
+                    mper[["mentions", "mentioned_by"]].reindex(per.index).fillna(0))
+                per["first"] = per[["first", "mfirst"]].min(axis=1)
+                per["last"] = per[["last", "mlast"]].max(axis=1)
+                per = per.drop(columns=["mfirst", "mlast"])
+                only_handle = per["name"].isna()
+                suffix = [k.split(":handle:", 1)[-1] for k in per.index[only_handle]]
+                per.loc[only_handle, "name"] = ["@" + h for h in suffix]
+                per.loc[only_handle, "handle"] = suffix
+    out = per.rename_axis("channel_id").reset_index()
+    for col in ("forwards", "forwarded_by", "mentions", "mentioned_by"):
+        out[col] = out[col].fillna(0).astype(np.int64)
+    out["channel_id"] = out["channel_id"].astype(STRING)
+    out["name"] = out["name"].astype(STRING)
+    if "handle" not in out.columns:
+        out["handle"] = None
+    out["handle"] = out["handle"].astype(object).astype(STRING)
+    out["first"] = pd.to_datetime(out["first"], utc=True).astype(UTC_TIME)
+    out["last"] = pd.to_datetime(out["last"], utc=True).astype(UTC_TIME)
+    out = out[["channel_id", "name", "handle", "forwards", "forwarded_by", "mentions",
+               "mentioned_by", "first", "last"]]
+    return out.sort_values(["forwards", "forwarded_by", "mentions", "channel_id"],
+                           ascending=[False, False, False, True], ignore_index=True)
+
+
+def build_edges(messages: pd.DataFrame, kind: str = "forward", *, channels=None,
+                min_weight: float | None = None, metric: str = "cosine") -> pd.DataFrame:
+    """The edge table of one ``kind``: ``"forward"``, ``"mention"`` or ``"cocitation"``.
+
+    ``channels`` (a Corpus or channels table) resolves handles for mentions; ``metric`` is
+    the co-citation similarity. ``min_weight`` defaults to 1 message for forwards and
+    mentions and to 0 similarity for co-citation.
+
+    Examples
+    --------
+    >>> from workbench import schema
+    >>> build_edges(schema.empty("messages"), "mention").attrs["kind"]
+    'mention'
+    """
+    if kind == "forward":
+        return forward_edges(messages, min_weight=1 if min_weight is None else min_weight)
+    if kind == "mention":
+        table = channels.channels if hasattr(channels, "channels") else channels
+        return mention_edges(messages, channels=table,
+                             min_weight=1 if min_weight is None else min_weight)
+    if kind == "cocitation":
+        return cocitation_edges(messages, metric=metric,
+                                min_weight=0.0 if min_weight is None else min_weight)
+    raise ParameterError(f"kind={kind!r}; expected one of {EDGE_KINDS}")

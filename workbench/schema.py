@@ -1,0 +1,302 @@
+"""The canonical tables: column names and dtypes, declared once.
+
+Every loader produces these tables and every analysis reads them. Column-name constants
+(``CHANNEL_ID``, ``DATE``, ...) are the defaults of keyword options across the package, so a
+rename happens here and nowhere else.
+
+Examples
+--------
+>>> from workbench import schema
+>>> frame = schema.empty("messages")
+>>> list(frame.columns[:4])
+['platform', 'channel_id', 'channel', 'author_id']
+>>> schema.validate(frame, "messages") is frame
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+__all__ = [
+    "PLATFORM", "CHANNEL_ID", "CHANNEL", "MESSAGE_ID", "DATE", "TEXT",
+    "FWD_CHANNEL_ID", "FWD_NAME", "GROUP",
+    "STRING", "UTC_TIME", "PLATFORMS",
+    "MESSAGES", "CHANNELS", "REJECTED", "SERVICE", "FILES", "TABLES", "LIST_COLUMNS",
+    "empty", "conform", "validate",
+]
+
+PLATFORM = "platform"
+CHANNEL_ID = "channel_id"
+CHANNEL = "channel"
+MESSAGE_ID = "message_id"
+DATE = "date"
+TEXT = "text"
+FWD_CHANNEL_ID = "fwd_from_channel_id"
+FWD_NAME = "fwd_from_name"
+GROUP = "group"
+
+#: Nullable string with ``pd.NA`` as its missing value (pandas' default ``str`` uses NaN).
+STRING = pd.StringDtype("pyarrow")
+UTC_TIME = pd.DatetimeTZDtype("ns", "UTC")
+PLATFORMS = ("telegram", "twitter")
+PLATFORM_DTYPE = pd.CategoricalDtype(list(PLATFORMS))
+KIND_DTYPE = pd.CategoricalDtype(["channel", "group", "supergroup", "account", "unknown"])
+LIST = "list"  # object column whose cells are lists of strings (never NA)
+
+MESSAGES: dict[str, object] = {
+    "platform": PLATFORM_DTYPE,
+    "channel_id": STRING,
+    "channel": STRING,
+    "author_id": STRING,
+    "author": STRING,
+    "message_id": np.dtype("int64"),
+    "date": UTC_TIME,
+    "text": STRING,
+    "fwd_from_channel_id": STRING,
+    "fwd_from_name": STRING,
+    "fwd_from_message_id": pd.Int64Dtype(),
+    "fwd_from_date": UTC_TIME,
+    "reply_to": pd.Int64Dtype(),
+    "views": pd.Int64Dtype(),
+    "forwards": pd.Int64Dtype(),
+    "edited": UTC_TIME,
+    "grouped_id": pd.Int64Dtype(),
+    "media_type": "category",
+    "media_name": STRING,
+    "media_size": pd.Int64Dtype(),
+    "media_duration": pd.Int64Dtype(),
+    "mentions": LIST,
+    "links": LIST,
+    "hashtags": LIST,
+    "source": STRING,
+}
+
+CHANNELS: dict[str, object] = {
+    "channel_id": STRING,
+    "platform": PLATFORM_DTYPE,
+    "kind": KIND_DTYPE,
+    "name": STRING,
+    "handle": STRING,
+    "resolved": np.dtype("bool"),
+}
+
+REJECTED: dict[str, object] = {
+    "source": STRING,
+    "reason": STRING,
+    "raw": STRING,
+}
+
+SERVICE: dict[str, object] = {
+    "platform": PLATFORM_DTYPE,
+    "channel_id": STRING,
+    "message_id": pd.Int64Dtype(),
+    "date": UTC_TIME,
+    "action": STRING,
+    "actor_id": STRING,
+    "actor": STRING,
+    "text": STRING,
+    "source": STRING,
+}
+
+#: Provenance: one row per input file read. ``records`` = ``loaded`` + ``service`` +
+#: ``rejected`` + ``merged`` (messages superseded by a newer export of the same channel).
+FILES: dict[str, object] = {
+    "path": STRING,
+    "format": STRING,
+    "size": np.dtype("int64"),
+    "sha256": STRING,
+    "records": np.dtype("int64"),
+    "loaded": np.dtype("int64"),
+    "service": np.dtype("int64"),
+    "rejected": np.dtype("int64"),
+    "merged": np.dtype("int64"),
+}
+
+TABLES: dict[str, dict[str, object]] = {
+    "messages": MESSAGES,
+    "channels": CHANNELS,
+    "rejected": REJECTED,
+    "service": SERVICE,
+    "files": FILES,
+}
+#: Columns that must be present; any other columns (analyst labels) are allowed after them.
+REQUIRED_NON_NULL: dict[str, tuple[str, ...]] = {
+    "messages": ("platform", "channel_id", "message_id", "date"),
+    "channels": ("channel_id", "platform", "resolved"),
+    "rejected": ("source", "reason"),
+    "service": ("platform", "channel_id"),
+    "files": ("path", "format"),
+}
+LIST_COLUMNS = tuple(c for c, t in MESSAGES.items() if t == LIST)
+
+
+def _columns(table: str) -> dict[str, object]:
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise SchemaError(f"unknown table {table!r}; expected one of {sorted(TABLES)}") from None
+
+
+def empty(table: str) -> pd.DataFrame:
+    """An empty DataFrame with the columns and dtypes of ``table``.
+
+    Examples
+    --------
+    >>> empty("channels").dtypes["resolved"]
+    dtype('bool')
+    """
+    return conform(pd.DataFrame({c: [] for c in _columns(table)}), table)
+
+
+def _cast(series: pd.Series, dtype: object) -> pd.Series:
+    if dtype == LIST:
+        return series.map(_as_list).astype(object)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        if not isinstance(series.dtype, pd.DatetimeTZDtype):
+            series = pd.to_datetime(series, utc=True)
+        return series.dt.tz_convert("UTC").astype(dtype)
+    if dtype == "category" and isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    if dtype == "category":
+        # Categories are plain strings (pandas' "str"), also when every value is null, so
+        # that every loader and a Parquet round trip agree on the exact dtype.
+        return series.astype("str").astype("category")
+    if isinstance(dtype, pd.StringDtype) and series.dtype == object:
+        # "" is never a value: null is always NA.
+        series = series.where(series.notna() & (series != ""), None)
+    out = series.astype(dtype)
+    if isinstance(dtype, pd.StringDtype):
+        out = out.mask(out == "")
+    return out
+
+
+def _as_list(value: object) -> list:
+    if isinstance(value, list):
+        return value
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, (tuple, np.ndarray)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def conform(frame: pd.DataFrame, table: str, *, extra: Mapping[str, object] | None = None
+            ) -> pd.DataFrame:
+    """Return a copy of ``frame`` with the canonical columns of ``table`` first, in canonical
+    order and dtype; missing canonical columns are added as nulls, other columns are kept after.
+
+    Raises
+    ------
+    SchemaError
+        If a column cannot be converted; the message names the column and shows the rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = conform(pd.DataFrame({"source": ["a.json"], "reason": ["bad"]}), "rejected")
+    >>> bool(out["raw"].isna().all())
+    True
+    """
+    spec = dict(_columns(table))
+    if extra:
+        spec.update(extra)
+    n = len(frame)
+    data = {}
+    for col, dtype in spec.items():
+        if col in frame.columns:
+            series = frame[col].reset_index(drop=True)
+        elif dtype == LIST:
+            series = pd.Series([[] for _ in range(n)], dtype=object)
+        elif dtype == np.dtype("bool"):
+            series = pd.Series(np.zeros(n, dtype=bool))
+        else:
+            series = pd.Series([None] * n, dtype=object)
+        try:
+            data[col] = _cast(series, dtype)
+        except (TypeError, ValueError, OverflowError) as exc:
+            bad = _offending(series, dtype)
+            raise SchemaError(
+                f"{table}.{col}: cannot convert to {dtype}: {exc}\n"
+                f"offending rows:\n{frame.loc[frame.index[bad]].head(5).to_string()}"
+            ) from exc
+    for col in frame.columns:
+        if col not in data:
+            data[col] = frame[col].reset_index(drop=True)
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
+
+
+def _offending(series: pd.Series, dtype: object) -> list[int]:
+    bad = []
+    for i, value in enumerate(series):
+        try:
+            _cast(pd.Series([value], dtype=object), dtype)
+        except (TypeError, ValueError, OverflowError):
+            bad.append(i)
+        if len(bad) >= 5:
+            break
+    return bad
+
+
+def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Check that ``frame`` is a canonical ``table``; return it unchanged.
+
+    Raises
+    ------
+    SchemaError
+        Naming the first column that is missing, has the wrong dtype, holds nulls where none
+        are allowed, or (for ``messages`` and ``channels``) holds duplicate keys.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> validate(pd.DataFrame({"source": ["x"]}), "rejected")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.SchemaError: rejected: missing column 'reason'
+    """
+    spec = _columns(table)
+    for col in spec:
+        if col not in frame.columns:
+            raise SchemaError(f"{table}: missing column {col!r}")
+    for col, dtype in spec.items():
+        actual = frame[col].dtype
+        if dtype == LIST:
+            ok = actual == object
+        elif dtype == "category":
+            ok = isinstance(actual, pd.CategoricalDtype)
+        else:
+            ok = actual == dtype
+        if not ok:
+            raise SchemaError(f"{table}.{col}: dtype {actual}, expected {dtype}")
+    for col in REQUIRED_NON_NULL[table]:
+        nulls = frame[col].isna()
+        if nulls.any():
+            raise SchemaError(
+                f"{table}.{col}: {int(nulls.sum())} null value(s) where none are allowed\n"
+                f"offending rows:\n{frame[nulls].head(5).to_string()}"
+            )
+    for col, dtype in spec.items():
+        if isinstance(dtype, pd.StringDtype):
+            blank = frame[col] == ""
+            if blank.any():
+                raise SchemaError(
+                    f"{table}.{col}: empty strings where null (NA) is expected\n"
+                    f"offending rows:\n{frame[blank.fillna(False)].head(5).to_string()}"
+                )
+    keys = {"messages": ["channel_id", "message_id"], "channels": ["channel_id"]}.get(table)
+    if keys:
+        dup = frame.duplicated(keys, keep=False)
+        if dup.any():
+            raise SchemaError(
+                f"{table}: duplicate key {tuple(keys)}\n"
+                f"offending rows:\n{frame[dup].head(5).to_string()}"
+            )
+    if not isinstance(frame.index, pd.RangeIndex):
+        raise SchemaError(f"{table}: index must be a plain RangeIndex, got {type(frame.index).__name__}")
+    return frame

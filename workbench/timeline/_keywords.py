@@ -1,0 +1,179 @@
+"""Keyword trends: how many messages per period use a term, and what share of all messages.
+
+Texts and terms go through the same normalisation (:func:`normalise_text`) before matching,
+so spelling variants that readers treat as one word match as one word:
+
+* Unicode compatibility forms are unified (NFKD: ligatures, presentation forms, full-width
+  letters), combining marks are removed (Latin diacritics, Arabic harakat and the hamza and
+  madda carried by alef), and invisible format characters (zero-width joiners, direction
+  marks, soft hyphens, often used to dodge filters) are dropped;
+* Arabic: alef forms ``أ إ آ ٱ`` become ``ا``, ``ى`` becomes ``ي``, ``ة`` becomes ``ه``,
+  tatweel ``ـ`` is removed, and the Persian letters ``ی ک`` become ``ي ك``;
+* everything is case-folded (``ß`` matches ``ss``).
+
+A plain term matches whole words (Unicode word boundaries, any script); in Arabic script it
+may also carry the attached proclitics و ف ب ك ل ال (and their combinations, e.g. ``وبال``,
+``لل``), which are written as part of the word. Several words in a term match across any run
+of spaces. A compiled regular expression is applied as it is, case-insensitively, to the
+normalised text.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..schema import DATE, TEXT
+from ._volume import message_volume
+
+__all__ = ["keyword_trend", "normalise_text", "term_pattern"]
+
+_ARABIC_MAP = {
+    "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u0629": "\u0647", "\u06a9": "\u0643",
+    "\u0640": None,
+}
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+# Attached proclitics: conjunction (wa, fa), preposition (bi, ka, li), article (al),
+# and li + al written "lil".
+_PROCLITICS = "(?:[\u0648\u0641]?(?:[\u0628\u0643\u0644]|\u0644\u0644)?(?:\u0627\u0644)?)"
+
+
+def normalise_text(text) -> str:
+    """The matching form of a text: compatibility-decomposed, without combining marks or
+    invisible format characters, Arabic letter variants unified, case-folded.
+
+    Examples
+    --------
+    >>> normalise_text("Café ÉTÉ")
+    'cafe ete'
+    >>> normalise_text("أَعْيَادُ") == normalise_text("اعياد")
+    True
+    >>> normalise_text("مدرسة") == "مدرسه", normalise_text("على") == "علي"
+    (True, True)
+    """
+    if text is None or text is pd.NA or (isinstance(text, float) and text != text):
+        return ""
+    return unicodedata.normalize("NFKD", str(text)).translate(_table()).casefold()
+
+
+@cache
+def _table() -> dict[int, str | None]:
+    """One translation table: drop every combining mark and format character, unify the
+    Arabic letter variants (built once, on first use)."""
+    table: dict[int, str | None] = {
+        cp: None for cp in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) in ("Mn", "Cf")}
+    table.update({ord(k): v for k, v in _ARABIC_MAP.items()})
+    return table
+
+
+def term_pattern(term) -> re.Pattern:
+    """The compiled pattern :func:`keyword_trend` uses for ``term`` (on normalised text).
+
+    Examples
+    --------
+    >>> bool(term_pattern("عيد").search(normalise_text("وبالعيد")))
+    True
+    >>> bool(term_pattern("eid").search(normalise_text("Eid Mubarak"))), \\
+    ...     bool(term_pattern("eid").search("reid"))
+    (True, False)
+    """
+    if isinstance(term, re.Pattern):
+        return re.compile(term.pattern, term.flags | re.IGNORECASE)
+    if not isinstance(term, str) or not normalise_text(term).strip():
+        raise ParameterError(f"term {term!r} is empty or not a string / compiled regex")
+    words = normalise_text(term).split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    prefix = _PROCLITICS if _ARABIC.match(words[0]) else ""
+    head = r"(?<!\w)" if re.match(r"\w", words[0]) or prefix else ""
+    tail = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+    return re.compile(head + prefix + body + tail)
+
+
+def _label(term) -> str:
+    return term.pattern if isinstance(term, re.Pattern) else str(term)
+
+
+def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | None = None,
+                  tz: str = "UTC", text_col: str = TEXT, date_col: str = DATE) -> pd.DataFrame:
+    """Messages per period that use each term, and their share of all messages.
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Canonical messages (``date``, ``text`` and the ``by`` column).
+    terms : str, compiled regex, or a list of them
+        Words or phrases (matched as whole words after normalisation, see the module notes)
+        or ``re.compile(...)`` patterns applied to the normalised text.
+    freq, by, tz
+        As in :func:`message_volume`.
+
+    Returns
+    -------
+    DataFrame
+        Long and tidy, one row per period (and ``by`` value) and term: ``date``, the ``by``
+        column, ``term`` (as given), ``matches`` (messages using it), ``messages`` (all
+        messages) and ``share`` (``matches / messages``; NaN when there are no messages).
+        Periods are zero-filled over the whole range of ``messages``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> msgs = pd.DataFrame({
+    ...     "date": pd.to_datetime(["2016-12-01 10:00", "2016-12-01 11:00", "2016-12-02 09:00"],
+    ...                           utc=True),
+    ...     "text": ["عيد سعيد", "news", "Happy EID!"]})
+    >>> keyword_trend(msgs, ["eid", "عيد"])
+                           date term  matches  messages  share
+    0 2016-12-01 00:00:00+00:00  eid        0         2    0.0
+    1 2016-12-02 00:00:00+00:00  eid        1         1    1.0
+    2 2016-12-01 00:00:00+00:00  عيد        1         2    0.5
+    3 2016-12-02 00:00:00+00:00  عيد        0         1    0.0
+    """
+    if isinstance(terms, (str, re.Pattern)):
+        terms = [terms]
+    terms = list(terms) if isinstance(terms, Iterable) else [terms]
+    if not terms:
+        raise ParameterError("terms is empty; give at least one word or pattern")
+    if text_col not in messages.columns:
+        raise ParameterError(f"messages has no {text_col!r} column")
+    patterns = [term_pattern(t) for t in terms]
+    texts = [normalise_text(t) for t in messages[text_col].tolist()]
+    frame = pd.DataFrame({date_col: messages[date_col].to_numpy()})
+    if by is not None:
+        if by not in messages.columns:
+            raise ParameterError(f"by={by!r} is not a column of messages; columns are "
+                                 f"{list(messages.columns)}")
+        frame[by] = messages[by].to_numpy()
+    totals = message_volume(frame, freq=freq, by=by, tz=tz, date_col=date_col)
+    parts = []
+    for term, pattern in zip(terms, patterns):
+        frame["_hit"] = np.fromiter((pattern.search(t) is not None for t in texts),
+                                    dtype=bool, count=len(texts)).astype("int64")
+        hits = message_volume(frame, freq=freq, by=by, tz=tz, weight="_hit",
+                              date_col=date_col).reindex(index=totals.index,
+                                                         columns=totals.columns, fill_value=0)
+        part = pd.DataFrame({
+            "date": np.repeat(totals.index, totals.shape[1]),
+            "_series": np.tile(np.asarray(totals.columns, dtype=object), len(totals)),
+            "term": _label(term),
+            "matches": hits.to_numpy().ravel().astype("int64"),
+            "messages": totals.to_numpy().ravel().astype("int64"),
+        })
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share"] = np.where(out["messages"] > 0, out["matches"] / out["messages"], np.nan)
+    if by is None:
+        return out.drop(columns="_series")
+    out = out.rename(columns={"_series": by})
+    return out.sort_values(["term", by, "date"], kind="stable", ignore_index=True)[
+        ["date", by, "term", "matches", "messages", "share"]]
