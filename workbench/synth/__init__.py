@@ -49,8 +49,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import ParameterError
-from .ids import name_key, normalise_name
+from ..errors import ParameterError
+from ..ids import name_key, normalise_name
 
 __all__ = [
     "World",
@@ -106,7 +106,7 @@ TWITTER_SUSPENSIONS = ("2016-02-05", "2016-08-18")
 TWITTER_COLUMNS = ("name", "username", "description", "location", "followers",
                    "numberstatuses", "time", "tweets")
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "data" / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parents[2] / "data" / "fixtures"
 TWITTER_FILE = "kaggle_how_isis_uses_twitter.csv"
 NOT_INCLUDED = "(File not included. Change data exporting settings to download.)"
 
@@ -1557,7 +1557,7 @@ def _event_time(event: str) -> int:
     of an ISO timestamp."""
     key = str(event).strip().lower()
     try:
-        from .events import load_events
+        from ..events import load_events
     except ImportError:  # synth also works without the catalogue module
         load_events = None
     if load_events is not None:
@@ -2015,6 +2015,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{summary} in {time.perf_counter() - started:.1f} s")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
