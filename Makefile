@@ -46,8 +46,9 @@ $(VENV)/.lab-installed: $(VENV)/bin/python pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt -e .
 	touch $@
 
+# The store and Dask tests need the scale extra (duckdb, dask[dataframe,distributed]).
 $(VENV)/.test-installed: $(VENV)/.lab-installed
-	$(PIP) install -q -c constraints.txt -e ".[test]"
+	$(PIP) install -q -c constraints.txt -e ".[test,scale]"
 	touch $@
 
 # The browser tests drive Debian's Chromium; Playwright cannot download browsers here.
@@ -60,7 +61,8 @@ chromium:
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; fi; fi
 
 briefing: setup
-	$(VENV)/bin/workbench brief --corpus data/fixtures --event berlin-2016 --out build/briefing.html
+	$(VENV)/bin/workbench brief --corpus data/fixtures/telegram --labels data/fixtures/channels.csv \
+	  --event berlin-2016 --out build/briefing.html
 
 fixtures: setup
 	$(PY) -m workbench.synth

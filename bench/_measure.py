@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import resource
 import time
+from queue import Empty
 from collections.abc import Callable
 
 
@@ -45,7 +46,14 @@ def measure(fn: Callable, *args):
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn, args, queue))
     proc.start()
-    outcome = queue.get()
+    while True:  # a child killed before it reports (e.g. out of memory) must not hang us
+        try:
+            outcome = queue.get(timeout=1.0)
+            break
+        except Empty:
+            if not proc.is_alive():
+                raise RuntimeError(f"benchmark step {fn.__name__} died "
+                                   f"(exit code {proc.exitcode})") from None
     proc.join()
     if isinstance(outcome, BaseException):
         raise RuntimeError(f"benchmark step {fn.__name__} failed") from outcome

@@ -9,15 +9,18 @@ Examples
 ['telegram']
 """
 
-from . import crosspost, errors, events, io, network, plots, schema, text, timeline, widgets
+from . import (briefing, crosspost, errors, events, io, network, plots, schema, store, text,
+               timeline, widgets)
 from .corpus import Corpus
 from .errors import WorkbenchError
 from .events import load_events
 from .io import load, load_fixtures
+from .store import open_store, use_cluster
 
 __all__ = [
     "Corpus",
     "WorkbenchError",
+    "briefing",
     "crosspost",
     "errors",
     "events",
@@ -26,10 +29,13 @@ __all__ = [
     "load_events",
     "load_fixtures",
     "network",
+    "open_store",
     "plots",
     "schema",
+    "store",
     "text",
     "timeline",
+    "use_cluster",
     "widgets",
 ]
 __version__ = "0.1.0"

@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..corpus import Corpus
 from ..errors import ParameterError, SchemaError
+from ..store import is_store
 from . import _similarity as sim
 from ._normalise import extract_urls, link_kind, media_fingerprint, normalise_texts, normalise_url
 
@@ -391,6 +392,9 @@ def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame |
     >>> str(out.loc[1, "lag"])
     '0 days 01:30:00'
     """
+    if is_store(messages):  # a corpus store on disk: candidates generated out of core
+        return messages.find_crossposts(channels=channels, threshold=threshold, window=window,
+                                        min_chars=min_chars, random_state=random_state)
     if isinstance(messages, Corpus):
         channels = messages.channels if channels is None else channels
         messages = messages.messages

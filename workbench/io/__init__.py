@@ -25,12 +25,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import schema
 from ..corpus import Corpus
 from ..errors import LoadError, WorkbenchError, WorkbenchWarning
 from . import builder, desktop, detect, entities, labels, parquet, sources
 from .builder import Builder
 from .detect import FORMATS, format_names, register
-from .sources import find_sources, source_for
+from .sources import find_sources
 
 __all__ = ["load", "load_fixtures", "fixtures_dir", "FORMATS", "format_names", "register",
            "builder", "desktop", "detect", "entities", "labels", "parquet", "sources"]
@@ -77,7 +78,7 @@ def _no_gc():
 
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
          channels: pd.DataFrame | str | os.PathLike | None = None,
-         progress: bool | None = None) -> Corpus:
+         channel_id: str | None = None, progress: bool | None = None) -> Corpus:
     """Load a file or a folder of exports into a validated :class:`~workbench.Corpus`.
 
     Parameters
@@ -95,7 +96,13 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         exports lack ``date_unixtime``); a warning says when it was assumed.
     channels : DataFrame or CSV path, optional
         Analyst labels joined onto ``corpus.channels`` (and onto ``corpus.messages``): see
-        :mod:`workbench.io.labels`. Rows that match no channel are named in a warning.
+        :mod:`workbench.io.labels`. Rows that match no channel are named in a warning. A
+        row with ``channel_id`` and ``name`` also keys a chat whose export gives no id (HTML).
+    channel_id : str, optional
+        The id of the one chat whose export gives none (a Telegram Desktop HTML export names
+        its chat only): ``"telegram:<id>"``, a bare id or a Bot API id. Without it such a chat
+        is ``telegram:name:<name>`` unless ``channels=`` or a JSON export of the same chat in
+        this load gives its id.
     progress : bool, optional
         A progress bar (tqdm; Jupyter and terminal). By default it appears only for loads
         that take more than a second; False, or the environment variable
@@ -178,7 +185,8 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     total = sum(s.size for s in found)
     enabled = _progress_enabled(progress)
     with _no_gc(), _bar(total, enabled, progress is True) as bar:
-        build = Builder(tz=tz, progress=bar.update if bar is not None else None)
+        build = Builder(tz=tz, channel_id=channel_id,
+                        progress=bar.update if bar is not None else None)
         for source in found:
             fmt = forced
             try:
@@ -229,13 +237,19 @@ def fixtures_dir() -> Path:
     return folder
 
 
-def load_fixtures(*, progress: bool | None = None) -> Corpus:
+def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Corpus:
     """The bundled synthetic corpus: ``data/fixtures/telegram`` (one Telegram Desktop export
     per channel) with the analyst labels of ``data/fixtures/channels.csv`` (``group``,
     ``lang``) joined.
 
-    The Twitter side of the fixtures (``data/fixtures/twitter/``, Kaggle "How ISIS Uses
-    Twitter" CSV) is not loaded yet: its loader comes with the loaders issue.
+    Parameters
+    ----------
+    twitter : bool, default False
+        Also load the Twitter side of the fixtures (``data/fixtures/twitter/*.csv``, Kaggle
+        "How ISIS Uses Twitter" layout, Jan 2015 to Dec 2016) into the same corpus, with
+        ``platform`` "twitter" (no analyst labels: ``group`` and ``lang`` are null there).
+    progress : bool, optional
+        As in :func:`load`.
 
     Examples
     --------
@@ -243,8 +257,23 @@ def load_fixtures(*, progress: bool | None = None) -> Corpus:
     >>> corpus = wb.load_fixtures()
     >>> corpus.messages["channel_id"].str.startswith("telegram:").all()
     np.True_
+    >>> wb.load_fixtures(twitter=True).messages["platform"].value_counts().index.tolist()
+    ['telegram', 'twitter']
     """
     folder = fixtures_dir()
     labels_csv = folder / "channels.csv"
-    return load(folder / "telegram", channels=labels_csv if labels_csv.is_file() else None,
-                progress=progress)
+    corpus = load(folder / "telegram", channels=labels_csv if labels_csv.is_file() else None,
+                  progress=progress)
+    if not twitter:
+        return corpus
+    tweets = load(folder / "twitter", progress=progress)
+    tables = {}
+    for name in ("messages", "channels", "rejected", "service", "files"):
+        first, second = getattr(corpus, name), getattr(tweets, name)
+        both = schema.conform(pd.concat([first, second], ignore_index=True), name)
+        for col in first.columns.difference(schema.TABLES[name], sort=False):
+            both[col] = both[col].astype(first[col].dtype)  # labels the Twitter side lacks
+        tables[name] = both
+    tables["messages"] = tables["messages"].sort_values(
+        ["date", "channel_id", "message_id"], kind="stable", ignore_index=True)
+    return Corpus(**tables)

@@ -147,6 +147,9 @@ class Part:
     source_prefix: str = ""
     #: message ids already added for this unit (a repeat within one export is rejected)
     seen: set = field(default_factory=set)
+    #: the export gives no id (HTML exports): ``channel_id`` is the name key, and the build
+    #: re-keys it with the id another export or the ``channels=`` table gives that name
+    keyed_by_name: bool = False
 
 
 class FileOutput:
@@ -186,11 +189,22 @@ class FileOutput:
         self._marks.append((self.nrows, len(self.parts) - 1))
         return part
 
+    def resume(self, part: Part) -> Part:
+        """Make ``part``, opened earlier in this file, current again: following rows belong
+        to it (for files that interleave channels, such as a JSON Lines dump of several)."""
+        pos = part.index - self.builder._next_part
+        if not (0 <= pos < len(self.parts) and self.parts[pos] is part):
+            raise LoadError(f"{self.source.label}: reader bug: resumed a part of another file")
+        if self._marks[-1][1] != pos:
+            self._marks.append((self.nrows, pos))
+        return part
+
     @property
     def current(self) -> Part:
         if not self.parts:
             raise LoadError(f"{self.source.label}: a reader added a message before a channel")
-        return self.parts[-1]
+        # the part of the latest mark: the last one opened, or the one resumed since
+        return self.parts[self._marks[-1][1]]
 
     # -- records -----------------------------------------------------------------------
     def columns(self, names) -> dict[str, list]:
@@ -220,7 +234,7 @@ class FileOutput:
         return 0
 
     def source_of(self, index: int | str) -> str:
-        prefix = self.parts[-1].source_prefix if self.parts else f"{self.source.label}#"
+        prefix = self.current.source_prefix if self.parts else f"{self.source.label}#"
         return f"{prefix}{index}"
 
     def add_message(self, index: int | str, **fields) -> bool:
@@ -370,10 +384,15 @@ class Builder:
         Offset assumed for local times that carry none (see :func:`resolve_tz`).
     progress : callable, optional
         Called with a number of bytes as reading advances.
+    channel_id : str or int, optional
+        ``load(channel_id=...)``: the id of a chat whose export gives none (Telegram Desktop
+        HTML exports name their chat only), as ``"telegram:<id>"``, a bare or Bot API id.
     """
 
-    def __init__(self, *, tz: str | tzinfo | None = "UTC", progress=None):
+    def __init__(self, *, tz: str | tzinfo | None = "UTC", progress=None,
+                 channel_id: str | int | None = None):
         self.tz = resolve_tz(tz)
+        self.channel_id = _channel_key(channel_id)
         self._progress = progress
         self._next_part = 0
         self.parts: list[Part] = []
@@ -428,10 +447,15 @@ class Builder:
     # -- building ----------------------------------------------------------------------
     def build(self, *, labels=None) -> Corpus:
         """All tables of the load, merged, resolved, labelled and validated."""
+        _rekey_by_name(self, labels)
+        _rekey_by_telegram_handle(self)
         messages, merged_per_file = self._messages()
+        messages = _rekey_by_handle(self.parts, messages, self.warnings)
         channels = self._channels()
-        messages = _resolve_forwards(messages, channels, self.warnings)
+        for platform in schema.PLATFORMS:  # a name resolves among its own platform only
+            messages = _resolve_forwards(messages, channels, self.warnings, platform=platform)
         channels = _add_forward_sources(channels, messages, self.forward_ids)
+        messages = _fill_names(messages, channels)
         files = pd.DataFrame(self.files, columns=list(schema.FILES))
         if len(files):
             files["merged"] = merged_per_file[: len(files)]
@@ -497,6 +521,9 @@ class Builder:
             idx = None
         order = np.lexsort((mid, cid_codes, date))  # stable; date first, then channel, id
         take = order if idx is None else idx[order]
+        # One chronological export (the common case) needs no reordering at all.
+        identity = (len(take) == len(arrow["date"])
+                    and bool((take == np.arange(len(take))).all()))
         take_pa = pa.array(take, type=pa.int64())
         platforms = np.asarray(
             [schema.PLATFORMS.index(p.platform) for p in self.parts], dtype=np.int8)
@@ -512,7 +539,7 @@ class Builder:
             elif c == "date":
                 data[c] = _ns_to_utc_array(date[order])
             else:
-                col = arrow[c].take(take_pa)
+                col = arrow[c] if identity else arrow[c].take(take_pa)
                 if c == "media_type":
                     data[c] = _categorical(col)
                 elif c in _STR:
@@ -646,13 +673,15 @@ def _nullable_int(col: pa.ChunkedArray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask))
 
 
-def _name_index(channels: pd.DataFrame) -> tuple[dict[str, str], set[str]]:
-    """Normalised name -> channel id for channels known by id; names shared by several ids."""
+def _name_index(channels: pd.DataFrame, by: str = "name"
+                ) -> tuple[dict[str, str], set[str]]:
+    """Normalised name (or handle, ``by="handle"``) -> channel id for channels known by id;
+    names shared by several ids."""
     index: dict[str, str] = {}
     ambiguous: set[str] = set()
-    for cid, name, resolved in zip(channels["channel_id"], channels["name"],
+    for cid, name, resolved in zip(channels["channel_id"], channels[by],
                                    channels["resolved"]):
-        if not resolved or name is None or name is pd.NA:
+        if not resolved or not isinstance(name, str):  # None, NA, or NaN (pandas 3 str)
             continue
         key = normalise_name(name)
         if key in index and index[key] != cid:
@@ -664,16 +693,24 @@ def _name_index(channels: pd.DataFrame) -> tuple[dict[str, str], set[str]]:
 
 
 def _resolve_forwards(messages: pd.DataFrame, channels: pd.DataFrame,
-                      warnings: list[str]) -> pd.DataFrame:
-    """Fill ``fwd_from_channel_id`` from ``fwd_from_name`` through channel names in the load."""
+                      warnings: list[str], *, platform: str | None = None) -> pd.DataFrame:
+    """Fill ``fwd_from_channel_id`` from ``fwd_from_name`` through channel names in the load.
+
+    With ``platform``, only that platform's forwards, among that platform's channels; Twitter
+    names forward sources by screen name, so its channels are matched by ``handle``."""
     if not len(messages):
         return messages
     names = messages["fwd_from_name"]
     todo = names.notna() & messages["fwd_from_channel_id"].isna()
+    by = "name"
+    if platform is not None:
+        todo &= (messages["platform"] == platform).to_numpy()
+        channels = channels[(channels["platform"] == platform).to_numpy()]
+        by = "handle" if platform == "twitter" else "name"
     if not todo.any():
         return messages
-    index, ambiguous = _name_index(channels)
-    codes, uniques = pd.factorize(names)
+    index, ambiguous = _name_index(channels, by)
+    codes, uniques = pd.factorize(names.where(todo))
     resolved = []
     hit_ambiguous = []
     for name in uniques:
@@ -693,6 +730,189 @@ def _resolve_forwards(messages: pd.DataFrame, channels: pd.DataFrame,
     out = messages.copy(deep=False)
     out["fwd_from_channel_id"] = filled
     return out
+
+
+def _rekey_by_handle(parts: list[Part], messages: pd.DataFrame,
+                     warnings: list[str]) -> pd.DataFrame:
+    """Twitter accounts keyed by screen name (``twitter:name:<name>``, e.g. from the Kaggle
+    CSV) re-keyed ``twitter:<id>`` when another file of the load gives that screen name's id."""
+    ids: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for p in parts:
+        if p.platform == "twitter" and p.resolved and p.handle:
+            key = name_key(p.handle, "twitter")
+            if ids.setdefault(key, p.channel_id) != p.channel_id:
+                ambiguous.add(key)
+    for key in ambiguous:
+        ids.pop(key, None)
+    renamed = {p.channel_id: ids[p.channel_id] for p in parts
+               if p.platform == "twitter" and not p.resolved and p.channel_id in ids}
+    if not renamed:
+        return messages
+    for p in parts:
+        if p.channel_id in renamed:
+            p.channel_id, p.resolved = renamed[p.channel_id], True
+    warnings.append(f"{len(renamed)} Twitter account(s) known by screen name only keyed by the "
+                    "id another file of this load gives them: "
+                    + ", ".join(f"{a} -> {b}" for a, b in sorted(renamed.items())[:5])
+                    + (" ..." if len(renamed) > 5 else ""))
+    if not len(messages):
+        return messages
+    out = messages.copy(deep=False)
+    out["channel_id"] = messages["channel_id"].replace(renamed).astype(schema.STRING)
+    return out.sort_values(["date", "channel_id", "message_id"], kind="stable",
+                           ignore_index=True)
+
+
+def _channel_key(value: str | int | None) -> str | None:
+    """``telegram:<bare id>`` for ``load(channel_id=...)`` (a key with a platform is kept)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if ":" in text and not isinstance(value, int):
+        if text.split(":", 1)[0] in schema.PLATFORMS and text.split(":", 1)[1]:
+            return text
+    else:
+        try:
+            from ..ids import telegram_key
+
+            return telegram_key(value if isinstance(value, int) else text)
+        except (ValueError, TypeError):
+            pass
+    raise ParameterError(f"channel_id={value!r} is not a channel id: use 'telegram:<id>', a "
+                         "bare id (123) or a Bot API id (-100123)")
+
+
+_WHENCE = {"export": "an export with ids", "channels=": "the channels= table"}
+
+
+def _rekey_by_name(builder: "Builder", labels) -> None:
+    """Telegram chats keyed by display name for want of an id (``telegram:name:<name>``: HTML
+    exports) take the id that another export of the load (a JSON export of the same chat) or
+    the ``channels=`` table (a row with ``channel_id`` and ``name``) gives that name. Done
+    before duplicates are merged, so both exports' messages merge on (channel_id,
+    message_id). A name given two ids is left alone, with a warning."""
+    named = [p for p in builder.parts if p.platform == "telegram" and not p.resolved
+             and p.name and p.channel_id == name_key(p.name)]
+    if not named:
+        return
+    ids: dict[str, dict[str, str]] = {}  # normalised name -> id -> where it came from
+    for p in builder.parts:
+        if p.platform == "telegram" and p.resolved and p.name:
+            ids.setdefault(normalise_name(p.name), {}).setdefault(p.channel_id, "export")
+    if labels is not None:
+        from .labels import read_labels
+
+        frame = read_labels(labels)
+        if "channel_id" in frame.columns and "name" in frame.columns:
+            for cid, name in zip(frame["channel_id"], frame["name"]):
+                if cid is pd.NA or name is pd.NA or cid is None or name is None:
+                    continue
+                try:
+                    key = _channel_key(str(cid))
+                except ParameterError:
+                    continue
+                if key.startswith("telegram:") and not key.startswith("telegram:name:"):
+                    ids.setdefault(normalise_name(str(name)), {}).setdefault(key, "channels=")
+    renamed: dict[str, tuple[str, str]] = {}
+    ambiguous: list[str] = []
+    for p in named:
+        found = ids.get(normalise_name(p.name), {})
+        if len(found) == 1:
+            renamed[p.channel_id] = next(iter(found.items()))
+        elif len(found) > 1:
+            ambiguous.append(f"{p.name!r} ({', '.join(sorted(found))})")
+    unmapped = sorted({p.name for p in named if p.keyed_by_name
+                       and p.channel_id not in renamed})
+    if ambiguous:
+        builder.warnings.append("chat name(s) given more than one id in this load, left keyed "
+                                f"by name: {sorted(set(ambiguous))[:5]}")
+    if unmapped:
+        builder.warnings.append(
+            f"{len(unmapped)} chat(s) known only by name (HTML exports give no ids) keyed "
+            f"telegram:name:<name>: {unmapped[:5]}; map them with channel_id= or a channels= "
+            "table with channel_id and name")
+    if not renamed:
+        return
+    for p in builder.parts:
+        if p.channel_id in renamed:
+            p.channel_id, p.resolved = renamed[p.channel_id][0], True
+    mapping = {old: new for old, (new, _) in renamed.items()}
+    old_ids = pa.array(sorted(mapping), type=pa.large_string())
+    for chunk in builder.chunks:
+        col = chunk["channel_id"]
+        if pc.any(pc.is_in(col, value_set=old_ids)).as_py():
+            chunk["channel_id"] = pa.array([mapping.get(v, v) for v in col.to_pylist()],
+                                           type=pa.large_string())
+    builder.service = [(r[0], mapping.get(r[1], r[1]), *r[2:]) for r in builder.service]
+    builder.warnings.append(
+        f"{len(renamed)} chat(s) known only by name keyed by the id given to the same name "
+        "elsewhere in this load: " + ", ".join(
+            f"{old} -> {new} (from {_WHENCE[whence]})"
+            for old, (new, whence) in sorted(renamed.items())[:5])
+        + (" ..." if len(renamed) > 5 else ""))
+
+
+def _rekey_by_telegram_handle(builder: "Builder") -> None:
+    """Telegram chats keyed by username for want of an id (``telegram:name:<username>``: a
+    4CAT CSV names its chats so) take the id another file of the load gives that username.
+    Done before duplicates are merged; a username given two ids is left alone."""
+    named = [p for p in builder.parts if p.platform == "telegram" and not p.resolved
+             and p.handle and p.channel_id == name_key(p.handle)]
+    if not named:
+        return
+    ids: dict[str, set[str]] = {}
+    for p in builder.parts:
+        if p.platform == "telegram" and p.resolved and p.handle:
+            ids.setdefault(normalise_name(p.handle), set()).add(p.channel_id)
+    mapping = {}
+    for p in named:
+        found = ids.get(normalise_name(p.handle), set())
+        if len(found) == 1:
+            mapping[p.channel_id] = next(iter(found))
+    if not mapping:
+        return
+    for p in builder.parts:
+        if p.channel_id in mapping:
+            p.channel_id, p.resolved = mapping[p.channel_id], True
+    old_ids = pa.array(sorted(mapping), type=pa.large_string())
+    for chunk in builder.chunks:
+        col = chunk["channel_id"]
+        if pc.any(pc.is_in(col, value_set=old_ids)).as_py():
+            chunk["channel_id"] = pa.array([mapping.get(v, v) for v in col.to_pylist()],
+                                           type=pa.large_string())
+    builder.service = [(r[0], mapping.get(r[1], r[1]), *r[2:]) for r in builder.service]
+    builder.warnings.append(
+        f"{len(mapping)} chat(s) known only by username keyed by the id another file of this "
+        "load gives that username: " + ", ".join(
+            f"{old} -> {new}" for old, new in sorted(mapping.items())[:5])
+        + (" ..." if len(mapping) > 5 else ""))
+
+
+def _fill_names(messages: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFrame:
+    """Null ``channel`` and ``fwd_from_name`` (of forwards whose source is known by id) filled
+    with the channel's name as the load knows it: formats such as Telethon dumps name neither
+    the channel nor a forward source, a channels file or another export in the same load may."""
+    if not len(messages) or not len(channels):
+        return messages
+    named = channels["name"].notna()
+    if not named.any():
+        return messages
+    names = pd.Series(channels.loc[named, "name"].to_numpy(),
+                      index=channels.loc[named, "channel_id"].to_numpy())
+    out = None
+    for col, key in (("channel", "channel_id"), ("fwd_from_name", "fwd_from_channel_id")):
+        todo = messages[col].isna() & messages[key].notna()
+        if not todo.any():
+            continue
+        found = messages.loc[todo, key].map(names)
+        if not found.notna().any():
+            continue
+        out = messages.copy(deep=False) if out is None else out
+        filled = messages[col].copy()
+        filled.loc[todo] = found.astype(schema.STRING)
+        out[col] = filled.astype(schema.STRING)
+    return messages if out is None else out
 
 
 def _add_forward_sources(channels: pd.DataFrame, messages: pd.DataFrame,

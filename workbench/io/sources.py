@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,15 +110,30 @@ class Source:
         except OSError as exc:
             raise LoadError(f"{self.label}: cannot read: {exc}") from exc
         self.size = len(raw)
-        self.sha256 = hashlib.sha256(raw).hexdigest()
+        self._hash_in_background(raw)
         if raw[:2] == _GZIP_MAGIC:
             return _gunzip(raw, self.label)
         if raw[:4] == _ZSTD_MAGIC:
             return _unzstd(raw, self.label)
         return raw
 
+    def _hash_in_background(self, raw: bytes) -> None:
+        # hashlib releases the GIL on large buffers: hashing beside the parse is free time.
+        if len(raw) < (1 << 22):
+            self.sha256 = hashlib.sha256(raw).hexdigest()
+            return
+        digest = hashlib.sha256()
+        thread = threading.Thread(target=digest.update, args=(raw,), daemon=True)
+        thread.start()
+        self._pending = (thread, digest)
+
     def hash_file(self) -> str:
         """Compute (streaming) and return :attr:`sha256` if a reader did not set it."""
+        pending = self.__dict__.pop("_pending", None)
+        if pending is not None:
+            thread, digest = pending
+            thread.join()
+            self.sha256 = digest.hexdigest()
         if self.sha256 is None:
             digest = hashlib.sha256()
             with open(self.path, "rb") as fh:

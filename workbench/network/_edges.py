@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..ids import normalise_name, telegram_key
 from ..schema import CHANNEL_ID, DATE, FWD_CHANNEL_ID, FWD_NAME, STRING, UTC_TIME
+from ..store import is_store
 
 __all__ = [
     "forward_edges",
@@ -245,6 +246,8 @@ def forward_edges(messages: pd.DataFrame, *, min_weight: int = 1) -> pd.DataFram
     0              telegram:1  telegram:2       2      True
     1  telegram:name:nashir news  telegram:3       1     False
     """
+    if is_store(messages):  # a corpus store on disk: the same edges, computed out of core
+        return messages.forward_edges(min_weight=min_weight)
     rows = _forward_rows(messages)
     delay = "delay" in rows.columns
     if rows.empty:
@@ -382,6 +385,9 @@ def mention_edges(messages: pd.DataFrame, *, channels: pd.DataFrame | None = Non
     0  telegram:1  telegram:2       1
     1  telegram:2  telegram:1       1
     """
+    if is_store(messages):  # a corpus store on disk: the same edges, computed out of core
+        return messages.mention_edges(channels=channels, min_weight=min_weight,
+                                      self_mentions=self_mentions)
     rows = _mention_rows(messages, channels, self_mentions=self_mentions)
     if rows.empty:
         return _tag(_empty_edges(False), "mention")

@@ -6,4 +6,12 @@ test loads each one and compares it with the Desktop JSON export of the same wor
 
 from __future__ import annotations
 
-WRITERS: dict = {}
+from . import _desktop, _fourcat, _html, _telethon, _tracker
+
+WRITERS: dict = {
+    "telegram-desktop": _desktop.write_desktop_json,
+    "telegram-desktop-html": _html.write_desktop_html,
+    "telethon-jsonl": _telethon.write_telethon,
+    "telegram-tracker-csv": _tracker.write_tracker,
+    "4cat-ndjson": _fourcat.write_fourcat,
+}

@@ -15,6 +15,7 @@ Examples
 
 from ._bursts import bursts
 from ._change_points import change_points, regimes
+from ._compare import crossover
 from ._keywords import keyword_trend, normalise_text, term_pattern
 from ._volume import message_volume, platform_share
 from ._window import EventWindow, event_window
@@ -23,6 +24,7 @@ __all__ = [
     "EventWindow",
     "bursts",
     "change_points",
+    "crossover",
     "event_window",
     "keyword_trend",
     "message_volume",

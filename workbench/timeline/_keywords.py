@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..schema import DATE, TEXT
+from ..store import is_store
 from ._volume import message_volume
 
 __all__ = ["keyword_trend", "normalise_text", "term_pattern"]
@@ -138,6 +139,9 @@ def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | N
     2 2016-12-01 00:00:00+00:00  عيد        1         2    0.5
     3 2016-12-02 00:00:00+00:00  عيد        0         1    0.0
     """
+    if is_store(messages):  # a corpus store on disk: texts streamed, the same table
+        return messages.keyword_trend(terms, freq=freq, by=by, tz=tz, text_col=text_col,
+                                      date_col=date_col)
     if isinstance(terms, (str, re.Pattern)):
         terms = [terms]
     terms = list(terms) if isinstance(terms, Iterable) else [terms]

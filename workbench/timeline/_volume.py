@@ -12,6 +12,7 @@ from pandas.tseries.offsets import Tick
 
 from ..errors import ParameterError
 from ..schema import DATE, PLATFORM
+from ..store import is_store
 
 __all__ = ["message_volume", "platform_share"]
 
@@ -111,6 +112,9 @@ def message_volume(messages: pd.DataFrame, *, freq: str = "D", by: str | None = 
     2016-12-19 00:00:00+01:00  1  0
     2016-12-20 00:00:00+01:00  0  1
     """
+    if is_store(messages):  # a corpus store on disk: the same table, computed out of core
+        return messages.message_volume(freq=freq, by=by, tz=tz, weight=weight, start=start,
+                                       end=end, date_col=date_col)
     _check(messages, freq, tz, date_col, by=by, weight=weight)
     dates = _utc(messages[date_col])
     bounds = [_utc(pd.Series([ts]))[0] for ts in (start, end) if ts is not None]

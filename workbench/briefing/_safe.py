@@ -1,0 +1,316 @@
+"""Making a briefing safe to hand on: defanged free text, escaped HTML, and pseudonymised
+identifiers.
+
+Message texts and channel names come from adversaries. In a briefing every one of them is
+HTML-escaped (:func:`safe_html`) and every link inside them is defanged
+(:func:`defang_text`), so nothing is interpreted as markup and nothing is clickable.
+
+:class:`Pseudonymiser` replaces user and channel identifiers and names with salted hashes
+(HMAC-SHA-256) for briefings that leave the team. The same salt gives the same pseudonyms,
+so a briefing is consistent in itself (and across briefings made with one salt); another
+salt gives unrelated pseudonyms. The salt is never written anywhere.
+
+Examples
+--------
+>>> defang_text("read https://t.me/example/12 or www.example.org now")
+'read hxxps://t[.]me/example/12 or www[.]example[.]org now'
+>>> safe_html('<b>t.me/x</b>')
+'&lt;b&gt;t[.]me/x&lt;/b&gt;'
+>>> p = Pseudonymiser(salt="demo")
+>>> p.channel_id("telegram:1048766675") == p.channel_id("telegram:1048766675")
+True
+>>> p.channel_id("telegram:1048766675").startswith("telegram:ps-")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+import numpy as np
+import pandas as pd
+
+from ..corpus import Corpus
+from ..ids import name_key, normalise_name
+from ..text import defang, escape
+
+__all__ = ["defang_text", "safe_html", "Pseudonymiser", "pseudonymise_corpus"]
+
+# URL-like tokens in free text: a scheme, www., Telegram links, or host.tld/path; and
+# "javascript:"-style pseudo-schemes that a reader could paste into a browser.
+_URL_IN_TEXT = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'«»]+"
+    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s<>\"'«»]*"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"'«»]*"
+    r"|\b(?:javascript|vbscript|data|tg):[^\s<>\"'«»]*",
+    re.IGNORECASE)
+_BARE_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|me|io|info|ru|de|fr|uk|tv|ly|gl|"
+                        r"co|to|cc|ws|su|ir|tk|xyz|online|site|news|app)\b", re.IGNORECASE)
+
+
+def defang_text(value: object) -> str:
+    """Free text with every link in it defanged (``hxxps://t[.]me/...``); not escaped.
+
+    Use it for texts and names handed to a plot function (which escapes them); use
+    :func:`safe_html` for HTML.
+
+    Examples
+    --------
+    >>> defang_text('<a href="javascript:alert(1)">open</a>')
+    '<a href="javascript[:]alert(1)">open</a>'
+    >>> defang_text("mirror: example.com and t.me/s/handle")
+    'mirror: example[.]com and t[.]me/s/handle'
+    >>> defang_text(None)
+    ''
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    # Defanging an already defanged link must change nothing (titles pass twice).
+    text = _URL_IN_TEXT.sub(lambda m: defang(m.group(0)).replace("[[.]]", "[.]"), str(value))
+    return _BARE_HOST.sub(lambda m: m.group(0).replace(".", "[.]"), text)
+
+
+def safe_html(value: object) -> str:
+    """A data-derived value ready for HTML: links defanged, then HTML-escaped.
+
+    Examples
+    --------
+    >>> safe_html("<script>alert('x')</script> https://evil.example/a")
+    '&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; hxxps://evil[.]example/a'
+    """
+    return escape(defang_text(value))
+
+
+# -- pseudonymisation -----------------------------------------------------------------------
+
+_HANDLE_IN_TEXT = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{2,31})\b")
+_TME_IN_TEXT = re.compile(
+    r"\b((?:https?://)?(?:t|telegram)\.(?:me|dog)/(?:s/|c/)?)([A-Za-z0-9_]{3,})", re.IGNORECASE)
+_TME_RESERVED = {"joinchat", "addstickers", "share", "proxy", "socks", "iv", "login"}
+
+
+class Pseudonymiser:
+    """Salted, consistent pseudonyms for channel and user identifiers, names and handles.
+
+    Parameters
+    ----------
+    salt : str or bytes, optional
+        The secret. Without it a random salt is drawn (``secrets.token_bytes``), so two
+        briefings get unrelated pseudonyms. Pass the same salt to keep pseudonyms stable
+        across briefings; keep it out of anything you share.
+
+    Notes
+    -----
+    A channel's pseudonyms all derive from its original key: ``telegram:123`` becomes
+    ``telegram:ps-<10 hex>`` and its name ``Channel <8 hex>`` (the same hex digits); a
+    channel known only by a name keeps a name key (``telegram:name:channel <8 hex>``), so
+    forwards from it still resolve to the same pseudonymous channel. Handles become
+    ``h<10 hex>``, users ``user:ps-<10 hex>`` / ``User <8 hex>``.
+
+    Examples
+    --------
+    >>> a, b = Pseudonymiser("one"), Pseudonymiser("two")
+    >>> a.name_of("telegram:1") == a.name_of("telegram:1") != b.name_of("telegram:1")
+    True
+    >>> a.handle("Voice_News") == a.handle("voice_news")
+    True
+    """
+
+    def __init__(self, salt: str | bytes | None = None):
+        if salt is None:
+            salt = secrets.token_bytes(16)
+        self._key = salt.encode("utf-8") if isinstance(salt, str) else bytes(salt)
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def __repr__(self) -> str:  # never show the salt
+        return "Pseudonymiser(salt=<hidden>)"
+
+    def token(self, kind: str, value: str) -> str:
+        """The hex digest (20 characters) of ``value`` in namespace ``kind``."""
+        key = (kind, value)
+        if key not in self._cache:
+            digest = hmac.new(self._key, f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256)
+            self._cache[key] = digest.hexdigest()[:20]
+        return self._cache[key]
+
+    @staticmethod
+    def _platform(key: str) -> str:
+        return key.split(":", 1)[0] if ":" in key else "telegram"
+
+    def name_of(self, channel_id: str) -> str:
+        """The display name standing in for the channel keyed ``channel_id``."""
+        return f"Channel {self.token('channel', channel_id)[:8]}"
+
+    def channel_id(self, channel_id: object) -> object:
+        """The pseudonymous key of a channel key (null stays null)."""
+        if channel_id is None or channel_id is pd.NA:
+            return channel_id
+        key = str(channel_id)
+        platform = self._platform(key)
+        if key.startswith(f"{platform}:name:"):
+            return name_key(self.name_of(key), platform)
+        if key.startswith(f"{platform}:handle:"):
+            return f"{platform}:handle:{self.handle(key.split(':', 2)[2])}"
+        return f"{platform}:ps-{self.token('channel', key)[:10]}"
+
+    def handle(self, handle: object) -> object:
+        """A handle's pseudonym (``h`` + 10 hex; handles are case-insensitive)."""
+        if handle is None or handle is pd.NA:
+            return handle
+        bare = str(handle).lstrip("@").casefold()
+        return f"h{self.token('handle', bare)[:10]}"
+
+    def user_id(self, user_id: object) -> object:
+        if user_id is None or user_id is pd.NA:
+            return user_id
+        return f"user:ps-{self.token('user', str(user_id))[:10]}"
+
+    def user_name(self, name: object) -> object:
+        if name is None or name is pd.NA:
+            return name
+        return f"User {self.token('user-name', normalise_name(str(name)))[:8]}"
+
+    def path(self, path: object) -> object:
+        """A file path whose folders and name may carry handles: ``file-<hex>`` plus the
+        original suffixes (``.json.gz``)."""
+        if path is None or path is pd.NA:
+            return path
+        text = str(path)
+        base, _, position = text.partition("#")
+        name = base.rsplit("/", 1)[-1]
+        suffixes = "".join(re.findall(r"\.[A-Za-z0-9]{1,5}", name)[-2:])
+        out = f"file-{self.token('path', base)[:10]}{suffixes}"
+        return f"{out}#{position}" if position else out
+
+    def link(self, url: object) -> str:
+        """A link with any Telegram handle in it replaced by the handle's pseudonym."""
+        return _TME_IN_TEXT.sub(self._tme, str(url))
+
+    def _tme(self, match: re.Match) -> str:
+        prefix, handle = match.group(1), match.group(2)
+        if handle.casefold() in _TME_RESERVED or handle.isdigit():
+            return match.group(0) if not handle.isdigit() else prefix + "ps-" + \
+                self.token("channel", f"telegram:{handle}")[:10]
+        return prefix + self.handle(handle)
+
+    def text_replacer(self, names: dict[str, str]):
+        """A function replacing, in free text, every known name (``names``: original ->
+        pseudonym), every ``@handle`` and every ``t.me/<handle>`` link."""
+        ordered = sorted((n for n in names if n and len(n) >= 3), key=len, reverse=True)
+        lookup = {n.casefold(): names[n] for n in ordered}
+        pattern = (re.compile("|".join(re.escape(n) for n in ordered), re.IGNORECASE)
+                   if ordered else None)
+
+        def replace(value: object) -> object:
+            if value is None or value is pd.NA:
+                return value
+            text = str(value)
+            if pattern is not None:
+                text = pattern.sub(lambda m: lookup.get(m.group(0).casefold(), m.group(0)), text)
+            text = _TME_IN_TEXT.sub(self._tme, text)
+            return _HANDLE_IN_TEXT.sub(lambda m: "@" + self.handle(m.group(1)), text)
+
+        return replace
+
+
+def _map_strings(series: pd.Series, fn) -> pd.Series:
+    """Apply ``fn`` to each distinct non-null value once (columns repeat values a lot)."""
+    if not len(series):
+        return series.copy()
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [pd.NA], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=series.dtype)
+
+
+def pseudonymise_corpus(corpus: Corpus, pseudonymiser: Pseudonymiser) -> Corpus:
+    """A copy of ``corpus`` with every user and channel identifier and name pseudonymised.
+
+    Channel keys, names and handles (in every table, in forward headers, mentions, Telegram
+    links and in message texts), user ids and names, media file names and input file paths
+    are replaced; analyst labels (``group``, ``lang``), dates and the rest of the texts stay.
+    Rejected records keep their reason but not their raw content. Structure is preserved:
+    the forward network, cross-posts and volumes of the copy are those of the original up to
+    renaming.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> corpus = wb.load_fixtures()
+    >>> masked = pseudonymise_corpus(corpus, Pseudonymiser("demo"))
+    >>> bool(masked.channels["name"].isin(corpus.channels["name"]).any())
+    False
+    >>> len(masked.messages) == len(corpus.messages)
+    True
+    """
+    p = pseudonymiser
+    ch = corpus.channels
+    m = corpus.messages
+
+    # Names -> pseudonyms: channel names by their key, and the names forwards give.
+    names: dict[str, str] = {}
+    for cid, name in zip(ch["channel_id"].astype(object), ch["name"].astype(object)):
+        if name is not pd.NA and name is not None:
+            names.setdefault(str(name), p.name_of(str(cid)))
+    fwd = m[["fwd_from_channel_id", "fwd_from_name", "platform"]].dropna(subset=["fwd_from_name"])
+    for cid, name, platform in fwd.drop_duplicates().itertuples(index=False):
+        key = cid if cid is not pd.NA and cid is not None else name_key(str(name), str(platform))
+        names.setdefault(str(name), p.name_of(str(key)))
+    for col in ("author",):
+        for name in m[col].dropna().unique():
+            names.setdefault(str(name), p.user_name(name))
+    for handle in ch["handle"].dropna().unique():
+        names.setdefault(f"@{handle}", f"@{p.handle(handle)}")
+    replace_text = p.text_replacer(names)
+
+    messages = m.copy()
+    messages["channel"] = [p.name_of(str(c)) for c in m["channel_id"].astype(object)]
+    messages["channel"] = messages["channel"].astype(m["channel"].dtype)
+    messages["channel_id"] = _map_strings(m["channel_id"], p.channel_id)
+    messages["author_id"] = _map_strings(m["author_id"], p.user_id)
+    messages["author"] = _map_strings(m["author"], p.user_name)
+    fwd_key = m["fwd_from_channel_id"].astype(object).where(
+        m["fwd_from_channel_id"].notna(),
+        [name_key(str(n), str(pl)) if n is not pd.NA else pd.NA
+         for n, pl in zip(m["fwd_from_name"].astype(object), m["platform"].astype(object))])
+    messages["fwd_from_name"] = pd.Series(
+        [p.name_of(str(k)) if n is not pd.NA else pd.NA
+         for k, n in zip(fwd_key, m["fwd_from_name"].astype(object))],
+        index=m.index, dtype=m["fwd_from_name"].dtype)
+    messages["fwd_from_channel_id"] = _map_strings(m["fwd_from_channel_id"], p.channel_id)
+    messages["text"] = _map_strings(m["text"], replace_text)
+    messages["media_name"] = _map_strings(
+        m["media_name"], lambda n: p.path(n).replace("file-", "media-"))
+    messages["mentions"] = [[p.handle(h) for h in hs] for hs in m["mentions"]]
+    messages["links"] = [[p.link(u) for u in us] for us in m["links"]]
+    messages["source"] = _map_strings(m["source"], p.path)
+    # Label files may bring identifying columns along (copied onto messages by the loader).
+    if "handle" in messages.columns:
+        messages["handle"] = _map_strings(m["handle"], p.handle)
+    if "name" in messages.columns:
+        messages["name"] = messages["channel"]
+
+    channels = ch.copy()
+    channels["name"] = pd.Series([p.name_of(str(c)) for c in ch["channel_id"].astype(object)],
+                                 index=ch.index, dtype=ch["name"].dtype)
+    channels["channel_id"] = _map_strings(ch["channel_id"], p.channel_id)
+    channels["handle"] = _map_strings(ch["handle"], p.handle)
+
+    service = corpus.service.copy()
+    service["channel_id"] = _map_strings(service["channel_id"], p.channel_id)
+    service["actor_id"] = _map_strings(service["actor_id"], p.channel_id)
+    service["actor"] = _map_strings(service["actor"], lambda n: names.get(str(n),
+                                                                         p.user_name(n)))
+    service["text"] = _map_strings(service["text"], replace_text)
+    service["source"] = _map_strings(service["source"], p.path)
+
+    rejected = corpus.rejected.copy()
+    rejected["source"] = _map_strings(rejected["source"], p.path)
+    rejected["raw"] = pd.Series(pd.NA, index=rejected.index, dtype=corpus.rejected["raw"].dtype)
+    rejected["reason"] = _map_strings(rejected["reason"], replace_text)
+
+    files = corpus.files.copy()
+    files["path"] = _map_strings(files["path"], p.path)
+    return Corpus(messages, channels, rejected, service, files)

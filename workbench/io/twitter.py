@@ -1,0 +1,513 @@
+"""Twitter inputs: what the three Twitter readers share.
+
+The readers are :mod:`.twitter_v1` (API v1.1 tweets), :mod:`.twitter_v2` (API v2 pages as
+twarc2 writes them) and :mod:`.twitter_kaggle` (the Kaggle "How ISIS Uses Twitter" CSV). Every
+one of them maps a tweet onto the canonical tables the same way:
+
+* ``platform`` is ``"twitter"``; an account is a channel of ``kind`` ``"account"``:
+  ``channel_id`` ``twitter:<user id>``, or ``twitter:name:<screen name lower-cased>`` when the
+  input gives no id (the Kaggle CSV) and the load cannot map the name to an id (``resolved`` is
+  False for those; when another file of the same load gives that screen name's id, the build
+  re-keys the account ``twitter:<id>``); ``channel`` is the display name as the tweet shows it,
+  ``handle`` the screen name. ``author_id``/``author`` stay null: the account is the channel.
+* ``message_id`` is the tweet id; ``date`` its ``created_at`` (UTC).
+* A **retweet** is a forward: ``fwd_from_channel_id`` is ``twitter:<id>`` of the original
+  author when the input (or another file of the load, by screen name) gives that id; null
+  otherwise, as for unresolved Telegram forward sources, and the channels table then has a
+  ``twitter:name:<screen name>`` row, the key ``forward_edges`` uses too; ``fwd_from_name``
+  the original author's screen name (the display name only when no screen name is given),
+  ``fwd_from_message_id`` the original tweet id and ``fwd_from_date`` its ``created_at``, where
+  the input has them. The **text of a retweet is the retweeted text in full** (v1.1:
+  ``retweeted_status``; v2: the original in ``includes.tweets``), without the ``RT @user:``
+  prefix and the 140-character cut of the retweet's own text; its mentions, links, hashtags and
+  media are the original's. When the original is not in the input, the retweet's own text is
+  used with the prefix removed.
+* A **reply** sets ``reply_to`` to the replied-to tweet id. A quote is not a forward: it keeps
+  its own text (the quoted tweet's URL is among its links when the text carries it).
+* ``views`` is ``impression_count`` (API v2 only, when collected); ``forwards`` is
+  ``retweet_count``. The Kaggle CSV has neither.
+* ``mentions``, ``links`` and ``hashtags`` come from the tweet's entities (screen names without
+  ``@``, expanded URLs, tags without ``#``); URLs of attached media are not links. Without
+  entities (the Kaggle CSV) they are found in the text: ``@name`` (1-20 letters,
+  digits and underscores, as twitter-text reads them), ``http(s)://`` URLs as written and ``#tags``.
+* ``&amp;``, ``&lt;`` and ``&gt;``, which the Twitter API writes for ``&``, ``<`` and ``>``,
+  are decoded in the text (nothing else is: the text stays hostile until escaped for display).
+* Media: ``media_type`` is the first attachment's type (``photo``, ``video``,
+  ``animated_gif``), ``media_name`` its media id (the digits of a v2 ``media_key``, v1.1
+  ``id_str``: the same for one upload in both APIs), ``media_duration`` the video length in
+  whole seconds (rounded half up).
+* ``edited`` is ``created_at`` of a tweet that is a later version in an edit history
+  (``edit_history_tweet_ids``): Twitter gives each version its own id, so versions are
+  separate messages and ``edited`` marks the ones whose text was edited at that time.
+* Every record is accounted for: loaded, or rejected with a reason (a repeated tweet id within
+  one file is rejected as a duplicate, the first kept; across files the builder merges it).
+  ``source`` is ``<file>#<locator>`` with 0-based positions (``#12`` the 13th record or line,
+  ``#3/data/0`` the first tweet of the page on line 3).
+
+Examples
+--------
+>>> unescape("Fields &amp; Expansions &lt;3")
+'Fields & Expansions <3'
+>>> text_entities("RT-free: @abu_x and @ab #news https://t.co/abc, mail me@example.com")
+(['abu_x', 'ab'], ['https://t.co/abc'], ['news'])
+>>> handle_key("@AbuX")
+'twitter:name:abux'
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange, timegm
+from datetime import date, datetime, timezone
+
+from ..ids import name_key
+from .builder import FileOutput
+from .entities import HASHTAG_RE, dedupe, links_in
+
+__all__ = ["PLATFORM", "COLUMNS", "RT_PREFIX", "MENTION_RE", "user_key", "tweet_id",
+           "handle_key", "media_id", "unescape", "text_entities", "split_retweet", "v1_time_ns",
+           "iso_time_ns", "Tweets", "BadRecord", "Invalid", "json_documents", "json_start",
+           "foreign_json"]
+
+PLATFORM = "twitter"
+#: Message columns the Twitter readers fill (the rest stay null).
+COLUMNS = ("channel_id", "channel", "message_id", "date", "text", "fwd_from_channel_id",
+           "fwd_from_name", "fwd_from_message_id", "fwd_from_date", "reply_to", "views",
+           "forwards", "edited", "media_type", "media_name", "media_duration", "mentions",
+           "links", "hashtags", "source")
+_DEFAULTS = {c: ([] if c in ("mentions", "links", "hashtags") else None) for c in COLUMNS}
+
+#: ``RT @name: `` at the start of a text: the old-style (and v2/Kaggle) retweet marker. Screen
+#: names are 1-15 characters today; up to 20 are read, as twitter-text does, for older names.
+RT_PREFIX = re.compile(r"RT @([A-Za-z0-9_]{1,20}):[ \t]?")
+#: A Twitter ``@mention``: 1-20 letters, digits or underscores (twitter-text's limit), not glued
+#: to a word or an e-mail address before it, nor longer after it.
+MENTION_RE = re.compile(r"(?<![A-Za-z0-9_!#$%&*@.])@([A-Za-z0-9_]{1,20})(?![A-Za-z0-9_@])")
+_URL_RE = re.compile(r"https?://[^\s<>\"'“”‘’«»]+", re.IGNORECASE)
+_TRAILING = ".,;:!?…»)\"'"
+_ESCAPE_RE = re.compile(r"&(amp|lt|gt);")
+_ESCAPES = {"amp": "&", "lt": "<", "gt": ">"}
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MAX_NS = (1 << 33) * 1_000_000_000  # about 2242: later is garbage, not a date
+_EPOCH = date(1970, 1, 1)
+_DAYS: dict[tuple[int, int], int] = {}  # (year, month) -> days from the epoch to its 1st
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class BadRecord(Exception):
+    """A record that cannot be a tweet (the reason is the message)."""
+
+
+def user_key(user_id: object) -> str:
+    """``twitter:<id>`` for a user id given as digits (string or int).
+
+    Raises
+    ------
+    BadRecord
+        If the id is not a non-negative integer.
+
+    Examples
+    --------
+    >>> user_key("337119125"), user_key(783214)
+    ('twitter:337119125', 'twitter:783214')
+    """
+    return f"twitter:{tweet_id(user_id, 'user id')}"
+
+
+def tweet_id(value: object, what: str = "tweet id") -> int:
+    """An id written as digits (``id_str``) or as an int, as an int."""
+    if type(value) is int and value >= 0:
+        return value
+    if type(value) is str and _DIGITS.fullmatch(value) and int(value) < (1 << 63):
+        return int(value)
+    raise BadRecord(f"no {what}" if value is None else f"{what} {value!r} is not an integer")
+
+
+def handle_key(screen_name: str) -> str:
+    """``twitter:name:<screen name lower-cased>`` (the ``@`` dropped)."""
+    return name_key(screen_name.lstrip("@"), PLATFORM)
+
+
+def unescape(text: str) -> str:
+    """Decode the three HTML escapes the Twitter API writes (``&amp;``, ``&lt;``, ``&gt;``),
+    in one pass (``&amp;lt;`` becomes ``&lt;``)."""
+    if "&" not in text:
+        return text
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group(1)], text)
+
+
+def text_entities(text: str | None) -> tuple[list[str], list[str], list[str]]:
+    """Mentions, links and hashtags found in a tweet's plain text (for inputs without
+    entities): ``@names`` without the ``@``, ``http(s)://`` URLs (and bare ``t.me/`` links) as
+    written without trailing punctuation, ``#tags`` without the ``#``."""
+    if not text:
+        return [], [], []
+    mentions = MENTION_RE.findall(text) if "@" in text else []
+    links = [m.group(0).rstrip(_TRAILING) for m in _URL_RE.finditer(text)] if "://" in text \
+        else []
+    if ".me/" in text.lower():
+        bare = [link for link in links_in(text) if "://" not in link]
+        links.extend(bare)
+    hashtags = HASHTAG_RE.findall(text) if "#" in text else []
+    return dedupe(mentions), dedupe(links), dedupe(hashtags)
+
+
+def split_retweet(text: str | None) -> tuple[str | None, str | None]:
+    """``(screen name, rest of the text)`` of a text starting ``RT @name:``, else
+    ``(None, text)``.
+
+    Examples
+    --------
+    >>> split_retweet("RT @abu_x: the original words")
+    ('abu_x', 'the original words')
+    >>> split_retweet("Look: RT @abu_x: not a retweet")
+    (None, 'Look: RT @abu_x: not a retweet')
+    """
+    if not text:
+        return None, text
+    match = RT_PREFIX.match(text)
+    if match is None:
+        return None, text
+    return match.group(1), text[match.end():]
+
+
+def _check_range(ns: int, value: object) -> int:
+    if not -_MAX_NS < ns < _MAX_NS:
+        raise ValueError(value)
+    return ns
+
+
+def v1_time_ns(value: object) -> int:
+    """Nanoseconds since the epoch (UTC) of an API v1.1 ``created_at``
+    (``"Wed Oct 10 20:19:24 +0000 2018"``).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not in that form.
+
+    Examples
+    --------
+    >>> v1_time_ns("Wed Oct 10 20:19:24 +0000 2018") // 10**9
+    1539202764
+    """
+    if type(value) is not str:
+        raise ValueError(value)
+    parts = value.split()
+    if len(parts) != 6 or parts[1] not in _MONTHS or len(parts[4]) != 5:
+        raise ValueError(value)
+    hh, mm, ss = (int(x) for x in parts[3].split(":"))
+    day, year, month = int(parts[2]), int(parts[5]), _MONTHS[parts[1]]
+    days = _DAYS.get((year, month))
+    if days is None:
+        datetime(year, month, 1)  # validates the year
+        days = _DAYS[(year, month)] = (date(year, month, 1) - _EPOCH).days
+    if not (1 <= day <= monthrange(year, month)[1] and hh < 24 and mm < 60 and ss < 61):
+        raise ValueError(value)
+    off = parts[4]
+    if off[0] not in "+-" or not off[1:].isdigit():
+        raise ValueError(value)
+    offset = (int(off[1:3]) * 3600 + int(off[3:5]) * 60) * (-1 if off[0] == "-" else 1)
+    seconds = (days + day - 1) * 86400 + hh * 3600 + mm * 60 + ss - offset
+    return _check_range(seconds * 1_000_000_000, value)
+
+
+def iso_time_ns(value: object) -> int:
+    """Nanoseconds since the epoch (UTC) of an ISO 8601 time (API v2
+    ``"2022-10-03T17:57:11.000Z"``); a time without an offset is UTC, as the API writes.
+
+    Examples
+    --------
+    >>> iso_time_ns("2022-10-03T17:57:11.000Z") // 10**9
+    1664819831
+    """
+    if type(value) is not str:
+        raise ValueError(value)
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    seconds = timegm(dt.utctimetuple())
+    return _check_range(seconds * 1_000_000_000 + dt.microsecond * 1000, value)
+
+
+class Tweets:
+    """What a Twitter reader adds for one file: rows, accounts, and forward sources known by
+    screen name only, resolved at :meth:`finish` through every id the file maps a screen name
+    to.
+
+    Accounts become channel rows through one builder part each, opened at first sight. Each
+    row names its own channel, so the part a row is filed under does not matter. An account's
+    description (display name, screen name) is taken from its newest tweet; one known only as a
+    retweet source gets what the source gives (a user object, else just its screen name).
+    """
+
+    def __init__(self, out: FileOutput, *, defer: bool = True):
+        self.out = out
+        #: False when the file gives no ids at all (nothing to wait for)
+        self.defer = defer
+        self.cols = out.columns(COLUMNS)
+        self._appenders = [self.cols[c].append for c in COLUMNS]
+        #: channel id -> [part, rank]; rank (level, date): author 2, user object 1, name 0
+        self.accounts: dict[str, list] = {}
+        #: twitter:name:<screen name> -> twitter:<id>, from every user object in the file
+        self.handles: dict[str, str] = {}
+        self._ambiguous: set[str] = set()
+        #: twitter:<id> -> display name, from the user objects that gave a screen name
+        self.names: dict[str, str] = {}
+        self.seen: set[tuple[str, int]] = set()
+        self.pending: list[tuple[str, dict]] = []
+
+    # -- accounts ----------------------------------------------------------------------
+    def user(self, user_id: str, screen_name: object, name: object, *, level: int = 1,
+             date: int = 0) -> str:
+        """Note an account known by id; return its channel id."""
+        cid = user_id
+        screen = screen_name if isinstance(screen_name, str) and screen_name else None
+        display = name if isinstance(name, str) and name else None
+        entry = self.accounts.get(cid)
+        if entry is not None and entry[0].handle == screen and entry[0].name == display:
+            if (level, date) > entry[1]:  # the same description again: only the rank moves
+                entry[1] = (level, date)
+            return cid
+        self.note_handle(screen, cid, display)
+        self._describe(cid, display, screen, True, (level, date))
+        return cid
+
+    def note_handle(self, screen_name: object, cid: str, name: object = None) -> None:
+        """Remember that ``screen_name`` is the account ``cid`` (a screen name given to two
+        ids in one file maps to neither), and its display name."""
+        if isinstance(screen_name, str) and screen_name:
+            key = handle_key(screen_name)
+            if self.handles.setdefault(key, cid) != cid:
+                self._ambiguous.add(key)
+            if isinstance(name, str) and name:
+                self.names.setdefault(cid, name)
+
+    def named(self, screen_name: str, name: object = None, *, level: int = 0,
+              date: int = 0) -> str:
+        """Note an account known only by screen name; return ``twitter:name:<screen name>``."""
+        cid = handle_key(screen_name)
+        display = name if isinstance(name, str) and name else None
+        self._describe(cid, display or screen_name, screen_name, False, (level, date))
+        return cid
+
+    def _describe(self, cid: str, name, handle, resolved: bool, rank: tuple) -> None:
+        entry = self.accounts.get(cid)
+        if entry is None:
+            part = self.out.part(cid, name=name, kind="account", handle=handle,
+                                 platform=PLATFORM, resolved=resolved)
+            self.accounts[cid] = [part, rank]
+            return
+        part = entry[0]
+        if rank >= entry[1]:
+            entry[1] = rank
+            part.name = name or part.name
+            part.handle = handle or part.handle
+        else:
+            part.name = part.name or name
+            part.handle = part.handle or handle
+
+    # -- rows --------------------------------------------------------------------------
+    def add(self, where: str, raw: object, *, duplicate: str | None = None, **row) -> bool:
+        """Add one tweet (``row`` holds :data:`COLUMNS` but ``source``). A tweet id already
+        added for the same account in this file is rejected (``duplicate`` words the reason).
+        A forward whose source is known by screen name only waits for :meth:`finish`."""
+        key = (row["channel_id"], row["message_id"])
+        if key in self.seen:
+            self.out.reject(where, duplicate or (
+                f"duplicate tweet id {row['message_id']} of {row['channel_id']} in this file "
+                "(the first is kept)"), raw)
+            return False
+        self.seen.add(key)
+        if row.get("fwd_from_name") and not row.get("fwd_from_channel_id"):
+            if self.defer:
+                self.pending.append((where, row))
+                return True
+            self.named(row["fwd_from_name"])
+        self._append(where, row)
+        return True
+
+    def _append(self, where: str, row: dict) -> None:
+        values = dict(_DEFAULTS)
+        values.update(row)
+        values["source"] = self.out.source_of(where) if self.out.parts else None
+        for col in ("text", "channel", "fwd_from_name"):
+            if values[col] == "":
+                values[col] = None
+        for append, col in zip(self._appenders, COLUMNS):
+            append(values[col])
+        self.out.maybe_flush()
+
+    def finish(self) -> None:
+        """Resolve waiting forward sources by screen name through the ids this file gives,
+        and add their rows."""
+        for where, row in self.pending:
+            key = handle_key(row["fwd_from_name"])
+            cid = self.handles.get(key) if key not in self._ambiguous else None
+            if cid is not None:
+                row["fwd_from_channel_id"] = self.user(cid, row["fwd_from_name"],
+                                                       self.names.get(cid), level=0)
+            else:
+                self.named(row["fwd_from_name"])
+            self._append(where, row)
+        self.pending = []
+        self.out.flush()
+
+
+def media_id(value: object) -> str | None:
+    """The numeric media id of a v2 ``media_key`` (``"3_1576994475507077121"``) or a v1.1
+    media ``id_str``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        return None
+    return value.rsplit("_", 1)[-1]
+
+
+# ------------------------------------------------------------------------------------------
+# JSON and JSON Lines files
+# ------------------------------------------------------------------------------------------
+_BOM = b"\xef\xbb\xbf"
+_BLOCK = 1 << 20
+_FOREIGN_KEYS = re.compile(rb'"_(?:type)?"\s*:')
+
+
+class Invalid:
+    """A line of a JSON Lines file that is not valid JSON (kept to be rejected)."""
+
+    __slots__ = ("reason", "raw")
+
+    def __init__(self, reason: str, raw: bytes):
+        self.reason, self.raw = reason, raw
+
+
+def json_start(head: bytes) -> bytes:
+    """``head`` without a byte order mark and leading whitespace."""
+    text = head[3:] if head.startswith(_BOM) else head
+    return text.lstrip()
+
+
+def foreign_json(text: bytes) -> str | None:
+    """Why ``text`` (a file's start) is not a Twitter JSON file at all, or None."""
+    if not text:
+        return "empty"
+    if text[:1] not in (b"{", b"["):
+        if text[:1] == b"<":
+            return "markup (HTML/XML), not JSON"
+        return f"not JSON (starts with {bytes(text[:12])!r})"
+    if _FOREIGN_KEYS.search(text):
+        return 'has "_" or "_type" keys (Telethon/4CAT objects), not tweets'
+    return None
+
+
+def _json_error(data: bytes, label: str, exc: Exception) -> str:
+    pos = getattr(exc, "pos", None)
+    msg = getattr(exc, "msg", str(exc))
+    if pos is None:
+        return f"invalid JSON: {msg}"
+    line = data.count(b"\n", 0, pos) + 1
+    if "end of data" in msg or pos >= len(data.rstrip()):
+        return (f"the JSON ends unexpectedly at byte {pos:,} (line {line}): the file looks "
+                f"truncated ({len(data):,} bytes)")
+    return f"invalid JSON at byte {pos:,} (line {line}): {msg}"
+
+
+def json_documents(source, out: FileOutput):
+    """``(locator, document)`` for a JSON file: one per line of a JSON Lines file (locator
+    the 0-based line index; a line that is not JSON comes as :class:`Invalid`), or the whole
+    file as one document (locator ``""``) when its first line is not a complete JSON value
+    (pretty-printed JSON, or an array).
+
+    Raises
+    ------
+    LoadError
+        For a whole-document file that is empty, not UTF-8 or not valid JSON (naming the byte
+        and line), or a stream that cannot be decompressed.
+    """
+    import zlib
+
+    import orjson
+
+    from ..errors import LoadError
+
+    label = source.label
+    compressed = source.compression is not None
+    step = (lambda n: None) if compressed else out.advance
+    try:
+        with source.open() as stream:
+            first = stream.read(_BLOCK)
+            probe = first[3:] if first.startswith(_BOM) else first
+            stripped = probe.lstrip()
+            newline = stripped.find(b"\n")
+            head_line = stripped if newline < 0 else stripped[:newline]
+            lines_mode = False
+            if stripped[:1] == b"{":
+                try:
+                    orjson.loads(head_line)
+                    lines_mode = True
+                except orjson.JSONDecodeError:
+                    lines_mode = False
+            if lines_mode:
+                step(len(first))
+
+                def chained():
+                    yield probe
+                    while True:
+                        block = stream.read(_BLOCK)
+                        if not block:
+                            return
+                        step(len(block))
+                        yield block
+
+                yield from _json_lines(chained(), label)
+                if compressed:
+                    out.advance(source.size)
+                return
+    except (OSError, EOFError, zlib.error) as exc:
+        raise LoadError(f"{label}: cannot read: {exc}") from exc
+    data = source.read_bytes()
+    if data.startswith(_BOM):
+        data = data[3:]
+    if not data.strip():
+        raise LoadError(f"{label}: empty file ({source.size} bytes): nothing to load")
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise LoadError(f"{label}: not UTF-8 text: byte 0x{data[bad.start]:02x} at byte "
+                            f"{bad.start:,} cannot be decoded") from None
+        raise LoadError(f"{label}: {_json_error(data, label, exc)}") from None
+    del data
+    out.advance(source.size)
+    yield "", doc
+
+
+def _json_lines(blocks, label: str):
+    import orjson
+
+    rest = b""
+    index = 0
+
+    def parse(line: bytes, index: int):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            msg = getattr(exc, "msg", str(exc))
+            if "end of data" in msg:
+                return Invalid(f"line {index} ends before its JSON value does (truncated)",
+                               line)
+            return Invalid(f"line {index} is not valid JSON: {msg}", line)
+
+    for block in blocks:
+        block = rest + block
+        lines = block.split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            if line.strip():
+                yield str(index), parse(line, index)
+            index += 1
+    if rest.strip():
+        yield str(index), parse(rest, index)

@@ -1,0 +1,619 @@
+"""The store's analyses on Dask: any ``dask.distributed`` cluster, one machine or many.
+
+:func:`use_cluster` points the workbench at a cluster (or a ``distributed.Client`` in scope
+is used). The aggregations then read the store's Parquet files with ``dask.dataframe``: each
+partition derives its rows (forwards resolved through a broadcast name index, period keys,
+mentions parsed through a broadcast table) and Dask's tree reduction (``groupby().agg``)
+combines them; the small result is finished by the same pandas code as everywhere else, so it
+is identical to the in-memory result.
+
+Cross-posting: the texts are shingled per partition (in message order, so each text keeps its
+number), the MinHash signatures and LSH band keys are computed per partition, and the band
+rows are shuffled by (band, bucket) so each bucket's texts meet on one worker, which pairs
+time neighbours. Workers and this process exchange the shingles and signatures through files
+in a scratch folder, which on a real cluster must be on storage every worker can read (as the
+store itself).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+
+__all__ = ["use_cluster", "current_client", "forward_edges", "mention_edges",
+           "message_volume", "keyword_trend"]
+
+_CLIENT = None
+
+
+def use_cluster(address=None, **client_options):
+    """Run store analyses on a Dask cluster.
+
+    Parameters
+    ----------
+    address : str, Client, cluster object, or None
+        A scheduler address (``"tcp://10.0.0.5:8786"``), a ``distributed.Client``, or a
+        cluster object (``LocalCluster``, ``dask_jobqueue.SLURMCluster``,
+        ``dask_kubernetes`` clusters...). ``"local"`` starts a ``LocalCluster`` on this
+        machine. ``None`` stops using a cluster (analyses run in DuckDB again).
+    **client_options
+        Passed to ``distributed.Client``.
+
+    Returns
+    -------
+    distributed.Client or None
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> wb.use_cluster(None) is None
+    True
+    """
+    global _CLIENT
+    if address is None:
+        _CLIENT = None
+        return None
+    from distributed import Client, LocalCluster
+
+    if isinstance(address, Client):
+        client = address
+    elif isinstance(address, str) and address == "local":
+        client = Client(LocalCluster(dashboard_address=None), **client_options)
+    elif isinstance(address, str):
+        client = Client(address, **client_options)
+    elif hasattr(address, "scheduler_address"):
+        client = Client(address, **client_options)
+    else:
+        raise ParameterError(f"use_cluster({address!r}): expected a scheduler address, a "
+                             "distributed.Client, a cluster object, 'local' or None")
+    _CLIENT = client
+    return client
+
+
+def current_client():
+    """The client analyses run on: the one :func:`use_cluster` set, else a
+    ``distributed.Client`` in scope, else None."""
+    if _CLIENT is not None and getattr(_CLIENT, "status", "closed") not in ("closed",
+                                                                          "closing"):
+        return _CLIENT
+    if "distributed" not in sys.modules:
+        return None
+    from distributed import default_client
+
+    try:
+        client = default_client()
+    except ValueError:
+        return None
+    return client if client.status not in ("closed", "closing") else None
+
+
+#: Dask turns object columns into strings by default; list columns must stay lists.
+_CONFIG = {"dataframe.convert-string": False}
+
+
+def _compute(*collections):
+    import dask
+
+    with dask.config.set(_CONFIG):
+        client = current_client()
+        if client is not None:
+            return client.compute(list(collections), sync=True)
+        return list(dask.compute(*collections))
+
+
+#: Bytes of Parquet per partition: small files are read together, so a store of many
+#: small ingests does not pay the per-task overhead once per file.
+PARTITION_BYTES = 64 << 20
+
+
+def _read_files(paths: list[str], columns: list[str]) -> pd.DataFrame:
+    """Messages files of the store as one partition (plain pandas dtypes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(p, columns=columns, partitioning=None) for p in paths]
+    return pa.concat_tables(tables).to_pandas()
+
+
+def _messages(store, columns: list[str]):
+    """The store's messages as a Dask DataFrame; a partition is one or more Parquet files
+    (platform and month of an ingest batch), read by the workers from the store's folder."""
+    import dask
+    import dask.dataframe as dd
+
+    from . import _tables as T
+
+    entries = store._refresh()["tables"]["messages"]
+    if not entries:
+        return None
+    groups, current, size = [], [], 0
+    for entry in entries:
+        if current and size + entry["size"] > PARTITION_BYTES:
+            groups.append(current)
+            current, size = [], 0
+        current.append(str(store.path / entry["path"]))
+        size += entry["size"]
+    groups.append(current)
+    meta = T.MESSAGES.empty_table().select(columns).to_pandas()
+    with dask.config.set(_CONFIG):
+        return dd.from_map(_read_files, groups, columns=columns, meta=meta,
+                           enforce_metadata=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edges
+# ---------------------------------------------------------------------------------------------
+def _resolve(part: pd.DataFrame, lookup: dict) -> pd.Series:
+    """``fwd_from_channel_id`` resolved through the store's name index (as the views do)."""
+    fid = part["fwd_from_channel_id"]
+    todo = fid.isna() & part["_fwd_norm"].notna()
+    if not todo.any() or not lookup:
+        return fid
+    found = [lookup.get((p, n)) for p, n in zip(part.loc[todo, "platform"],
+                                                part.loc[todo, "_fwd_norm"])]
+    out = fid.astype(object).copy()
+    out.loc[todo] = found
+    return out
+
+
+def _forward_rows(part: pd.DataFrame, index: dict, delays: bool) -> pd.DataFrame:
+    fid = _resolve(part, index)
+    is_fwd = (fid.notna() | part["fwd_from_name"].notna()).to_numpy()
+    sub = part.loc[is_fwd]
+    fid = fid[is_fwd]
+    key = sub["platform"].astype(str) + ":name:" + sub["_fwd_norm"].astype(object).fillna(
+        "").astype(str)
+    source = fid.astype(object).where(fid.notna(), key)
+    t = _ns(sub["date"])
+    out = pd.DataFrame({"source": source.astype(str).to_numpy(),
+                        "target": sub["channel_id"].astype(str).to_numpy(),
+                        "weight": np.ones(len(sub), dtype=np.int64), "first": t, "last": t,
+                        "resolved": fid.notna().to_numpy()})
+    if delays:
+        out["delay"] = t - _ns(sub["fwd_from_date"], nat=True)
+        out["delay"] = out["delay"].where(sub["fwd_from_date"].notna().to_numpy())
+    return out
+
+
+def _dated_forward_rows(part: pd.DataFrame, index: dict) -> pd.DataFrame:
+    """Forward rows with the original post's date (for the median delay)."""
+    return _forward_rows(part[part["fwd_from_date"].notna()], index, True)
+
+
+def _ns(dates: pd.Series, nat: bool = False) -> np.ndarray:
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return values.astype("float64") if nat else values
+
+
+def forward_edges(store, *, min_weight: int = 1) -> pd.DataFrame:
+    """:func:`workbench.network.forward_edges` of a store, on Dask."""
+    from ._analyses import _median_ns, edges_frame
+    from ._store import _name_index
+
+    ddf = _messages(store, ["platform", "channel_id", "date", "fwd_from_channel_id",
+                            "fwd_from_name", "fwd_from_date", "_fwd_norm"])
+    if ddf is None:
+        return edges_frame(pd.DataFrame(), min_weight=min_weight, delay=True, kind="forward")
+    names = _name_index(store._exported_channels())
+    # Broadcast tables go to the partitions as plain dicts (a DataFrame argument would be
+    # taken for a collection to align with).
+    index = dict(zip(zip(names["platform"], names["norm"]), names["channel_id"]))
+    meta = pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
+                         "weight": pd.Series(dtype="int64"), "first": pd.Series(dtype="int64"),
+                         "last": pd.Series(dtype="int64"), "resolved": pd.Series(dtype=bool)})
+    rows = ddf.map_partitions(_forward_rows, index, False, meta=meta)
+    agg = rows.groupby(["source", "target"]).agg(
+        {"weight": "sum", "first": "min", "last": "max", "resolved": "max"}, split_out=1)
+    delays = ddf.map_partitions(_dated_forward_rows, index,
+                                meta=meta.assign(delay=pd.Series(dtype="float64")))
+    agg, delays = _compute(agg, delays[["source", "target", "delay"]])
+    agg = agg.reset_index()
+    if len(delays):
+        lists = delays.groupby(["source", "target"])["delay"].agg(
+            lambda v: [int(x) for x in v])
+        agg["median_delay"] = [
+            _median_ns(lists.get((s, t))) for s, t in zip(agg["source"], agg["target"])]
+    else:
+        agg["median_delay"] = None
+    return edges_frame(agg, min_weight=min_weight, delay=True, kind="forward")
+
+
+def _mention_values(part: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for col in ("mentions", "links"):
+        exploded = part[["platform", col]].explode(col).dropna(subset=[col])
+        rows.append(pd.DataFrame({"platform": exploded["platform"].astype(str).to_numpy(),
+                                  "v": exploded[col].astype(str).to_numpy()}))
+    return pd.concat(rows, ignore_index=True).drop_duplicates()
+
+
+def _mention_rows(part: pd.DataFrame, lookup: dict, self_mentions: bool) -> pd.DataFrame:
+    part = part.reset_index(drop=True)
+    src, tgt, res, t, row = [], [], [], [], []
+    times = _ns(part["date"])
+    for i, (cid, plat, ments, links) in enumerate(zip(part["channel_id"], part["platform"],
+                                                      part["mentions"], part["links"])):
+        for v in list(ments) + list(links):
+            hit = lookup.get((str(plat), str(v)))
+            if hit is None:
+                continue
+            row.append(i)
+            src.append(str(cid))
+            tgt.append(hit[0])
+            res.append(bool(hit[1]))
+            t.append(times[i])
+    out = pd.DataFrame({"row": np.asarray(row, dtype=np.int64), "source": src, "target": tgt,
+                        "resolved": np.asarray(res, dtype=bool),
+                        "first": np.asarray(t, dtype=np.int64)})
+    out = out.drop_duplicates(["row", "target"])
+    if not self_mentions:
+        out = out[out["source"] != out["target"]]
+    out = out.assign(weight=np.int64(1), last=out["first"])
+    return out[["source", "target", "weight", "first", "last", "resolved"]]
+
+
+def mention_edges(store, *, channels=None, min_weight: int = 1,
+                  self_mentions: bool = False) -> pd.DataFrame:
+    """:func:`workbench.network.mention_edges` of a store, on Dask."""
+    from ._analyses import edges_frame, mention_targets
+
+    ddf = _messages(store, ["platform", "channel_id", "date", "mentions", "links"])
+    if ddf is None:
+        return edges_frame(pd.DataFrame(), min_weight=min_weight, delay=False, kind="mention")
+    meta_v = pd.DataFrame({"platform": pd.Series(dtype=object), "v": pd.Series(dtype=object)})
+    (values,) = _compute(ddf.map_partitions(_mention_values, meta=meta_v).drop_duplicates(
+        split_out=1))
+    mapping = mention_targets(values.reset_index(drop=True), channels)
+    meta = pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
+                         "weight": pd.Series(dtype="int64"), "first": pd.Series(dtype="int64"),
+                         "last": pd.Series(dtype="int64"), "resolved": pd.Series(dtype=bool)})
+    lookup = {(p, v): (t, bool(r)) for p, v, t, r in zip(
+        mapping["platform"], mapping["v"], mapping["target"], mapping["resolved"])}
+    rows = ddf.map_partitions(_mention_rows, lookup, self_mentions, meta=meta)
+    (agg,) = _compute(rows.groupby(["source", "target"]).agg(
+        {"weight": "sum", "first": "min", "last": "max", "resolved": "max"}, split_out=1))
+    return edges_frame(agg.reset_index(), min_weight=min_weight, delay=False, kind="mention")
+
+
+# ---------------------------------------------------------------------------------------------
+# Volumes
+# ---------------------------------------------------------------------------------------------
+def _labelled(part: pd.DataFrame, labels: dict | None, by: str | None):
+    if labels is None or by is None or by in part.columns:
+        return part[by] if by is not None else None
+    return part["channel_id"].map(labels)
+
+
+def _volume_rows(part: pd.DataFrame, freq, tz, first, by, weight, labels, patterns=None):
+    from ..timeline._keywords import normalise_text
+    from ..timeline._volume import _Binner
+
+    from ._analyses import _group
+
+    binner = _Binner(freq, tz, [pd.Timestamp(first, tz="UTC")])
+    dates = pd.Series(pd.DatetimeIndex(part["date"]).tz_convert("UTC"))
+    out = pd.DataFrame({"_key": np.asarray(binner.starts(dates)).view(np.int64),
+                        "_t": dates.to_numpy(dtype="datetime64[ns]").view(np.int64)})
+    if by is not None:
+        values = _labelled(part, labels, by)
+        out["_by"] = values.astype(object).where(values.notna(), None).to_numpy()
+    out["_w"] = (pd.to_numeric(part[weight]).fillna(0).to_numpy(dtype="float64")
+                 if weight else 1.0)
+    if patterns:
+        texts = [normalise_text(t) for t in part["text"].tolist()]
+        for k, pattern in enumerate(patterns):
+            out[f"_h{k}"] = np.fromiter((pattern.search(t) is not None for t in texts),
+                                        dtype=bool, count=len(texts)).astype("int64")
+    grouped = _group(out, by is not None)
+    if by is not None:
+        grouped["_by"] = grouped["_by"].astype(object)
+    return grouped
+
+
+def _reduce(store, *, freq, by, tz, weight, patterns=None) -> pd.DataFrame | None:
+    from ._analyses import _reduced_frame
+
+    from .. import schema
+
+    cols = ["date", "channel_id"]
+    labels = None
+    if by is not None:
+        if by in schema.MESSAGES:
+            cols.append(by)
+        else:
+            table = store.channels()
+            labels = {c: (None if pd.isna(v) else v)
+                      for c, v in zip(table["channel_id"], table[by])}
+    if weight is not None and weight not in cols:
+        cols.append(weight)
+    if patterns:
+        cols.append("text")
+    ddf = _messages(store, list(dict.fromkeys(cols)))
+    if ddf is None:
+        return None
+    (first,) = _compute(ddf["date"].min())
+    first = pd.Timestamp(first).tz_convert("UTC").value if pd.notna(first) else None
+    if first is None:
+        return None
+    meta = {"_key": pd.Series(dtype="int64")}
+    if by is not None:
+        meta["_by"] = pd.Series(dtype=object)
+    meta.update({"_t": pd.Series(dtype="int64"), "_w": pd.Series(dtype="float64")})
+    for k in range(len(patterns or [])):
+        meta[f"_h{k}"] = pd.Series(dtype="int64")
+    rows = ddf.map_partitions(_volume_rows, freq, tz, first, by, weight, labels, patterns,
+                              meta=pd.DataFrame(meta))
+    keys = ["_key", "_by"] if by is not None else ["_key"]
+    agg = {"_t": "min", "_w": "sum", **{f"_h{k}": "sum" for k in range(len(patterns or []))}}
+    (total,) = _compute(rows.groupby(keys, dropna=False).agg(agg, split_out=1))
+    total = total.reset_index().sort_values("_t", kind="stable")
+    return _reduced_frame(store, total, by)
+
+
+def message_volume(store, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
+                   weight: str | None = None, start=None, end=None,
+                   date_col: str = "date") -> pd.DataFrame:
+    """:func:`workbench.timeline.message_volume` of a store, on Dask."""
+    from ..schema import UTC_TIME
+    from ..timeline._volume import _check, message_volume as pandas_volume
+
+    from ._analyses import _by_dtype, _check_columns
+
+    if date_col != "date":
+        raise ParameterError(f"date_col={date_col!r}: a store's messages have 'date'")
+    _check_columns(store, by=by, weight=weight)
+    _check(pd.DataFrame({"date": []}), freq, tz, "date")
+    reduced = _reduce(store, freq=freq, by=by, tz=tz, weight=weight)
+    if reduced is None:
+        reduced = pd.DataFrame({"date": pd.array([], dtype=UTC_TIME), "_w": []})
+        if by is not None:
+            reduced[by] = pd.array([], dtype=_by_dtype(store, by))
+    return pandas_volume(reduced, freq=freq, by=by, tz=tz, weight="_w", start=start, end=end)
+
+
+def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
+                  text_col: str = "text", date_col: str = "date") -> pd.DataFrame:
+    """:func:`workbench.timeline.keyword_trend` of a store, on Dask (texts normalised and
+    matched per partition)."""
+    from . import _analyses
+
+    def reduce(store_, patterns):
+        return _reduce(store_, freq=freq, by=by, tz=tz, weight=None, patterns=patterns)
+
+    return _analyses.keyword_trend(store, terms, freq=freq, by=by, tz=tz, text_col=text_col,
+                                   date_col=date_col, _reduce=reduce)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-posting candidates
+# ---------------------------------------------------------------------------------------------
+def scratch(store) -> str:
+    """A scratch folder inside the store (storage the workers share with this process)."""
+    folder = store.path / "scratch" / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
+def _shingle_chunk(path: str, out: str):
+    """Normalise and shingle one chunk of texts; hashes to ``out``; per-text arrays back."""
+    import pyarrow.parquet as pq
+
+    from ..crosspost import _clusters as C
+    from ..crosspost import _similarity as sim
+    from ..crosspost._normalise import normalise_texts
+
+    texts = pq.read_table(path, columns=["text"]).column("text")
+    codes, offsets = normalise_texts(texts)
+    lengths = np.diff(offsets)
+    keys = C._text_keys(codes, offsets)
+    h, counts = sim.shingle_hashes(codes, offsets)
+    np.ascontiguousarray(h, dtype=np.uint32).tofile(out)
+    os.unlink(path)
+    return lengths, keys, counts
+
+
+def text_index_dask(store, n: int, channel: np.ndarray, needs_key: np.ndarray, folder: str, *,
+                    random_state: int, chunk: int = 200_000):
+    """The memory-mapped shingle index of the store's texts, shingled on the cluster: this
+    process streams the texts in message order into chunk files, workers shingle them."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..crosspost import _similarity as sim
+
+    client = current_client()
+    con = store._connection()
+    reader = con.sql("SELECT text FROM _messages ORDER BY date, channel_id, message_id"
+                     ).to_arrow_reader(chunk)
+    futures, outs = [], []
+    for k, batch in enumerate(reader):
+        path = os.path.join(folder, f"texts-{k:05d}.parquet")
+        pq.write_table(pa.table({"text": batch.column(0)}), path)
+        outs.append(os.path.join(folder, f"shingles-{k:05d}.u32"))
+        futures.append(client.submit(_shingle_chunk, path, outs[-1], pure=False))
+    results = client.gather(futures)
+    lengths = np.concatenate([r[0] for r in results]) if results else np.zeros(0, np.int64)
+    text_key = np.concatenate([r[1] for r in results]) if results else np.zeros(0, np.uint64)
+    counts = np.concatenate([r[2] for r in results]) if results else np.zeros(0, np.int64)
+    path = os.path.join(folder, "shingles.u32")
+    with open(path, "wb") as fh:
+        for out in outs:
+            with open(out, "rb") as src:
+                shutil.copyfileobj(src, fh, 1 << 24)
+            os.unlink(out)
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    total = int(starts[-1])
+    hashes = (np.memmap(path, dtype=np.uint32, mode="r", shape=(total,)) if total
+              else np.zeros(0, np.uint32))
+    rng = np.random.default_rng(random_state)
+    table = sim._shingle_statistics(hashes, counts, channel.astype(np.int64), rng)
+    return sim.ShingleIndex(hashes, starts, table), lengths, text_key
+
+
+def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.ndarray, lo: int,
+                     table: np.ndarray, a: np.ndarray, b: np.ndarray, sig_path: str,
+                     n_docs: int) -> int:
+    """MinHash signatures of ``docs`` (positions ``lo..`` among the eligible texts), as
+    :func:`~workbench.crosspost._similarity.candidate_pairs` computes them, written into the
+    shared signature file."""
+    from ..crosspost import _similarity as sim
+
+    hashes = np.memmap(hashes_path, dtype=np.uint32, mode="r", shape=(total,))
+    starts = np.load(starts_path, mmap_mode="r")
+    index = sim.ShingleIndex(hashes, starts, table)
+    k = len(a)
+    ln = index.starts[docs + 1] - index.starts[docs]
+    first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
+    values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
+    mass = (np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]])
+            if len(values) else np.zeros(0))
+    boost = np.maximum(1.0, sim.MIN_SAMPLE / np.maximum(mass, 1e-3))
+    keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
+    seg_doc = np.repeat(np.arange(len(docs)), ln)[keep]
+    values = values[keep].astype(np.uint64)
+    present = np.bincount(seg_doc, minlength=len(docs)) > 0
+    seg = np.zeros(len(docs), dtype=np.int64)
+    np.cumsum(np.bincount(seg_doc, minlength=len(docs))[:-1], out=seg[1:])
+    s = sim._minhash(values, seg[present], a, b)
+    block = np.full((len(docs), k), 0, dtype=np.uint32)
+    block[present] = s
+    # Texts without weighty shingles get a unique signature so they never collide.
+    block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
+                       + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)
+    sig = np.memmap(sig_path, dtype=np.uint32, mode="r+", shape=(n_docs, k))
+    sig[lo:lo + len(docs)] = block
+    sig.flush()
+    return len(docs)
+
+
+def _band_rows(sig_path: str, n_docs: int, lo: int, hi: int, rank_path: str,
+               bits: int) -> pd.DataFrame:
+    """One row per (eligible text, band): the band's bucket and the text's time rank."""
+    from ..crosspost import _similarity as sim
+
+    sig = np.memmap(sig_path, dtype=np.uint32, mode="r",
+                    shape=(n_docs, sim.ROWS * sim.BANDS))[lo:hi]
+    rank = np.load(rank_path, mmap_mode="r")[lo:hi]
+    high = ~np.uint64((1 << bits) - 1)
+    frames = []
+    with np.errstate(over="ignore"):
+        for band in range(sim.BANDS):
+            cols = sig[:, band * sim.ROWS:(band + 1) * sim.ROWS].astype(np.uint64)
+            key = sim._mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
+            for r in range(2, sim.ROWS):
+                key = sim._mix(key ^ cols[:, r] ^ np.uint64(band))
+            frames.append(pd.DataFrame({
+                "band": np.full(hi - lo, band, dtype=np.int16),
+                "bucket": ((key & high) >> np.uint64(bits)).view(np.int64),
+                "rank": np.asarray(rank, dtype=np.int64),
+                "pos": np.arange(lo, hi, dtype=np.int64)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _bucket_pairs(part: pd.DataFrame, times_path: str, window: int) -> pd.DataFrame:
+    """Within each bucket, in time order: each text with its NEIGHBOURS successors within
+    ``window``."""
+    from ..crosspost import _similarity as sim
+
+    empty = pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64)})
+    if not len(part):
+        return empty
+    times_by_rank = np.load(times_path, mmap_mode="r")
+    part = part.sort_values(["band", "bucket", "rank"], kind="stable")
+    band = part["band"].to_numpy()
+    bucket = part["bucket"].to_numpy()
+    rank = part["rank"].to_numpy()
+    pos = part["pos"].to_numpy()
+    ts = np.asarray(times_by_rank[rank])
+    pairs = []
+    for d in range(1, sim.NEIGHBOURS + 1):
+        same = ((band[d:] == band[:-d]) & (bucket[d:] == bucket[:-d])
+                & (ts[d:] - ts[:-d] <= window))
+        if same.any():
+            i = np.flatnonzero(same)
+            pairs.append(np.stack([pos[i], pos[i + d]], axis=1))
+    if not pairs:
+        return empty
+    p = np.sort(np.concatenate(pairs), axis=1)
+    return pd.DataFrame({"a": p[:, 0], "b": p[:, 1]}).drop_duplicates()
+
+
+def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int, *,
+                         min_estimate: float = 0.0, random_state: int = 0,
+                         chunk: int = 100_000) -> np.ndarray:
+    """:func:`~workbench.crosspost._similarity.candidate_pairs` on the cluster: signatures
+    per chunk of texts, band rows shuffled by (band, bucket), time neighbours paired per
+    bucket; the same pairs."""
+    import dask.dataframe as dd
+
+    from ..crosspost import _similarity as sim
+
+    if len(docs) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    if not isinstance(index.hashes, np.memmap):
+        raise ParameterError("candidate_pairs_dask needs a memory-mapped shingle index")
+    client = current_client()
+    rng = np.random.default_rng([random_state, 1])
+    k = sim.ROWS * sim.BANDS
+    a = rng.integers(1, 1 << 63, size=k, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 63, size=k, dtype=np.uint64)
+    hashes_path = index.hashes.filename
+    folder = os.path.dirname(hashes_path)
+    total = len(index.hashes)
+    starts_path = os.path.join(folder, "starts.npy")
+    np.save(starts_path, index.starts)
+    sig_path = os.path.join(folder, "signatures.u32")
+    np.memmap(sig_path, dtype=np.uint32, mode="w+", shape=(len(docs), k)).flush()
+    bounds = list(range(0, len(docs), chunk)) + [len(docs)]
+    spans = list(zip(bounds[:-1], bounds[1:]))
+    table_f = client.scatter(index.table, broadcast=True)
+    done = client.map(_signature_block, [hashes_path] * len(spans), [total] * len(spans),
+                      [starts_path] * len(spans), [docs[lo:hi] for lo, hi in spans],
+                      [lo for lo, _ in spans], [table_f] * len(spans), [a] * len(spans),
+                      [b] * len(spans), [sig_path] * len(spans), [len(docs)] * len(spans),
+                      pure=False)
+    client.gather(done)
+
+    by_time = np.argsort(times, kind="stable")
+    rank = np.empty(len(docs), dtype=np.int64)
+    rank[by_time] = np.arange(len(docs), dtype=np.int64)
+    bits = max(1, int(len(docs) - 1).bit_length())
+    rank_path = os.path.join(folder, "rank.npy")
+    times_path = os.path.join(folder, "times.npy")
+    np.save(rank_path, rank)
+    np.save(times_path, np.asarray(times)[by_time])
+    meta = pd.DataFrame({"band": pd.Series(dtype="int16"), "bucket": pd.Series(dtype="int64"),
+                         "rank": pd.Series(dtype="int64"), "pos": pd.Series(dtype="int64")})
+    rows = dd.from_map(_band_rows, [sig_path] * len(spans), [len(docs)] * len(spans),
+                       [lo for lo, _ in spans], [hi for _, hi in spans],
+                       [rank_path] * len(spans), [bits] * len(spans), meta=meta,
+                       enforce_metadata=False)
+    # The shuffle by band: every bucket's texts end up in one partition.
+    shuffled = rows.shuffle(["band", "bucket"], npartitions=max(2, len(spans)),
+                            shuffle_method="tasks")
+    pairs = shuffled.map_partitions(_bucket_pairs, times_path, window,
+                                    meta=pd.DataFrame({"a": pd.Series(dtype="int64"),
+                                                       "b": pd.Series(dtype="int64")}))
+    (found,) = _compute(pairs)
+    p = sim.unique_pairs(found[["a", "b"]].to_numpy(dtype=np.int64).reshape(-1, 2))
+    sig = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(len(docs), k))
+    estimate = np.zeros(len(p))
+    for lo in range(0, len(p), 500_000):
+        part = p[lo:lo + 500_000]
+        estimate[lo:lo + 500_000] = (sig[part[:, 0]] == sig[part[:, 1]]).mean(axis=1)
+    del sig
+    for path in (sig_path, rank_path, times_path, starts_path):
+        os.unlink(path)
+    p = p[estimate >= min_estimate]
+    return sim.unique_pairs(np.sort(docs[p], axis=1))
