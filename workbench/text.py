@@ -47,6 +47,8 @@ def defang(url: object) -> str:
     'javascript[:]alert(1)'
     >>> defang("t.me/s/handle")
     't[.]me/s/handle'
+    >>> defang(defang("https://t.me/x")) == defang("https://t.me/x")
+    True
     """
     if url is None or url is pd.NA:
         return ""
@@ -59,7 +61,7 @@ def defang(url: object) -> str:
     if not sep:
         scheme, rest = "", text
     host, slash, path = rest.partition("/")
-    host = host.replace(".", "[.]")
+    host = re.sub(r"(?<!\[)\.(?!\])", "[.]", host)  # idempotent: leaves "[.]" alone
     return (f"{scheme}://" if sep else "") + host + slash + path
 
 

@@ -27,10 +27,11 @@ import pandas as pd
 
 from .. import schema
 from ..corpus import Corpus
-from ..errors import LoadError, WorkbenchError, WorkbenchWarning
+from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
 from . import builder, desktop, detect, entities, labels, parquet, sources
 from .builder import Builder
 from .detect import FORMATS, format_names, register
+from .privacy import pseudonymise_people
 from .sources import find_sources
 
 __all__ = ["load", "load_fixtures", "fixtures_dir", "FORMATS", "format_names", "register",
@@ -78,7 +79,8 @@ def _no_gc():
 
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
          channels: pd.DataFrame | str | os.PathLike | None = None,
-         channel_id: str | None = None, progress: bool | None = None) -> Corpus:
+         channel_id: str | None = None, progress: bool | None = None,
+         pseudonymise: str | None = None) -> Corpus:
     """Load a file or a folder of exports into a validated :class:`~workbench.Corpus`.
 
     Parameters
@@ -107,6 +109,10 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         A progress bar (tqdm; Jupyter and terminal). By default it appears only for loads
         that take more than a second; False, or the environment variable
         ``WORKBENCH_PROGRESS=0``, turns it off; True shows it at once.
+    pseudonymise : str, optional
+        A secret salt: authors (senders, signatures), service-record actors and the raw
+        excerpts of rejected records are replaced by keyed hashes at load time, for corpora
+        that must not hold personal identifiers (see :mod:`workbench.io.privacy`).
 
     Returns
     -------
@@ -156,6 +162,8 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     >>> corpus.rejected["source"].tolist()
     ['exports/result.json#2']
     """
+    if pseudonymise is not None and (not isinstance(pseudonymise, str) or not pseudonymise):
+        raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")
     root = Path(path)
     if not root.exists():
         raise LoadError(f"{root.name or path}: no such file or folder")
@@ -167,7 +175,7 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
             channels_, messages_ = labels.join_labels(channels_, messages_, channels, notes)
             _emit(notes)
             corpus = Corpus(messages_, channels_, corpus.rejected, corpus.service, corpus.files)
-        return corpus
+        return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
     forced = detect.get_format(format) if format is not None else None
 
     skip = set()
@@ -211,7 +219,7 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
                 + (" ..." if len(build.bad_files) > 5 else ""))
         corpus = build.build(labels=channels)
     _emit(build.warnings + notes)
-    return corpus
+    return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
 
 
 def _emit(messages: list[str]) -> None:
