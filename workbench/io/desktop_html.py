@@ -223,7 +223,7 @@ class _Page:
     links: list               # (href, text) of pagination links
     complete: bool            # </html> was reached
     text: str                 # the decoded page (for excerpts of rejected records)
-    line_starts: list         # offset of each line in ``text``
+    line_starts: list | None = None  # offset of each line in ``text``, made when needed
 
 
 def _join(pieces) -> str:
@@ -502,15 +502,15 @@ def _parse_page(data: bytes, label: str) -> _Page:
     if not parser.chat and not parser.records:
         raise FormatError(f"{label}: a Telegram Desktop HTML page, but not a chat's messages "
                           "(the export's summary or a list page): nothing to load here")
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
     return _Page(name=_clean_name(parser.name),
                  links=[(href, _clean_name(sink) or "") for href, sink in parser.links],
-                 records=parser.records, complete=parser.complete and not cut, text=text,
-                 line_starts=starts)
+                 records=parser.records, complete=parser.complete and not cut, text=text)
 
 
 def _excerpt(page: _Page, rec: _Record) -> str:
+    if page.line_starts is None:
+        page.line_starts = [0] + [m.end() for m in re.finditer("\n", page.text)]
+
     def offset(pos):
         line, col = pos
         return page.line_starts[min(line, len(page.line_starts)) - 1] + col
