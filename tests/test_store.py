@@ -125,6 +125,21 @@ def test_every_format_round_trips_through_the_store(tmp_path):
         assert_same_corpus(got, reference)
 
 
+def test_pseudonymised_ingest_stores_no_authors(tmp_path, worlds):
+    store, _ = worlds[1]
+    folder = store.path.parent / "telegram"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        want = wb.load(folder, pseudonymise="s3cret")
+    other = open_store(tmp_path / "store")
+    other.ingest(folder, pseudonymise="s3cret", progress=False, batch_bytes=300_000)
+    assert_same_corpus(other.corpus(), want)
+    assert want.service["actor"].dropna().str.startswith("anon:").all()
+    stored = other.messages_query("SELECT count(*) AS n FROM messages WHERE author IS NOT NULL "
+                                  "AND NOT starts_with(author, 'anon:')")
+    assert stored["n"][0] == 0
+
+
 def test_sources_is_the_ingest_log(fixture_store, corpus, fixtures_dir):
     log = fixture_store.sources()
     assert list(log.columns[:3]) == ["ingest", "ingested_at", "path"]
@@ -180,9 +195,9 @@ def test_same_export_twice_adds_nothing(tmp_path, fixtures_dir):
 
 
 def test_reexport_adds_only_new_and_edited_messages(tmp_path):
-    first = _export(tmp_path / "week1" / "result.json",
+    first = _export(tmp_path / "exports" / "week1" / "result.json",
                     [_msg(i, f"post number {i}") for i in range(1, 6)])
-    second = _export(tmp_path / "week2" / "result.json",
+    second = _export(tmp_path / "exports" / "week2" / "result.json",
                      [_msg(3, "post number 3, corrected", edited="2016-10-02T00:10:00",
                            edited_unixtime="1475367000")]
                      + [_msg(i, f"post number {i}") for i in (1, 2, 4, 5)]
@@ -194,7 +209,8 @@ def test_reexport_adds_only_new_and_edited_messages(tmp_path):
     assert r2[["loaded", "added", "updated", "unchanged", "older"]].values.tolist() == [
         [7, 2, 1, 4, 0]]
     got = store.corpus().messages
-    want = wb.load(tmp_path, progress=False).messages  # both weeks: newest version wins
+    with pytest.warns(WorkbenchWarning, match="merged 5 duplicate"):
+        want = wb.load(tmp_path / "exports", progress=False).messages  # newest version wins
     assert len(got) == 7
     pd.testing.assert_frame_equal(got.drop(columns="source"), want.drop(columns="source"))
     assert got.loc[got["message_id"] == 3, "text"].item() == "post number 3, corrected"
@@ -202,13 +218,16 @@ def test_reexport_adds_only_new_and_edited_messages(tmp_path):
     assert got.loc[got["message_id"] == 1, "source"].item() == "result.json#0"  # week 1's
     assert got.loc[got["message_id"] == 3, "source"].item() == "result.json#0"  # week 2's
     # An older export with another version of message 3 changes nothing.
-    older = _export(tmp_path / "week0" / "result.json",
+    older = _export(tmp_path / "exports" / "week0" / "result.json",
                     [_msg(3, "post number 3, first draft", day=0)])
     r0 = store.ingest(older, progress=False)
     assert r0[["loaded", "added", "updated", "older"]].values.tolist() == [[1, 0, 0, 1]]
     pd.testing.assert_frame_equal(store.corpus().messages, got)
     log = store.sources()
     assert log[["added", "updated", "unchanged", "older"]].sum().tolist() == [7, 1, 4, 1]
+    # The folder holding the exports and the store: the store is not an input.
+    again = store.ingest(tmp_path, progress=False)
+    assert (again["status"] == "skipped: already in the store").all() and len(again) == 3
 
 
 def test_reexport_within_one_ingest_across_batches(tmp_path):
@@ -218,7 +237,8 @@ def test_reexport_within_one_ingest_across_batches(tmp_path):
     store = open_store(tmp_path / "store")
     report = store.ingest(tmp_path / "in", progress=False, batch_bytes=1)
     assert report[["added", "updated", "unchanged"]].values.tolist() == [[2, 0, 0], [1, 1, 1]]
-    want = wb.load(tmp_path / "in", progress=False).messages
+    with pytest.warns(WorkbenchWarning, match="merged 2 duplicate"):
+        want = wb.load(tmp_path / "in", progress=False).messages
     pd.testing.assert_frame_equal(store.corpus().messages.drop(columns="source"),
                                   want.drop(columns="source"))
     # The file holding the replaced row was rewritten: every key is stored once.
@@ -232,6 +252,8 @@ def test_labels_apply_to_channels_ingested_later(tmp_path, fixtures_dir):
     store.set_labels(fixtures_dir / "channels.csv")
     store.ingest(_some(fixtures_dir, 4), progress=False)
     store.ingest(_some(fixtures_dir, 4, 4), progress=False)
+    with pytest.warns(WorkbenchWarning, match="label row.*matched no channel"):
+        store.channels()
     some = tmp_path / "some"
     for p in _some(fixtures_dir, 8):
         (some / p.parent.name).mkdir(parents=True)

@@ -8,11 +8,12 @@ combines them; the small result is finished by the same pandas code as everywher
 is identical to the in-memory result.
 
 Cross-posting: the texts are shingled per partition (in message order, so each text keeps its
-number), the MinHash signatures and LSH band keys are computed per partition, and the band
-rows are shuffled by (band, bucket) so each bucket's texts meet on one worker, which pairs
+number) and the MinHash signatures are computed per partition; then the signatures are
+shuffled by band: one task per LSH band (split further by bucket for very large corpora)
+gets that band's keys of every text, so each bucket's texts meet on one worker, which pairs
 time neighbours. Workers and this process exchange the shingles and signatures through files
-in a scratch folder, which on a real cluster must be on storage every worker can read (as the
-store itself).
+in a scratch folder inside the store, which on a real cluster is on storage every worker can
+read (as the store itself).
 """
 
 from __future__ import annotations
@@ -466,7 +467,8 @@ def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.nd
                      n_docs: int) -> int:
     """MinHash signatures of ``docs`` (positions ``lo..`` among the eligible texts), as
     :func:`~workbench.crosspost._similarity.candidate_pairs` computes them, written into the
-    shared signature file."""
+    shared signature file (band-major: each band's columns of all texts are contiguous, so a
+    band's task reads only its own)."""
     from ..crosspost import _similarity as sim
 
     hashes = np.memmap(hashes_path, dtype=np.uint32, mode="r", shape=(total,))
@@ -491,72 +493,63 @@ def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.nd
     # Texts without weighty shingles get a unique signature so they never collide.
     block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
                        + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)
-    sig = np.memmap(sig_path, dtype=np.uint32, mode="r+", shape=(n_docs, k))
-    sig[lo:lo + len(docs)] = block
+    sig = np.memmap(sig_path, dtype=np.uint32, mode="r+", shape=(sim.BANDS, n_docs, sim.ROWS))
+    sig[:, lo:lo + len(docs), :] = block.reshape(len(docs), sim.BANDS, sim.ROWS).transpose(
+        1, 0, 2)
     sig.flush()
     return len(docs)
 
 
-def _band_rows(sig_path: str, n_docs: int, lo: int, hi: int, rank_path: str,
-               bits: int) -> pd.DataFrame:
-    """One row per (eligible text, band): the band's bucket and the text's time rank."""
+def _band_pairs(sig_path: str, n_docs: int, band: int, split: int, split_bits: int,
+                rank_path: str, times_path: str, window: int) -> np.ndarray:
+    """The candidate pairs one LSH band gives (or the part of it whose buckets start with
+    ``split`` in their top ``split_bits`` bits): bucket keys of all texts, sorted with their
+    time rank, each text paired with its NEIGHBOURS successors within ``window``."""
     from ..crosspost import _similarity as sim
 
-    sig = np.memmap(sig_path, dtype=np.uint32, mode="r",
-                    shape=(n_docs, sim.ROWS * sim.BANDS))[lo:hi]
-    rank = np.load(rank_path, mmap_mode="r")[lo:hi]
-    high = ~np.uint64((1 << bits) - 1)
-    frames = []
+    sig = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(sim.BANDS, n_docs, sim.ROWS))
+    cols = np.asarray(sig[band]).astype(np.uint64)
+    rank = np.load(rank_path, mmap_mode="r")
+    sorted_times = np.load(times_path, mmap_mode="r")
+    by_time = np.empty(n_docs, dtype=np.int64)
+    by_time[rank] = np.arange(n_docs, dtype=np.int64)
+    bits = np.uint64(max(1, int(n_docs - 1).bit_length()))
+    high = ~np.uint64((1 << int(bits)) - 1)
     with np.errstate(over="ignore"):
-        for band in range(sim.BANDS):
-            cols = sig[:, band * sim.ROWS:(band + 1) * sim.ROWS].astype(np.uint64)
-            key = sim._mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
-            for r in range(2, sim.ROWS):
-                key = sim._mix(key ^ cols[:, r] ^ np.uint64(band))
-            frames.append(pd.DataFrame({
-                "band": np.full(hi - lo, band, dtype=np.int16),
-                "bucket": ((key & high) >> np.uint64(bits)).view(np.int64),
-                "rank": np.asarray(rank, dtype=np.int64),
-                "pos": np.arange(lo, hi, dtype=np.int64)}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _bucket_pairs(part: pd.DataFrame, times_path: str, window: int) -> pd.DataFrame:
-    """Within each bucket, in time order: each text with its NEIGHBOURS successors within
-    ``window``."""
-    from ..crosspost import _similarity as sim
-
-    empty = pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64)})
-    if not len(part):
-        return empty
-    times_by_rank = np.load(times_path, mmap_mode="r")
-    part = part.sort_values(["band", "bucket", "rank"], kind="stable")
-    band = part["band"].to_numpy()
-    bucket = part["bucket"].to_numpy()
-    rank = part["rank"].to_numpy()
-    pos = part["pos"].to_numpy()
-    ts = np.asarray(times_by_rank[rank])
+        key = sim._mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
+        for r in range(2, sim.ROWS):
+            key = sim._mix(key ^ cols[:, r] ^ np.uint64(band))
+    rank = np.asarray(rank, dtype=np.uint64)
+    if split_bits:
+        sel = (key >> np.uint64(64 - split_bits)) == np.uint64(split)
+        key, rank = key[sel], rank[sel]
+    ordered = np.sort((key & high) | rank)
+    bucket = ordered >> bits
+    order = by_time[(ordered & ~high).astype(np.int64)]
+    ts = np.asarray(sorted_times)[(ordered & ~high).astype(np.int64)]
     pairs = []
     for d in range(1, sim.NEIGHBOURS + 1):
-        same = ((band[d:] == band[:-d]) & (bucket[d:] == bucket[:-d])
-                & (ts[d:] - ts[:-d] <= window))
+        same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
         if same.any():
             i = np.flatnonzero(same)
-            pairs.append(np.stack([pos[i], pos[i + d]], axis=1))
+            pairs.append(np.stack([order[i], order[i + d]], axis=1))
     if not pairs:
-        return empty
-    p = np.sort(np.concatenate(pairs), axis=1)
-    return pd.DataFrame({"a": p[:, 0], "b": p[:, 1]}).drop_duplicates()
+        return np.zeros((0, 2), dtype=np.int64)
+    return sim.unique_pairs(np.sort(np.concatenate(pairs), axis=1))
+
+
+#: Texts per band task; above it a band is split by the top bits of its bucket keys so that
+#: a task's memory stays bounded (about 40 bytes per text).
+BAND_TASK_TEXTS = 50_000_000
 
 
 def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int, *,
                          min_estimate: float = 0.0, random_state: int = 0,
                          chunk: int = 100_000) -> np.ndarray:
     """:func:`~workbench.crosspost._similarity.candidate_pairs` on the cluster: signatures
-    per chunk of texts, band rows shuffled by (band, bucket), time neighbours paired per
-    bucket; the same pairs."""
-    import dask.dataframe as dd
-
+    per chunk of texts, then one task per LSH band (the band's keys of all texts meet on one
+    worker, through the shared signature file) pairing time neighbours per bucket; the same
+    pairs."""
     from ..crosspost import _similarity as sim
 
     if len(docs) < 2:
@@ -571,47 +564,49 @@ def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int
     hashes_path = index.hashes.filename
     folder = os.path.dirname(hashes_path)
     total = len(index.hashes)
+    n = len(docs)
     starts_path = os.path.join(folder, "starts.npy")
     np.save(starts_path, index.starts)
     sig_path = os.path.join(folder, "signatures.u32")
-    np.memmap(sig_path, dtype=np.uint32, mode="w+", shape=(len(docs), k)).flush()
-    bounds = list(range(0, len(docs), chunk)) + [len(docs)]
+    np.memmap(sig_path, dtype=np.uint32, mode="w+", shape=(sim.BANDS, n, sim.ROWS)).flush()
+    bounds = list(range(0, n, chunk)) + [n]
     spans = list(zip(bounds[:-1], bounds[1:]))
     table_f = client.scatter(index.table, broadcast=True)
     done = client.map(_signature_block, [hashes_path] * len(spans), [total] * len(spans),
                       [starts_path] * len(spans), [docs[lo:hi] for lo, hi in spans],
                       [lo for lo, _ in spans], [table_f] * len(spans), [a] * len(spans),
-                      [b] * len(spans), [sig_path] * len(spans), [len(docs)] * len(spans),
+                      [b] * len(spans), [sig_path] * len(spans), [n] * len(spans),
                       pure=False)
     client.gather(done)
 
     by_time = np.argsort(times, kind="stable")
-    rank = np.empty(len(docs), dtype=np.int64)
-    rank[by_time] = np.arange(len(docs), dtype=np.int64)
-    bits = max(1, int(len(docs) - 1).bit_length())
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_time] = np.arange(n, dtype=np.int64)
     rank_path = os.path.join(folder, "rank.npy")
     times_path = os.path.join(folder, "times.npy")
     np.save(rank_path, rank)
     np.save(times_path, np.asarray(times)[by_time])
-    meta = pd.DataFrame({"band": pd.Series(dtype="int16"), "bucket": pd.Series(dtype="int64"),
-                         "rank": pd.Series(dtype="int64"), "pos": pd.Series(dtype="int64")})
-    rows = dd.from_map(_band_rows, [sig_path] * len(spans), [len(docs)] * len(spans),
-                       [lo for lo, _ in spans], [hi for _, hi in spans],
-                       [rank_path] * len(spans), [bits] * len(spans), meta=meta,
-                       enforce_metadata=False)
-    # The shuffle by band: every bucket's texts end up in one partition.
-    shuffled = rows.shuffle(["band", "bucket"], npartitions=max(2, len(spans)),
-                            shuffle_method="tasks")
-    pairs = shuffled.map_partitions(_bucket_pairs, times_path, window,
-                                    meta=pd.DataFrame({"a": pd.Series(dtype="int64"),
-                                                       "b": pd.Series(dtype="int64")}))
-    (found,) = _compute(pairs)
-    p = sim.unique_pairs(found[["a", "b"]].to_numpy(dtype=np.int64).reshape(-1, 2))
-    sig = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(len(docs), k))
+    del rank, by_time
+    split_bits = max(0, int(np.ceil(np.log2(max(1.0, n / BAND_TASK_TEXTS)))))
+    tasks = [(band, split) for band in range(sim.BANDS) for split in range(1 << split_bits)]
+    futures = client.map(_band_pairs, [sig_path] * len(tasks), [n] * len(tasks),
+                         [t[0] for t in tasks], [t[1] for t in tasks],
+                         [split_bits] * len(tasks), [rank_path] * len(tasks),
+                         [times_path] * len(tasks), [window] * len(tasks), pure=False)
+    found = [f for f in client.gather(futures) if len(f)]
+    if not found:
+        p = np.zeros((0, 2), dtype=np.int64)
+    else:
+        p = sim.unique_pairs(np.concatenate(found))
+    sig = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(sim.BANDS, n, sim.ROWS))
     estimate = np.zeros(len(p))
     for lo in range(0, len(p), 500_000):
         part = p[lo:lo + 500_000]
-        estimate[lo:lo + 500_000] = (sig[part[:, 0]] == sig[part[:, 1]]).mean(axis=1)
+        same = np.zeros(len(part))
+        for band in range(sim.BANDS):
+            block = sig[band]
+            same += (block[part[:, 0]] == block[part[:, 1]]).sum(axis=1)
+        estimate[lo:lo + 500_000] = same / k
     del sig
     for path in (sig_path, rank_path, times_path, starts_path):
         os.unlink(path)

@@ -41,8 +41,8 @@ from ..io import builder as _builder
 from ..io.builder import Builder
 from ..io.sources import Source, find_sources, source_for
 from . import _tables as T
-from ._layout import (STAGING, STORE_FILE, TABLES, now_iso, read_manifest, write_lock,
-                      write_manifest)
+from ._layout import (MANIFEST, STAGING, STORE_FILE, TABLES, now_iso, read_manifest,
+                      write_lock, write_manifest)
 
 __all__ = ["ingest", "set_labels", "DEFAULT_BATCH_BYTES"]
 
@@ -74,6 +74,9 @@ class _Batch(Builder):
         rekey = getattr(_builder, "_rekey_by_name", None)
         if rekey is not None:
             rekey(self, labels)
+        rekey_handles = getattr(_builder, "_rekey_by_telegram_handle", None)
+        if rekey_handles is not None:
+            rekey_handles(self)
         n_parts = len(self.parts)
         part_max = np.full(n_parts, _NAT, dtype=np.int64)
         keys = []
@@ -132,9 +135,8 @@ def _mix(z: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def _list_hash(cells) -> np.ndarray:
+def _list_hash(arr: pa.ListArray) -> np.ndarray:
     """An order-sensitive 64-bit hash of each list of strings."""
-    arr = T.list_array(cells)
     offsets = arr.offsets.to_numpy()
     lengths = np.diff(offsets)
     out = np.zeros(len(lengths), dtype=np.uint64)
@@ -151,15 +153,16 @@ def _list_hash(cells) -> np.ndarray:
         return _mix(out + lengths.astype(np.uint64))
 
 
-def _content_hash(messages: pd.DataFrame) -> np.ndarray:
-    """A 64-bit hash per row of everything but ``source`` (provenance, not content)."""
+def _content_hash(messages: pd.DataFrame, lists: dict[str, pa.ListArray]) -> np.ndarray:
+    """A 64-bit hash per row of everything but ``source`` (provenance, not content);
+    ``lists`` holds the list columns as Arrow arrays."""
     cols = {}
     for col in schema.MESSAGES:
         if col == "source":
             continue
         values = messages[col]
         if col in schema.LIST_COLUMNS:
-            values = pd.Series(_list_hash(values.tolist()))
+            values = pd.Series(_list_hash(lists[col]))
         elif isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype(object)
         cols[col] = values.reset_index(drop=True)
@@ -184,12 +187,12 @@ def _months(dates: pd.Series) -> np.ndarray:
     return labels[codes]
 
 
-def _write_messages(frame: pd.DataFrame, job: dict) -> list[dict]:
+def _write_messages(frame: pd.DataFrame, job: dict, lists: dict) -> list[dict]:
     """Write rows per (platform, month) into the staging folder, each file sorted by channel
     and message id; returns one entry per file."""
     if not len(frame):
         return []
-    table = T.to_arrow(frame, T.MESSAGES)
+    table = T.to_arrow(frame, T.MESSAGES, arrays=lists)
     p_codes, p_uniques = pd.factorize(frame["platform"].astype(str), sort=True)
     m_codes, m_uniques = pd.factorize(_months(frame["date"]), sort=True)
     cid_codes, _ = pd.factorize(frame["channel_id"], sort=True)
@@ -253,13 +256,20 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     file_of_part = np.asarray([p.file for p in parts], dtype=np.int64)
     input_of_file = np.asarray(inputs, dtype=np.int64)
     frame = messages[list(schema.MESSAGES)].copy(deep=False)
+    salt = job.get("pseudonymise")
+    if salt:  # personal data never reaches the disk (as wb.load(pseudonymise=...))
+        from ..io.privacy import _replace
+
+        frame["author_id"], frame["author"] = _replace(frame["author_id"], frame["author"],
+                                                       salt)
+    lists = {c: T.list_array(frame[c].tolist()) for c in schema.LIST_COLUMNS}
     if len(frame):
-        frame["_hash"] = _content_hash(frame)
+        frame["_hash"] = _content_hash(frame, lists)
         frame["_export"] = part_max[part_of_row]
         frame["_ingest"] = np.int32(seq)
         frame["_input"] = input_of_file[file_of_part[part_of_row]].astype(np.int32)
         frame["_fwd_norm"] = _fwd_norm(frame)
-    written = _write_messages(frame, job)
+    written = _write_messages(frame, job, lists)
 
     order_base = no << 32
     part_rows = pd.DataFrame({
@@ -289,6 +299,12 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     svc["_order"] = order_base + svc_part
     svc["_row"] = order_base + np.arange(len(svc), dtype=np.int64)
     rej = pd.DataFrame(rejected, columns=list(schema.REJECTED))
+    if salt:
+        from ..io.privacy import _replace
+
+        svc["actor_id"], svc["actor"] = _replace(svc["actor_id"].astype(schema.STRING),
+                                                 svc["actor"].astype(schema.STRING), salt)
+        rej["raw"] = None
     rej["_ingest"] = np.int32(seq)
     rej["_row"] = order_base + np.arange(len(rej), dtype=np.int64)
 
@@ -387,21 +403,33 @@ def _inputs(paths, notes: list[str]) -> list[dict]:
             found.append({"kind": "corpus", "corpus": root, "path": str(root),
                           "label": root.name, "size": size, "strict": True})
             continue
-        skip = set()
+        skip, stores = set(), set()
         if root.is_dir():
             skip = {p.parent for p in root.rglob(parquet.MANIFEST) if parquet.is_saved_corpus(p)}
+            # A store inside the folder is not an input (its store.json is JSON, not data).
+            stores = {p.parent for p in root.rglob(MANIFEST) if _is_store(p.parent)}
+            if (root / MANIFEST).is_file() and _is_store(root):
+                raise LoadError(f"{root.name}: is a corpus store; open it with wb.open_store")
             for folder in sorted(skip):
                 found.append({"kind": "corpus", "corpus": folder, "path": str(folder),
                               "label": source_for(folder, root).label,
                               "size": sum(p.stat().st_size for p in folder.iterdir()
                                           if p.is_file()), "strict": True})
-        sources = find_sources(root, skip_dirs=skip)
+        sources = find_sources(root, skip_dirs=skip | stores)
         if root.is_dir() and not sources and not skip:
             raise LoadError(f"{root.name}: no exports found in this folder")
         for s in sources:
             found.append({"kind": "file", "path": str(s.path), "label": s.label,
                           "size": s.size, "strict": root.is_file()})
     return found
+
+
+def _is_store(folder: Path) -> bool:
+    try:
+        read_manifest(folder)
+    except WorkbenchError:
+        return False
+    return True
 
 
 def _sha256(item: dict) -> str | None:
@@ -663,8 +691,9 @@ def _write_table(table: pa.Table, path: Path) -> None:
 
 
 def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
-           channel_id=None, progress: bool | None = None, workers: int | None = None,
-           batch_bytes: int | None = None, _on_batch=None) -> pd.DataFrame:
+           channel_id=None, pseudonymise: str | None = None, progress: bool | None = None,
+           workers: int | None = None, batch_bytes: int | None = None,
+           _on_batch=None) -> pd.DataFrame:
     """Add exports to a store: idempotent, atomic, in bounded memory.
 
     Parameters
@@ -676,8 +705,9 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
     channels : DataFrame or CSV path, optional
         Analyst labels (as ``wb.load(channels=...)``); stored with this ingest, they replace
         earlier labels and apply to every channel of the store.
-    tz, format, channel_id
-        As in :func:`workbench.load`.
+    tz, format, channel_id, pseudonymise
+        As in :func:`workbench.load` (with ``pseudonymise``, authors and service actors are
+        replaced before anything is written).
     progress : bool, optional
         A progress bar over the input bytes (off with ``WORKBENCH_PROGRESS=0``).
     workers : int, optional
@@ -715,6 +745,10 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
             "ingests must do so under `if __name__ == \"__main__\":` (as any script using "
             "multiprocessing), or pass workers=1")
     resolve_tz(tz)  # a bad zone fails before anything is read
+    if pseudonymise is not None and (not isinstance(pseudonymise, str) or not pseudonymise):
+        from ..errors import ParameterError
+
+        raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")
     if format is not None:
         from ..io import detect
 
@@ -757,7 +791,8 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
         try:
             if todo:
                 _run(state, todo, budget, progress, workers,
-                     {"tz": tz, "format": format, "channel_id": channel_id, "labels": frame})
+                     {"tz": tz, "format": format, "channel_id": channel_id, "labels": frame,
+                      "pseudonymise": pseudonymise})
             _commit(state, todo, label_table)
         except BaseException:
             _remove_staging(root, state.staging)

@@ -20,7 +20,6 @@ the files the crashed ingest left are removed by the next one.
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import os
 import re
 import socket
@@ -137,6 +136,8 @@ def write_lock(root: Path):
     StoreLockedError
         If another process holds it (naming that process).
     """
+    import fcntl  # POSIX; imported here so that `import workbench` works everywhere
+
     path = root / LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

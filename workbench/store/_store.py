@@ -552,7 +552,8 @@ class Store:
 
     # -- writes --------------------------------------------------------------------------------
     def ingest(self, paths, *, channels=None, tz="UTC", format: str | None = None,
-               channel_id=None, progress: bool | None = None, workers: int | None = None,
+               channel_id=None, pseudonymise: str | None = None,
+               progress: bool | None = None, workers: int | None = None,
                batch_bytes: int | None = None, _on_batch=None) -> pd.DataFrame:
         """Add exports to the store, idempotently and atomically, in bounded memory.
 
@@ -564,8 +565,9 @@ class Store:
         channels : DataFrame or CSV path, optional
             Analyst labels (as ``wb.load(channels=...)``): they replace earlier ones and
             apply to every channel of the store.
-        tz, format, channel_id
-            As in :func:`workbench.load`.
+        tz, format, channel_id, pseudonymise
+            As in :func:`workbench.load`; with ``pseudonymise`` (a secret salt) authors and
+            service actors are replaced before anything is written.
         progress : bool, optional
             A progress bar over the input bytes (off with ``WORKBENCH_PROGRESS=0``).
         workers : int, optional
@@ -595,8 +597,8 @@ class Store:
         from ._ingest import ingest
 
         return ingest(self, paths, channels=channels, tz=tz, format=format,
-                      channel_id=channel_id, progress=progress, workers=workers,
-                      batch_bytes=batch_bytes, _on_batch=_on_batch)
+                      channel_id=channel_id, pseudonymise=pseudonymise, progress=progress,
+                      workers=workers, batch_bytes=batch_bytes, _on_batch=_on_batch)
 
     def set_labels(self, labels) -> None:
         """Store analyst labels (a DataFrame or CSV path, as ``wb.load(channels=...)``);

@@ -110,11 +110,17 @@ def _column_to_arrow(series: pd.Series, typ: pa.DataType) -> pa.Array:
                     from_pandas=True)
 
 
-def to_arrow(frame: pd.DataFrame, schema_: pa.Schema) -> pa.Table:
-    """``frame`` (canonical dtypes) as an Arrow table of ``schema_`` (missing columns null)."""
+def to_arrow(frame: pd.DataFrame, schema_: pa.Schema, *, arrays: dict | None = None
+             ) -> pa.Table:
+    """``frame`` (canonical dtypes) as an Arrow table of ``schema_`` (missing columns null);
+    ``arrays`` gives columns already converted."""
+    prebuilt = arrays or {}
     arrays = []
     n = len(frame)
     for field in schema_:
+        if field.name in prebuilt:
+            arrays.append(prebuilt[field.name])
+            continue
         if field.name in frame.columns:
             arr = _column_to_arrow(frame[field.name].reset_index(drop=True), field.type)
             if isinstance(arr, pa.ChunkedArray):
