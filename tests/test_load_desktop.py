@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import workbench as wb
 from workbench import schema
@@ -361,6 +363,24 @@ def test_hex_escape_repaired_and_message_kept(tmp_path):
             json.loads(text)
         m = wb.load(path).messages
         assert m["text"].tolist() == ["bell\x07 and tab\x0b", "path C:\\x41"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from([b"\\", b"x", b"0", b"b", b"F", b"g", b"\"", b"a", b"\xc3\xa9"]),
+                max_size=40))
+@example([b"\\", b"\\", b"x", b"0", b"b"])      # an escaped backslash, then plain x0b
+@example([b"\\", b"\\", b"\\", b"x", b"F", b"F"])  # an escaped backslash, then \xFF
+@example([b"\\", b"x", b"0", b"g", b"\\", b"x"])   # not hex; a lone \x at the end
+def test_hex_escape_repair_matches_the_regex_definition(parts):
+    # The definition: \xHH preceded by an even run of backslashes is an escape. The fast
+    # scan must agree with this regex on every byte string.
+    import re
+
+    data = b"".join(parts)
+    reference = re.compile(rb"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})")
+    expected, count = reference.subn(rb"\1\\u00\2", data)
+    assert desktop.repair_hex_escapes(data) == (expected, count)
+    assert desktop.repair_hex_escapes(bytearray(data)) == (expected, count)
 
 
 def test_full_account_export_with_chats_and_left_chats(tmp_path):
