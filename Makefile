@@ -68,7 +68,8 @@ fixtures: setup
 	$(PY) -m workbench.synth
 
 constraints:  ## re-pin every package after a dependency change (then commit constraints.txt)
-	$(PIP) freeze --exclude-editable | grep -v '^channel-workbench' > constraints.txt
+	{ echo '# Pins every package for `make lab` / `make test` (regenerate with `make constraints`).'; \
+	  $(PIP) freeze --exclude-editable | grep -v '^channel-workbench'; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
