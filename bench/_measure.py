@@ -31,7 +31,8 @@ def _child(fn, args, queue):
         return
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    queue.put((elapsed, max(peak - before, 0), result))
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    queue.put((elapsed, max(peak - before, 0), children, result))
 
 
 def measure(fn: Callable, *args):
@@ -42,6 +43,27 @@ def measure(fn: Callable, *args):
 
     ``fn`` must be a module-level function and its result picklable (keep it small).
     """
+    elapsed, peak, _children, result = _run(fn, args)
+    return elapsed, peak, result
+
+
+def measure_tree(fn: Callable, *args):
+    """Like :func:`measure`, for steps that start processes of their own: return
+    ``(seconds, peak_bytes, largest_child_peak_bytes, result)``.
+
+    ``largest_child_peak_bytes`` is the largest resident-memory high-water mark among the
+    child's own (waited-for) child processes, such as ingest readers or Dask workers. ``fn``
+    may return a dict with its own ``seconds`` (to leave set-up out of the time); that entry
+    replaces the measured time and is removed from the result.
+    """
+    elapsed, peak, children, result = _run(fn, args)
+    if isinstance(result, dict) and "seconds" in result:
+        elapsed = result.pop("seconds")
+    return elapsed, peak, children, result
+
+
+def _run(fn: Callable, args: tuple):
+    """``fn(*args)`` in a forked child: ``(seconds, peak_bytes, children_peak_bytes, result)``."""
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn, args, queue))
@@ -57,5 +79,4 @@ def measure(fn: Callable, *args):
     proc.join()
     if isinstance(outcome, BaseException):
         raise RuntimeError(f"benchmark step {fn.__name__} failed") from outcome
-    elapsed, peak, result = outcome
-    return elapsed, peak, result
+    return outcome

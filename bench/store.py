@@ -24,15 +24,15 @@ start, ``worker_peak_MB`` the largest of its child processes: ingest readers, Da
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
 import os
-import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+
+from ._measure import measure_tree
 
 SIZES = [(10**6, 1_000), (10**7, 10_000)]
 QUICK_SIZES = [(6_000, 30)]
@@ -43,44 +43,6 @@ PANDAS_MAX = 2_000_000
 CROSSPOST_SIZES = (100_000, 1_000_000)
 QUICK_CROSSPOST = (3_000,)
 DUCKDB_MEMORY = "6GB"
-
-
-def _rss() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _child(fn, args, queue):
-    before = _rss()
-    try:
-        start = time.perf_counter()
-        result = fn(*args)
-        elapsed = time.perf_counter() - start
-    except BaseException as exc:  # report to the parent instead of leaving it waiting
-        queue.put(exc)
-        return
-    if isinstance(result, dict) and "seconds" in result:
-        elapsed = result.pop("seconds")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    queue.put((elapsed, max(peak - before, 0), children, result))
-
-
-def measure_tree(fn, *args):
-    """``fn(*args)`` in a forked process: ``(seconds, peak_bytes, largest_child_peak_bytes,
-    result)``; ``fn`` may return a dict with its own ``seconds`` (to leave set-up out)."""
-    ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(fn, args, queue))
-    proc.start()
-    outcome = queue.get()
-    proc.join()
-    if isinstance(outcome, BaseException):
-        raise RuntimeError(f"benchmark step {fn.__name__} failed") from outcome
-    return outcome
 
 
 # ---------------------------------------------------------------------------------------------

@@ -345,23 +345,17 @@ _FIGURES = """() => {
             widgets: drawn.filter(e => e.closest('.widget-output')).length};
 }"""
 
-_EDGES = """() => {
+# How many SVG path commands matching COMMANDS the lines of the first explorer figure hold.
+_PATH_COMMANDS = """() => {
     const gd = window.jupyterapp.shell.currentWidget.node.querySelector(
         '.widget-output .js-plotly-plot');
     let n = 0;
     gd.querySelectorAll('.scatterlayer path.js-line').forEach(
-        p => { n += ((p.getAttribute('d') || '').match(/M/g) || []).length; });
+        p => { n += ((p.getAttribute('d') || '').match(/COMMANDS/g) || []).length; });
     return n;
 }"""
-
-_POINTS = """() => {
-    const gd = window.jupyterapp.shell.currentWidget.node.querySelector(
-        '.widget-output .js-plotly-plot');
-    let n = 0;
-    gd.querySelectorAll('.scatterlayer path.js-line').forEach(
-        p => { n += ((p.getAttribute('d') || '').match(/[ML]/g) || []).length; });
-    return n;
-}"""
+_EDGES = _PATH_COMMANDS.replace("COMMANDS", "M")  # an edge: one move, then a line
+_POINTS = _PATH_COMMANDS.replace("COMMANDS", "[ML]")  # a point: a move or a line
 
 _TITLE = """() => {
     const t = window.jupyterapp.shell.currentWidget.node.querySelector(

@@ -20,10 +20,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import workbench as wb
 from workbench.errors import ParameterError
 from workbench.timeline import change_points, message_volume
 from workbench.timeline import _change_points as cp
+
+from tests._generated_worlds import generated_worlds  # noqa: F401 (a fixture)
 
 MARGIN = 5
 
@@ -314,34 +315,6 @@ def test_labels_come_from_the_index_in_order(values, offset):
     assert list(found) == sorted(found)
     relabelled = change_points(series.reset_index(drop=True))
     assert [series.index.get_loc(x) for x in found] == list(relabelled)
-
-
-# -- generated worlds -----------------------------------------------------------------------------
-
-WORLDS = [  # seed, settings: sparser, less clustered, and a surge after another event
-    (7, dict(n_channels=30, messages_scale=0.6)),
-    (11, dict(n_channels=25, messages_scale=0.4, in_group_share=0.6)),
-    (7, dict(n_channels=30, messages_scale=0.6, surge_event="istanbul-2017")),
-]
-
-
-@pytest.fixture(scope="session")
-def generated_worlds(request, tmp_path_factory):
-    """Generated worlds beside the committed fixtures, so nothing is tuned to one world.
-    Built once per session and shared with tests/test_timeline.py (same fixture there)."""
-    cached = getattr(request.session, "_timeline_worlds", None)
-    if cached is None:
-        from workbench.synth import generate_world, write_fixtures
-
-        cached = []
-        for seed, params in WORLDS:
-            folder = tmp_path_factory.mktemp(f"world{seed}")
-            world = generate_world(seed, **params)
-            write_fixtures(world, folder)
-            corpus = wb.load(folder / "telegram", channels=folder / "channels.csv")
-            cached.append((corpus, world.truth))
-        request.session._timeline_worlds = cached
-    return cached
 
 
 def test_regimes_tabulate_levels_between_change_points():

@@ -23,6 +23,8 @@ from workbench.timeline import (bursts, change_points, event_window, keyword_tre
                                 message_volume, normalise_text, platform_share)
 from workbench.widgets import volume_explorer
 
+from tests._generated_worlds import generated_worlds  # noqa: F401 (a fixture)
+
 BERLIN = pd.Timestamp("2016-12-19 19:02", tz="UTC")
 
 
@@ -507,31 +509,3 @@ def test_volume_explorer_options_drive_the_figure(corpus):
         explorer.update(freq="fortnight")
     with pytest.raises(ParameterError):
         explorer.update(colour="red")
-
-
-# -- generated worlds (shared with tests/test_change_points.py) ---------------------------------
-
-WORLDS = [  # seed, settings: sparser, less clustered, and a surge after another event
-    (7, dict(n_channels=30, messages_scale=0.6)),
-    (11, dict(n_channels=25, messages_scale=0.4, in_group_share=0.6)),
-    (7, dict(n_channels=30, messages_scale=0.6, surge_event="istanbul-2017")),
-]
-
-
-@pytest.fixture(scope="session")
-def generated_worlds(request, tmp_path_factory):
-    """Generated worlds beside the committed fixtures, so nothing is tuned to one world.
-    Built once per session and shared with tests/test_change_points.py (same fixture there)."""
-    cached = getattr(request.session, "_timeline_worlds", None)
-    if cached is None:
-        from workbench.synth import generate_world, write_fixtures
-
-        cached = []
-        for seed, params in WORLDS:
-            folder = tmp_path_factory.mktemp(f"world{seed}")
-            world = generate_world(seed, **params)
-            write_fixtures(world, folder)
-            corpus = wb.load(folder / "telegram", channels=folder / "channels.csv")
-            cached.append((corpus, world.truth))
-        request.session._timeline_worlds = cached
-    return cached

@@ -3,7 +3,6 @@ one cluster's cascade."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -13,6 +12,7 @@ from .. import crosspost
 from ..errors import ParameterError
 from ..plots import plot_cascade
 from ..text import escape, shorten
+from ._common import ONE_DAY, Explorer, check_changes, check_span, day_bounds, to_utc
 
 __all__ = ["CrosspostExplorer", "crosspost_explorer"]
 
@@ -21,7 +21,7 @@ SIDE_BY_SIDE = 6
 LISTED = 200
 
 
-class CrosspostExplorer:
+class CrosspostExplorer(Explorer):
     """Controls wired to :func:`workbench.crosspost.find_crossposts`, ``cluster_summary``,
     ``cascade`` and :func:`workbench.plots.plot_cascade`.
 
@@ -56,10 +56,7 @@ class CrosspostExplorer:
         self._summary_all = crosspost.cluster_summary(self.clusters)
         groups = (sorted(self.clusters["group"].dropna().astype(str).unique())
                   if "group" in self.clusters.columns else [])
-        dates = self._summary_all["origin_date"]
-        self._date_min = dates.min().floor("D") if len(dates) else pd.Timestamp(0, tz="UTC")
-        self._date_max = (dates.max().floor("D") + pd.Timedelta(days=1)) if len(dates) \
-            else pd.Timestamp(0, tz="UTC")
+        self._date_min, self._date_max = day_bounds(self._summary_all["origin_date"])
         self.choices: dict[str, tuple] = {
             "group": (None, *groups),
             "via": (None, *crosspost.VIA),
@@ -71,7 +68,6 @@ class CrosspostExplorer:
         self.summary = self._summary_all
         self.members = None
         self.figure = None
-        self._syncing = False
         self._build_controls()
         self.update(**options)
 
@@ -112,30 +108,21 @@ class CrosspostExplorer:
         Raises
         ------
         ParameterError
-            For an unknown option or a value outside its choices.
+            For an unknown option, a value outside its choices (``min_channels``: an integer
+            of at least 2; ``cluster``: an existing cluster), or an ``end`` not after ``start``.
         """
-        unknown = set(changes) - set(self.options)
-        if unknown:
-            raise ParameterError(f"unknown option(s) {sorted(unknown)}; options are "
-                                 f"{sorted(self.options)}")
-        for name in ("group", "via"):
-            if name in changes and changes[name] not in self.choices[name]:
-                raise ParameterError(f"{name}={changes[name]!r}; expected one of "
-                                     f"{self.choices[name]}")
+        check_changes(self.options, changes, self.choices, ("group", "via"))
         if "min_channels" in changes:
             value = changes["min_channels"]
             if not isinstance(value, int) or value < 2:
                 raise ParameterError(f"min_channels={value!r}: expected an integer >= 2")
         for name in ("start", "end"):
             if name in changes:
-                ts = pd.Timestamp(changes[name])
-                changes[name] = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+                changes[name] = to_utc(changes[name])
         if changes.get("cluster") is not None and changes["cluster"] not in set(
                 self._summary_all["cluster_id"]):
             raise ParameterError(f"cluster={changes['cluster']!r}: no such cluster")
-        merged = {**self.options, **changes}
-        if merged["end"] <= merged["start"]:
-            raise ParameterError(f"end {merged['end']} is not after start {merged['start']}")
+        check_span(self.options, changes)
         self.options.update(changes)
         figure = self.draw()
         self._sync_controls()
@@ -157,8 +144,7 @@ class CrosspostExplorer:
             "cluster": widgets.Select(options=[], rows=8, description="cluster",
                                       layout=widgets.Layout(width="520px")),
         }
-        for name, control in self.controls.items():
-            control.observe(self._on_change(name), names="value")
+        self._wire()
         self.texts = widgets.HTML()
         self.output = widgets.Output()
         c = self.controls
@@ -168,34 +154,28 @@ class CrosspostExplorer:
             c["cluster"], self.texts, self.output,
         ])
 
-    def _on_change(self, name: str):
-        def handler(change) -> None:
-            if self._syncing or change["new"] is None and name in ("start", "end"):
-                return
-            value = change["new"]
-            if name == "end":
-                value = pd.Timestamp(value) + pd.Timedelta(days=1)
-            self.update(**{name: value})
-        return handler
+    def _control_changes(self, name: str, value: Any) -> dict | None:
+        if name in ("start", "end") and value is None:  # a date picker cleared
+            return None
+        if name == "end":  # the day picked is included
+            value = pd.Timestamp(value) + ONE_DAY
+        return {name: value}
 
     def _sync_controls(self) -> None:
         o = self.options
-        self._syncing = True
-        try:
+        with self._quietly():
             c = self.controls
             c["group"].value = o["group"]
             c["via"].value = o["via"]
             c["min_channels"].value = o["min_channels"]
             c["start"].value = o["start"].date()
-            c["end"].value = (o["end"] - pd.Timedelta(days=1)).date()
+            c["end"].value = (o["end"] - ONE_DAY).date()
             rows = self.summary.head(LISTED)
             c["cluster"].options = [
                 (f"{r.cluster_id}: {r.channels} channels, {r.members} messages, via {r.via}, "
                  f"{r.origin_date:%Y-%m-%d %H:%M}", int(r.cluster_id)) for r in rows.itertuples()]
             if o["cluster"] in set(rows["cluster_id"]):
                 c["cluster"].value = o["cluster"]
-        finally:
-            self._syncing = False
 
     def members_html(self) -> str:
         """The shown cluster's first members side by side, as an HTML table whose every
@@ -218,16 +198,7 @@ class CrosspostExplorer:
 
     def _render(self) -> None:
         self.texts.value = self.members_html()
-        if self.figure is None:
-            self.output.outputs = ()
-            return
-        bundle = self.figure._repr_mimebundle_() or {
-            "application/vnd.plotly.v1+json": json.loads(self.figure.to_json())}
-        self.output.outputs = ({"output_type": "display_data", "data": bundle,
-                                "metadata": {}},)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        self._show(self.figure)
 
 
 def crosspost_explorer(corpus, *, clusters: pd.DataFrame | None = None,

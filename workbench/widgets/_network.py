@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from .. import network
 from ..errors import ParameterError
 from ..plots import network_layout, plot_network
 from ..text import escape
+from ._common import Explorer, check_changes, to_utc
 
 __all__ = ["network_explorer", "NetworkExplorer"]
 
@@ -26,7 +26,7 @@ TIE_LABELS = {"forward": ("forwards from", "forwarded by"),
               "cocitation": ("co-cites", "co-cites")}
 
 
-class NetworkExplorer:
+class NetworkExplorer(Explorer):
     """Controls wired to :mod:`workbench.network` and :func:`workbench.plots.plot_network`.
 
     Use :func:`network_explorer` to make one. ``options`` is plain data; :meth:`update` changes
@@ -66,7 +66,6 @@ class NetworkExplorer:
         }
         self._edge_cache: dict[tuple, pd.DataFrame] = {}
         self._layouts: dict[str, dict] = {}
-        self._syncing = False
         self._build_controls()
         self.figure = None
         self.edges = None
@@ -154,17 +153,11 @@ class NetworkExplorer:
         ParameterError
             For an unknown option or a value outside its choices.
         """
-        unknown = set(changes) - set(self.options)
-        if unknown:
-            raise ParameterError(f"unknown option(s) {sorted(unknown)}; options are "
-                                 f"{sorted(self.options)}")
+        check_changes(self.options, changes,
+                      {"kind": tuple(DEFAULT_MIN_WEIGHT), "color": COLOR_CHOICES},
+                      ("kind", "color"))
         if "kind" in changes:
-            if changes["kind"] not in DEFAULT_MIN_WEIGHT:
-                raise ParameterError(f"kind={changes['kind']!r}; expected one of "
-                                     f"{tuple(DEFAULT_MIN_WEIGHT)}")
             changes.setdefault("min_weight", DEFAULT_MIN_WEIGHT[changes["kind"]])
-        if "color" in changes and changes["color"] not in COLOR_CHOICES:
-            raise ParameterError(f"color={changes['color']!r}; expected one of {COLOR_CHOICES}")
         if "groups" in changes:
             groups = tuple(changes["groups"] or ())
             bad = [g for g in groups if g not in self.group_choices]
@@ -173,8 +166,7 @@ class NetworkExplorer:
             changes["groups"] = groups
         for key in ("start", "end"):
             if key in changes:
-                ts = pd.Timestamp(changes[key])
-                changes[key] = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+                changes[key] = to_utc(changes[key])
         if "min_weight" in changes:
             changes["min_weight"] = float(changes["min_weight"])
         self.options.update(changes)
@@ -184,17 +176,12 @@ class NetworkExplorer:
     # -- widgets --------------------------------------------------------------------------
     def _build_controls(self) -> None:
         o = self.options
-        days = pd.date_range(self._date_min, self._date_max, freq="D")
-        self._days = days
         self.controls = {
             "kind": widgets.Dropdown(options=list(DEFAULT_MIN_WEIGHT), value=o["kind"],
                                      description="edges"),
             "min_weight": widgets.BoundedFloatText(value=o["min_weight"], min=0, max=1e9,
                                                    step=1, description="min weight"),
-            "dates": widgets.SelectionRangeSlider(
-                options=[(d.strftime("%Y-%m-%d"), d) for d in days] or [("-", self._date_min)],
-                index=(0, max(len(days) - 1, 0)), description="dates",
-                layout=widgets.Layout(width="480px")),
+            "dates": self._date_slider(),
             "groups": widgets.SelectMultiple(
                 options=[(escape(g), g) for g in self.group_choices], value=(),
                 description="groups", rows=max(1, min(6, len(self.group_choices)))),
@@ -203,8 +190,7 @@ class NetworkExplorer:
             "channel": widgets.Dropdown(options=[("(pick a channel)", None)], value=None,
                                         description="channel"),
         }
-        for name, control in self.controls.items():
-            control.observe(self._on_change(name), names="value")
+        self._wire()
         self.output = widgets.Output(layout=widgets.Layout(width="70%"))
         self.table = widgets.HTML(layout=widgets.Layout(width="30%"))
         self.widget = widgets.VBox([
@@ -215,54 +201,28 @@ class NetworkExplorer:
             widgets.HBox([self.output, self.table]),
         ])
 
-    def _on_change(self, name: str):
-        def handler(change) -> None:
-            if self._syncing:
-                return
-            value = change["new"]
-            if name == "dates":
-                self.update(start=value[0], end=value[1] + pd.Timedelta(days=1))
-            else:
-                self.update(**{name: value})
-        return handler
-
     def _sync_controls(self) -> None:
         o = self.options
-        self._syncing = True
-        try:
+        with self._quietly():
             c = self.controls
             c["kind"].value = o["kind"]
             c["min_weight"].step = 0.05 if o["kind"] == "cocitation" else 1
             c["min_weight"].value = o["min_weight"]
             c["color"].value = o["color"]
             c["groups"].value = tuple(o["groups"])
-            if len(self._days):
-                first = int(np.clip(self._days.searchsorted(o["start"].floor("D")), 0,
-                                    len(self._days) - 1))
-                last_day = (o["end"] - pd.Timedelta(days=1)).floor("D")
-                last = int(np.clip(self._days.searchsorted(last_day), first, len(self._days) - 1))
-                c["dates"].index = (first, last)
-        finally:
-            self._syncing = False
+            self._sync_dates()
 
     def _render(self) -> None:
         names = self._names()
         ids = sorted(self.graph, key=lambda n: str(names.get(n, n)).casefold())
-        self._syncing = True
-        try:
+        with self._quietly():
             choices = [("(pick a channel)", None)] + [(escape(names.get(n, n)), n) for n in ids]
             self.controls["channel"].options = choices
             if self.options["channel"] not in self.graph:
                 self.options["channel"] = None
             self.controls["channel"].value = self.options["channel"]
-        finally:
-            self._syncing = False
         self.table.value = self.channel_html()
-        # Set the output directly (not display() inside the Output context), so redraws work
-        # the same from a kernel, a callback or a plain script.
-        bundle = self.figure._repr_mimebundle_({}, {}) or {}
-        self.output.outputs = ({"output_type": "display_data", "data": bundle,
-                                "metadata": {}},)
+        self._show(self.figure, json_fallback=False)
 
     def channel_html(self) -> str:
         """The channel table as HTML, every value escaped."""
@@ -277,9 +237,6 @@ class NetworkExplorer:
             for r in table.itertuples())
         return (f"<b>{title}</b><table><tr><th>tie</th><th>channel</th><th>weight</th></tr>"
                 f"{rows}</table>")
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def network_explorer(corpus, *, kind: str = "forward", seed: int = 0, **options: Any

@@ -3,7 +3,6 @@ and bursts."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -14,6 +13,7 @@ from ..errors import ParameterError
 from ..events import load_events
 from ..plots import plot_volume
 from ..text import escape
+from ._common import Explorer, check_changes, check_span, day_bounds, to_utc
 
 __all__ = ["VolumeExplorer", "volume_explorer"]
 
@@ -23,7 +23,7 @@ ZONES = ("UTC", "Europe/Berlin", "Europe/Paris", "Europe/London", "Europe/Brusse
          "Europe/Istanbul", "Asia/Baghdad", "Asia/Riyadh", "Asia/Aden", "America/New_York")
 
 
-class VolumeExplorer:
+class VolumeExplorer(Explorer):
     """Controls wired to :func:`workbench.timeline.message_volume`, ``change_points``,
     ``bursts`` and :func:`workbench.plots.plot_volume`.
 
@@ -53,10 +53,7 @@ class VolumeExplorer:
     def __init__(self, corpus, **options: Any):
         self.corpus = corpus
         messages = corpus.messages
-        dates = messages["date"]
-        self._date_min = dates.min().floor("D") if len(dates) else pd.Timestamp(0, tz="UTC")
-        self._date_max = (dates.max().floor("D") + pd.Timedelta(days=1)) if len(dates) \
-            else pd.Timestamp(0, tz="UTC")
+        self._date_min, self._date_max = day_bounds(messages["date"])
         events = load_events()
         inside = events[(events["date"] >= self._date_min) & (events["date"] < self._date_max)]
         self.choices: dict[str, tuple] = {
@@ -73,7 +70,6 @@ class VolumeExplorer:
             "change_points": False, "bursts": False, "stacked": False,
         }
         self._cache: dict[tuple, pd.DataFrame] = {}
-        self._syncing = False
         self.found: dict[str, Any] = {}
         self.figure = None
         self.volume = None
@@ -117,16 +113,10 @@ class VolumeExplorer:
         Raises
         ------
         ParameterError
-            For an unknown option or a value outside its choices.
+            For an unknown option, a value outside its choices, a ``tz`` that is not a time
+            zone, or an ``end`` not after ``start``.
         """
-        unknown = set(changes) - set(self.options)
-        if unknown:
-            raise ParameterError(f"unknown option(s) {sorted(unknown)}; options are "
-                                 f"{sorted(self.options)}")
-        for name in ("by", "freq", "event"):
-            if name in changes and changes[name] not in self.choices[name]:
-                raise ParameterError(f"{name}={changes[name]!r}; expected one of "
-                                     f"{self.choices[name]}")
+        check_changes(self.options, changes, self.choices, ("by", "freq", "event"))
         if "tz" in changes:
             try:
                 pd.Timestamp("2016-01-01", tz=changes["tz"])
@@ -136,33 +126,24 @@ class VolumeExplorer:
         for name in ("start", "end"):
             if name in changes:
                 # A date without a zone is a midnight in the explorer's time zone.
-                ts = pd.Timestamp(changes[name])
-                changes[name] = (ts.tz_localize(zone) if ts.tzinfo is None else ts
-                                 ).tz_convert("UTC")
+                changes[name] = to_utc(changes[name], zone)
         for name in ("change_points", "bursts", "stacked"):
             if name in changes:
                 changes[name] = bool(changes[name])
-        merged = {**self.options, **changes}
-        if merged["end"] <= merged["start"]:
-            raise ParameterError(f"end {merged['end']} is not after start {merged['start']}")
+        check_span(self.options, changes)
         self.options.update(changes)
         self._sync_controls()
         return self.draw()
 
     # -- widgets --------------------------------------------------------------------------
     def _build_controls(self) -> None:
-        days = pd.date_range(self._date_min, self._date_max, freq="D")
-        self._days = days
         names = {None: "(none)", **{k: escape(self._event_names.get(k, k))
                                     for k in self.choices["event"] if k}}
         self.controls = {
             "by": widgets.Dropdown(options=[("(all messages)" if b is None else b, b)
                                             for b in self.choices["by"]], description="by"),
             "freq": widgets.Dropdown(options=list(FREQS.items()), description="per"),
-            "dates": widgets.SelectionRangeSlider(
-                options=[(d.strftime("%Y-%m-%d"), d) for d in days] or [("-", self._date_min)],
-                index=(0, max(len(days) - 1, 0)), description="dates",
-                layout=widgets.Layout(width="480px")),
+            "dates": self._date_slider(),
             "tz": widgets.Dropdown(options=list(self.choices["tz"]), description="time zone"),
             "event": widgets.Dropdown(options=[(names[k], k) for k in self.choices["event"]],
                                       description="event"),
@@ -170,8 +151,7 @@ class VolumeExplorer:
             "bursts": widgets.Checkbox(description="bursts", indent=False),
             "stacked": widgets.Checkbox(description="stacked", indent=False),
         }
-        for name, control in self.controls.items():
-            control.observe(self._on_change(name), names="value")
+        self._wire()
         self.output = widgets.Output()
         c = self.controls
         self.widget = widgets.VBox([
@@ -181,47 +161,19 @@ class VolumeExplorer:
             self.output,
         ])
 
-    def _on_change(self, name: str):
-        def handler(change) -> None:
-            if self._syncing:
-                return
-            value = change["new"]
-            if name == "dates":
-                self.update(start=value[0], end=value[1] + pd.Timedelta(days=1))
-            else:
-                self.update(**{name: value})
-        return handler
-
     def _sync_controls(self) -> None:
         o = self.options
-        self._syncing = True
-        try:
+        with self._quietly():
             c = self.controls
             for name in ("by", "freq", "event", "change_points", "bursts", "stacked"):
                 c[name].value = o[name]
             if o["tz"] not in c["tz"].options:
                 c["tz"].options = [*c["tz"].options, o["tz"]]
             c["tz"].value = o["tz"]
-            if len(self._days):
-                first = int(min(self._days.searchsorted(o["start"].floor("D")),
-                                len(self._days) - 1))
-                last_day = (o["end"] - pd.Timedelta(days=1)).floor("D")
-                last = int(min(max(self._days.searchsorted(last_day), first),
-                               len(self._days) - 1))
-                c["dates"].index = (first, last)
-        finally:
-            self._syncing = False
+            self._sync_dates()
 
     def _render(self) -> None:
-        # Set the output directly rather than display() into it: nothing is printed when the
-        # explorer runs outside a kernel (tests, doctests).
-        bundle = self.figure._repr_mimebundle_() or {
-            "application/vnd.plotly.v1+json": json.loads(self.figure.to_json())}
-        self.output.outputs = ({"output_type": "display_data", "data": bundle,
-                                "metadata": {}},)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        self._show(self.figure)
 
 
 def volume_explorer(corpus, **options: Any) -> VolumeExplorer:
