@@ -410,6 +410,47 @@ def test_lead_lag_by_hand():
     assert ab["median_lag"] == pd.Timedelta("30min")  # lags +1h, +30min, -3h
 
 
+def test_cluster_summary_by_hand():
+    t = lambda s: pd.Timestamp(s, tz="UTC")  # noqa: E731
+    rows = [  # cluster, channel, message, time, via; clusters not in order, nor their rows
+        (2, "c", 30, t("2016-01-03 09:00"), "text"), (2, "a", 31, t("2016-01-03 12:00"), "media"),
+        (0, "b", 11, t("2016-01-01 11:00"), "text"), (0, "a", 10, t("2016-01-01 10:00"), "text"),
+        (0, "c", 12, t("2016-01-01 13:00"), "forward"),
+        (0, "c", 13, t("2016-01-01 14:00"), "forward"),
+        (1, "c", 22, t("2016-01-02 11:00"), "text"), (1, "b", 20, t("2016-01-02 10:00"), "link"),
+        (1, "a", 21, t("2016-01-02 10:30"), "link"), (1, "d", 23, t("2016-01-02 12:00"), "text"),
+    ]
+    cl = pd.DataFrame(rows, columns=["cluster_id", "channel_id", "message_id", "date", "via"])
+    cl["via"] = cl["via"].astype(pd.CategoricalDtype(list(xp.VIA)))
+    first = cl.groupby("cluster_id")["date"].transform("min")
+    cl["is_origin"] = cl["date"] == first
+    cl["lag"] = cl["date"] - first
+    got = xp.cluster_summary(cl)
+    h = lambda s: pd.Timedelta(s)  # noqa: E731
+    # 0: copies lag 1h (text), 3h and 4h (forward, one channel twice): 4 members, 3 channels.
+    # 1: copies 30min (link), 1h (text), 2h (text): text outvotes link; median 1h.
+    # 2: one copy at 3h by media.
+    want = pd.DataFrame({
+        "cluster_id": [0, 1, 2],
+        "origin_channel_id": ["a", "b", "c"],
+        "origin_message_id": [10, 20, 30],
+        "origin_date": [t("2016-01-01 10:00"), t("2016-01-02 10:00"), t("2016-01-03 09:00")],
+        "members": [4, 4, 2],
+        "channels": [3, 4, 2],
+        "via": ["forward", "text", "media"],
+        "first_copy": [h("1h"), h("30min"), h("3h")],
+        "median_lag": [h("3h"), h("1h"), h("3h")],
+        "span": [h("4h"), h("2h"), h("3h")],
+    })
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert got["cluster_id"].dtype == "int64" and got["members"].dtype == "int64"
+    # A tied vote goes to the first path in alphabetical order; an even count of copies has
+    # the mean of the middle two lags as its median.
+    tied = cl[~cl["message_id"].isin([23])]
+    row = xp.cluster_summary(tied).iloc[1]
+    assert (row["via"], row["median_lag"], row["members"]) == ("link", h("45min"), 3)
+
+
 def test_official_outlet_leads(corpus):
     clusters = xp.find_crossposts(corpus)
     ll = xp.lead_lag(clusters, by="group")

@@ -104,23 +104,6 @@ def _load(params: BriefingParameters) -> tuple[Corpus, list[str]]:
     return corpus, [str(w.message) for w in caught if issubclass(w.category, WorkbenchWarning)]
 
 
-def _cluster_overview(clusters: pd.DataFrame) -> pd.DataFrame:
-    """One row per cross-post family: ``cluster_id``, ``origin_channel_id``,
-    ``origin_date``, ``members``, ``channels``.
-
-    The part of :func:`workbench.crosspost.cluster_summary` a briefing needs, without its
-    per-cluster join-path vote (seconds on a few thousand clusters).
-    """
-    grouped = clusters.groupby("cluster_id", sort=True)
-    origin = clusters[clusters["is_origin"]].drop_duplicates("cluster_id").set_index("cluster_id")
-    return pd.DataFrame({
-        "origin_channel_id": origin["channel_id"],
-        "origin_date": origin["date"],
-        "members": grouped.size(),
-        "channels": grouped["channel_id"].nunique(),
-    }).rename_axis("cluster_id").reset_index()
-
-
 def _surge_event(messages: pd.DataFrame, tz: str) -> pd.Series | None:
     """The start of the regime with the largest rise in total daily volume (an ad-hoc
     event row), or None when volume never changes."""
@@ -340,7 +323,7 @@ class Briefing:
         if not len(self.clusters):
             self.cluster_summary = self.flows = self.lead = self.cascade = None
             return
-        self.cluster_summary = _cluster_overview(self.clusters)
+        self.cluster_summary = crosspost.cluster_summary(self.clusters)
         self.flows = crosspost.crosspost_flows(self.clusters, ch, by="group")
         self.lead = crosspost.lead_lag(self.clusters, by="group", channels=ch)
         s = self.cluster_summary

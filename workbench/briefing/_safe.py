@@ -68,8 +68,9 @@ def defang_text(value: object) -> str:
     """
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
-    # Defanging an already defanged link must change nothing (titles pass twice).
-    text = _URL_IN_TEXT.sub(lambda m: defang(m.group(0)).replace("[[.]]", "[.]"), str(value))
+    # Every link found in the text goes through text.defang, which is idempotent: defanging
+    # an already defanged text changes nothing (titles pass twice).
+    text = _URL_IN_TEXT.sub(lambda m: defang(m.group(0)), str(value))
     return _BARE_HOST.sub(lambda m: m.group(0).replace(".", "[.]"), text)
 
 

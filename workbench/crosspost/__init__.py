@@ -16,27 +16,11 @@ Examples
 ['source', 'target', 'copies', 'clusters', 'share', 'median_lag']
 """
 
+from . import _analyses, _normalise
 from ._analyses import (Coordination, cascade, cluster_summary, compare_clusters,
                         coordination_edges, crosspost_flows, label_clusters, lead_lag)
 from ._clusters import VIA, find_crossposts
 from ._normalise import (extract_urls, link_kind, media_fingerprint, normalise_text,
                          normalise_texts, normalise_url)
 
-__all__ = [
-    "VIA",
-    "find_crossposts",
-    "cluster_summary",
-    "crosspost_flows",
-    "lead_lag",
-    "coordination_edges",
-    "Coordination",
-    "cascade",
-    "label_clusters",
-    "compare_clusters",
-    "normalise_text",
-    "normalise_texts",
-    "normalise_url",
-    "link_kind",
-    "extract_urls",
-    "media_fingerprint",
-]
+__all__ = ["VIA", "find_crossposts", *_analyses.__all__, *_normalise.__all__]

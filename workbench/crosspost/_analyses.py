@@ -86,17 +86,18 @@ def cluster_summary(clusters: pd.DataFrame) -> pd.DataFrame:
     origin = clusters[clusters["is_origin"]].set_index("cluster_id")
     copies = clusters[~clusters["is_origin"]]
     grouped = clusters.groupby("cluster_id", sort=True)
-    via = (copies.assign(via=copies["via"].astype(str))
-           .groupby("cluster_id")["via"].agg(lambda v: v.value_counts().sort_index()
-                                              .sort_values(ascending=False, kind="stable")
-                                              .index[0]))
+    # The vote: per cluster, the most common path; ties go to the first in alphabetical order.
+    votes = (pd.DataFrame({"cluster_id": copies["cluster_id"], "via": copies["via"].astype(str)})
+             .groupby(["cluster_id", "via"], sort=True).size().rename("n").reset_index()
+             .sort_values(["cluster_id", "n"], ascending=[True, False], kind="stable")
+             .drop_duplicates("cluster_id").set_index("cluster_id")["via"])
     out = pd.DataFrame({
         "origin_channel_id": origin["channel_id"],
         "origin_message_id": origin["message_id"],
         "origin_date": origin["date"],
         "members": grouped.size(),
         "channels": grouped["channel_id"].nunique(),
-        "via": via,
+        "via": votes,
         "first_copy": copies.groupby("cluster_id")["lag"].min(),
         "median_lag": copies.groupby("cluster_id")["lag"].median(),
         "span": grouped["lag"].max(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -298,6 +299,173 @@ def _check(threshold, window, min_chars) -> int:
     return int(win.value)
 
 
+@dataclass
+class _MessageArrays:
+    """Per message (in the order of ``msgs``): ``times`` (ns since the epoch, UTC),
+    ``channel_ids`` (strings), ``channel`` (the channel_id's rank in ``channel_sorted``, the
+    distinct ones), ``message_id``, ``is_fwd`` (a forward) and ``needs_key`` (its text key is
+    needed to match forwards: forwards and the messages of the channels forwarded from)."""
+
+    times: np.ndarray
+    channel_ids: np.ndarray
+    channel: np.ndarray
+    channel_sorted: np.ndarray
+    message_id: np.ndarray
+    is_fwd: np.ndarray
+    needs_key: np.ndarray
+
+    @classmethod
+    def of(cls, msgs: pd.DataFrame) -> "_MessageArrays":
+        channel_ids = msgs["channel_id"].astype(str).to_numpy(dtype=object)
+        channel_rank, channel_sorted = pd.factorize(channel_ids, sort=True)
+        is_fwd = np.zeros(len(msgs), dtype=bool)
+        for col in ("fwd_from_channel_id", "fwd_from_name"):
+            if col in msgs.columns:
+                is_fwd |= msgs[col].notna().to_numpy()
+        needs_key = is_fwd.copy()
+        if "fwd_from_channel_id" in msgs.columns and is_fwd.any():
+            sources = msgs["fwd_from_channel_id"].dropna().astype(str).unique()
+            needs_key |= np.isin(channel_ids, sources)
+        return cls(_times(msgs["date"]), channel_ids, channel_rank.astype(np.int64),
+                   channel_sorted, msgs["message_id"].to_numpy(dtype=np.int64), is_fwd,
+                   needs_key)
+
+
+def _measured(chunks, lengths: np.ndarray, text_key: np.ndarray, needs_key: np.ndarray):
+    """Pass on the normalised texts (``(codes, offsets)`` chunks, in message order), filling
+    in each text's normalised length and, where ``needs_key``, its text key."""
+    lo = 0
+    for codes, offsets in chunks:
+        hi = lo + len(offsets) - 1
+        lengths[lo:hi] = np.diff(offsets)
+        if needs_key[lo:hi].any():
+            text_key[lo:hi] = _text_keys(codes, offsets)
+        yield codes, offsets
+        lo = hi
+
+
+def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
+                window_ns: int, *, threshold: float, min_chars: int, random_state: int,
+                candidate_pairs=None) -> np.ndarray:
+    """Text joins: LSH candidates among the eligible texts (at least ``min_chars`` long and
+    carrying the evidence bar), confirmed by the exact similarity and shared evidence."""
+    candidate_pairs = sim.candidate_pairs if candidate_pairs is None else candidate_pairs
+    min_shared = max(1, min_chars - sim.SHINGLE + 1)
+    counts = np.diff(index.starts)
+    mass = index.masses()
+    # The evidence bar: as much weight as a typical text of min_chars characters carries.
+    typical = (lengths >= min_chars) & (counts > 0)
+    density = float(np.median(mass[typical] / counts[typical])) if typical.any() else 1.0
+    min_weight = sim.EVIDENCE * density * min_shared
+    eligible = np.flatnonzero((lengths >= min_chars) & (mass >= min_weight))
+    pairs = candidate_pairs(index, eligible, times[eligible], window_ns,
+                            min_estimate=sim.ESTIMATE_FLOOR * threshold,
+                            random_state=random_state)
+    similarity, shared, count = sim.weighted_jaccard(index, pairs)
+    return pairs[(similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)]
+
+
+def _match_keys(msgs: pd.DataFrame, text_key: np.ndarray, lengths: np.ndarray, min_chars: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """What a forward is matched to its source by: a key of the normalised text, media type and
+    duration (0: nothing to match), and whether that content is distinctive."""
+    n = len(msgs)
+    media_type = (msgs["media_type"].astype(object).where(msgs["media_type"].notna(), "")
+                  .astype(str).to_numpy() if "media_type" in msgs.columns else np.full(n, ""))
+    duration = (msgs["media_duration"].to_numpy(dtype="float64", na_value=np.nan)
+                if "media_duration" in msgs.columns else np.full(n, np.nan))
+    media_code = pd.factorize(pd.Series(media_type))[0].astype(np.uint64)
+    dur = np.where(np.isnan(duration), 0, duration + 1).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        match_key = sim._mix(text_key ^ sim._mix(media_code * np.uint64(1 << 40) + dur))
+    match_key[(text_key == 0) & (media_type == "")] = 0
+    distinctive = (lengths >= min_chars) | ~np.isnan(duration)
+    return match_key, distinctive
+
+
+def _cluster_messages(msgs: pd.DataFrame, arrays: _MessageArrays, index: sim.ShingleIndex,
+                      lengths: np.ndarray, text_key: np.ndarray, *, carried: pd.DataFrame,
+                      channels: pd.DataFrame | None, index_of, threshold: float, window_ns: int,
+                      min_chars: int, random_state: int, candidate_pairs=None) -> pd.DataFrame:
+    """The result of :func:`find_crossposts` once the texts are shingled (``index``, and the
+    normalised ``lengths`` and ``text_key`` of every message), in memory or over a store.
+
+    ``msgs`` has the columns the forward, link and media paths read; ``carried`` (rows as in
+    ``msgs``) the ``channel_id`` and label columns the result carries; ``index_of`` maps
+    ``(channel_id, message_id)`` to a position; ``candidate_pairs`` replaces
+    :func:`~._similarity.candidate_pairs` (e.g. on Dask)."""
+    a = arrays
+    times, channel, message_id = a.times, a.channel, a.message_id
+    n = len(times)
+    text_edges = _text_edges(index, lengths, times, window_ns, threshold=threshold,
+                             min_chars=min_chars, random_state=random_state,
+                             candidate_pairs=candidate_pairs)
+    match_key, distinctive = _match_keys(msgs, text_key, lengths, min_chars)
+    forward_edges = _forward_edges(msgs, times, window_ns, match_key, distinctive, index_of)
+    link_edges = _link_edges(msgs, channel, times, window_ns, _handles(channels), index_of)
+    media_edges = _media_edges(msgs, channel, times, window_ns)
+
+    edges = [forward_edges, text_edges, link_edges, media_edges]
+    kinds = np.concatenate([np.full(len(e), k, dtype=np.int8) for k, e in enumerate(edges)])
+    allpairs = np.concatenate([e.reshape(-1, 2).astype(np.int64) for e in edges])
+    if len(allpairs) == 0:
+        return _empty_result(carried)
+    graph = coo_matrix((np.ones(len(allpairs), dtype=np.int8), (allpairs[:, 0], allpairs[:, 1])),
+                       shape=(n, n)).tocsr()
+    _, label = connected_components(graph, directed=False)
+    best = np.full(n, len(VIA), dtype=np.int8)
+    np.minimum.at(best, allpairs[:, 0], kinds)
+    np.minimum.at(best, allpairs[:, 1], kinds)
+
+    # Keep components with two or more channels.
+    size = np.bincount(label, minlength=n)
+    members = np.flatnonzero(size[label] >= 2)
+    pair_keys = sim.sorted_unique(label[members].astype(np.int64) * (len(a.channel_sorted) + 1)
+                                  + channel[members])
+    n_channels = np.bincount(pair_keys // (len(a.channel_sorted) + 1), minlength=n)
+    members = members[n_channels[label[members]] >= 2]
+    if len(members) == 0:
+        return _empty_result(carried)
+    order = np.lexsort((message_id[members], channel[members], a.is_fwd[members],
+                        times[members], label[members]))
+    members = members[order]
+    lab = label[members]
+    first = np.r_[True, lab[1:] != lab[:-1]]
+    origin_pos = np.flatnonzero(first)
+    origin_of = np.repeat(members[origin_pos], np.diff(np.r_[origin_pos, len(members)]))
+    # Cluster ids by origin date, channel_id, message_id.
+    origins = members[origin_pos]
+    rank = np.lexsort((message_id[origins], channel[origins], times[origins]))
+    cluster_id = np.empty(len(origins), dtype=np.int64)
+    cluster_id[rank] = np.arange(len(origins))
+    cid = np.repeat(cluster_id, np.diff(np.r_[origin_pos, len(members)]))
+
+    # Similarity of each member to its origin.
+    simil = np.full(len(members), np.nan)
+    has_text = np.diff(index.starts) > 0
+    todo = np.flatnonzero(~first & has_text[members] & has_text[origin_of])
+    if len(todo):
+        s, _, _ = sim.weighted_jaccard(index, np.stack([members[todo], origin_of[todo]], axis=1))
+        simil[todo] = s
+    simil[first & has_text[members]] = 1.0
+
+    out = pd.DataFrame({
+        "cluster_id": cid,
+        "channel_id": carried["channel_id"].take(members).reset_index(drop=True),
+        "message_id": message_id[members],
+        "date": msgs["date"].take(members).reset_index(drop=True),
+        "is_origin": first,
+        "lag": pd.to_timedelta(times[members] - times[origin_of], unit="ns"),
+        "similarity": simil,
+        "via": pd.Categorical.from_codes(best[members].astype(np.int64), dtype=VIA_DTYPE),
+    })
+    for col in CARRIED:
+        if col in carried.columns:
+            out[col] = carried[col].take(members).reset_index(drop=True)
+    order = np.lexsort((np.arange(len(out)), out["cluster_id"].to_numpy()))
+    return out.take(order).reset_index(drop=True)
+
+
 def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame | None = None,
                     threshold: float = 0.4, window: str | pd.Timedelta = "7D",
                     min_chars: int = 20, random_state: int = 0) -> pd.DataFrame:
@@ -406,125 +574,17 @@ def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame |
     n = len(msgs)
     if n == 0:
         return _empty_result(msgs)
-    times = _times(msgs["date"])
-    channel_ids = msgs["channel_id"].astype(str).to_numpy(dtype=object)
-    channel_rank, channel_sorted = pd.factorize(channel_ids, sort=True)
-    channel = channel_rank.astype(np.int64)
-    message_id = msgs["message_id"].to_numpy(dtype=np.int64)
-    index_of = {(c, int(m)): i for i, (c, m) in enumerate(zip(channel_ids, message_id))}
-
+    arrays = _MessageArrays.of(msgs)
+    index_of = {(c, int(m)): i for i, (c, m) in enumerate(zip(arrays.channel_ids,
+                                                               arrays.message_id))}
     # Texts: normalised in chunks, shingled and weighed.
     texts = (pa.chunked_array([pa.array(msgs["text"].astype(pd.StringDtype("pyarrow")))])
              if "text" in msgs.columns else pa.nulls(n, pa.large_string()))
+    chunks = (normalise_texts(texts[lo:lo + _CHUNK]) for lo in range(0, n, _CHUNK))
     lengths = np.zeros(n, dtype=np.int64)
     text_key = np.zeros(n, dtype=np.uint64)
-
-    # Forwards are matched to their source by the normalised text: keys are needed only for
-    # forwards and the messages of channels that are forward sources.
-    is_fwd = np.zeros(n, dtype=bool)
-    for col in ("fwd_from_channel_id", "fwd_from_name"):
-        if col in msgs.columns:
-            is_fwd |= msgs[col].notna().to_numpy()
-    needs_key = is_fwd.copy()
-    if "fwd_from_channel_id" in msgs.columns and is_fwd.any():
-        sources = msgs["fwd_from_channel_id"].dropna().astype(str).unique()
-        needs_key |= np.isin(channel_ids, sources)
-
-    def chunks():
-        for lo in range(0, n, _CHUNK):
-            codes, offsets = normalise_texts(texts[lo:lo + _CHUNK])
-            hi = lo + len(offsets) - 1
-            lengths[lo:hi] = np.diff(offsets)
-            if needs_key[lo:hi].any():
-                text_key[lo:hi] = _text_keys(codes, offsets)
-            yield codes, offsets
-
-    index = sim.build_index(chunks(), channel, random_state=random_state)
-    min_shared = max(1, min_chars - sim.SHINGLE + 1)
-    counts = np.diff(index.starts)
-    mass = index.masses()
-    # The evidence bar: as much weight as a typical text of min_chars characters carries.
-    typical = (lengths >= min_chars) & (counts > 0)
-    density = float(np.median(mass[typical] / counts[typical])) if typical.any() else 1.0
-    min_weight = sim.EVIDENCE * density * min_shared
-    eligible = np.flatnonzero((lengths >= min_chars) & (mass >= min_weight))
-    pairs = sim.candidate_pairs(index, eligible, times[eligible], window_ns,
-                                min_estimate=sim.ESTIMATE_FLOOR * threshold,
-                                random_state=random_state)
-    similarity, shared, count = sim.weighted_jaccard(index, pairs)
-    text_edges = pairs[(similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)]
-
-    # Forwards: a match key of normalised text + media type and duration.
-    media_type = (msgs["media_type"].astype(object).where(msgs["media_type"].notna(), "")
-                  .astype(str).to_numpy() if "media_type" in msgs.columns else np.full(n, ""))
-    duration = (msgs["media_duration"].to_numpy(dtype="float64", na_value=np.nan)
-                if "media_duration" in msgs.columns else np.full(n, np.nan))
-    media_code = pd.factorize(pd.Series(media_type))[0].astype(np.uint64)
-    dur = np.where(np.isnan(duration), 0, duration + 1).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        match_key = sim._mix(text_key ^ sim._mix(media_code * np.uint64(1 << 40) + dur))
-    match_key[(text_key == 0) & (media_type == "")] = 0
-    distinctive = (lengths >= min_chars) | ~np.isnan(duration)
-    forward_edges = _forward_edges(msgs, times, window_ns, match_key, distinctive, index_of)
-    link_edges = _link_edges(msgs, channel, times, window_ns, _handles(channels), index_of)
-    media_edges = _media_edges(msgs, channel, times, window_ns)
-
-    edges = [forward_edges, text_edges, link_edges, media_edges]
-    kinds = np.concatenate([np.full(len(e), k, dtype=np.int8) for k, e in enumerate(edges)])
-    allpairs = np.concatenate([e.reshape(-1, 2).astype(np.int64) for e in edges])
-    if len(allpairs) == 0:
-        return _empty_result(msgs)
-    graph = coo_matrix((np.ones(len(allpairs), dtype=np.int8), (allpairs[:, 0], allpairs[:, 1])),
-                       shape=(n, n)).tocsr()
-    _, label = connected_components(graph, directed=False)
-    best = np.full(n, len(VIA), dtype=np.int8)
-    np.minimum.at(best, allpairs[:, 0], kinds)
-    np.minimum.at(best, allpairs[:, 1], kinds)
-
-    # Keep components with two or more channels.
-    size = np.bincount(label, minlength=n)
-    members = np.flatnonzero(size[label] >= 2)
-    pair_keys = sim.sorted_unique(label[members].astype(np.int64) * (len(channel_sorted) + 1)
-                          + channel[members])
-    n_channels = np.bincount(pair_keys // (len(channel_sorted) + 1), minlength=n)
-    members = members[n_channels[label[members]] >= 2]
-    if len(members) == 0:
-        return _empty_result(msgs)
-    order = np.lexsort((message_id[members], channel[members], is_fwd[members], times[members],
-                        label[members]))
-    members = members[order]
-    lab = label[members]
-    first = np.r_[True, lab[1:] != lab[:-1]]
-    origin_pos = np.flatnonzero(first)
-    origin_of = np.repeat(members[origin_pos], np.diff(np.r_[origin_pos, len(members)]))
-    # Cluster ids by origin date, channel_id, message_id.
-    origins = members[origin_pos]
-    rank = np.lexsort((message_id[origins], channel[origins], times[origins]))
-    cluster_id = np.empty(len(origins), dtype=np.int64)
-    cluster_id[rank] = np.arange(len(origins))
-    cid = np.repeat(cluster_id, np.diff(np.r_[origin_pos, len(members)]))
-
-    # Similarity of each member to its origin.
-    simil = np.full(len(members), np.nan)
-    has_text = counts > 0
-    todo = np.flatnonzero(~first & has_text[members] & has_text[origin_of])
-    if len(todo):
-        s, _, _ = sim.weighted_jaccard(index, np.stack([members[todo], origin_of[todo]], axis=1))
-        simil[todo] = s
-    simil[first & has_text[members]] = 1.0
-
-    out = pd.DataFrame({
-        "cluster_id": cid,
-        "channel_id": msgs["channel_id"].take(members).reset_index(drop=True),
-        "message_id": message_id[members],
-        "date": msgs["date"].take(members).reset_index(drop=True),
-        "is_origin": first,
-        "lag": pd.to_timedelta(times[members] - times[origin_of], unit="ns"),
-        "similarity": simil,
-        "via": pd.Categorical.from_codes(best[members].astype(np.int64), dtype=VIA_DTYPE),
-    })
-    for col in CARRIED:
-        if col in msgs.columns:
-            out[col] = msgs[col].take(members).reset_index(drop=True)
-    order = np.lexsort((np.arange(len(out)), out["cluster_id"].to_numpy()))
-    return out.take(order).reset_index(drop=True)
+    index = sim.build_index(_measured(chunks, lengths, text_key, arrays.needs_key),
+                            arrays.channel, random_state=random_state)
+    return _cluster_messages(msgs, arrays, index, lengths, text_key, carried=msgs,
+                             channels=channels, index_of=index_of, threshold=threshold,
+                             window_ns=window_ns, min_chars=min_chars, random_state=random_state)

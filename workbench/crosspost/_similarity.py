@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["SHINGLE", "ShingleIndex", "build_index", "candidate_pairs", "weighted_jaccard"]
+__all__ = ["SHINGLE", "ShingleIndex", "build_index", "make_index", "candidate_pairs",
+           "weighted_jaccard"]
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
@@ -368,6 +369,13 @@ def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0) -> 
         counts.append(c)
     hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
     counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+    return make_index(hashes, counts, channel, random_state=random_state)
+
+
+def make_index(hashes: np.ndarray, counts: np.ndarray, channel: np.ndarray, *,
+               random_state: int = 0) -> ShingleIndex:
+    """The index of shingle ``hashes`` (texts one after the other, ``counts`` per text; an
+    array or a memory map), with the shingles weighed."""
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     rng = np.random.default_rng(random_state)
@@ -392,6 +400,73 @@ def _minhash(values: np.ndarray, seg: np.ndarray, a: np.ndarray, b: np.ndarray) 
     return out
 
 
+def _hash_family(random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``a`` and ``b`` of the ``ROWS * BANDS`` MinHash functions."""
+    rng = np.random.default_rng([random_state, 1])
+    k = ROWS * BANDS
+    a = rng.integers(1, 1 << 63, size=k, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 63, size=k, dtype=np.uint64)
+    return a, b
+
+
+def _signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b: np.ndarray
+               ) -> np.ndarray:
+    """MinHash signatures (one row of ``len(a)`` uint32 per doc) of ``docs``, the texts at
+    positions ``lo..`` among all the texts signed, over a consistent weighted sample of their
+    shingles (:meth:`ShingleIndex.sampled`, boosted for light texts)."""
+    k = len(a)
+    ln = index.starts[docs + 1] - index.starts[docs]
+    first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
+    values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
+    mass = np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]]) \
+        if len(values) else np.zeros(0)
+    boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3))
+    keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
+    seg_doc = np.repeat(np.arange(len(docs)), ln)[keep]
+    values = values[keep].astype(np.uint64)
+    present = np.bincount(seg_doc, minlength=len(docs)) > 0
+    seg = np.zeros(len(docs), dtype=np.int64)
+    np.cumsum(np.bincount(seg_doc, minlength=len(docs))[:-1], out=seg[1:])
+    s = _minhash(values, seg[present], a, b)
+    block = np.full((len(docs), k), 0, dtype=np.uint32)
+    block[present] = s
+    # Texts without weighty shingles get a unique signature so they never collide.
+    block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
+                       + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)
+    return block
+
+
+def _band_key(cols: np.ndarray, band: int) -> np.ndarray:
+    """The LSH bucket key of each text in one band, from its ``ROWS`` signature columns."""
+    cols = cols.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        key = _mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
+        for r in range(2, ROWS):
+            key = _mix(key ^ cols[:, r] ^ np.uint64(band))
+    return key
+
+
+def _bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
+                  sorted_times: np.ndarray, n_docs: int, window: int) -> list[np.ndarray]:
+    """The pairs (arrays of doc positions) one LSH band gives: the texts' bucket keys
+    (:func:`_band_key`) sorted with their time ``rank`` (uint64, among ``n_docs``), each text
+    paired with its ``NEIGHBOURS`` successors in its bucket that are at most ``window``
+    later. ``by_time`` inverts the ranks; ``sorted_times`` are the times in rank order."""
+    bits = np.uint64(max(1, int(n_docs - 1).bit_length()))
+    high = ~np.uint64((1 << int(bits)) - 1)
+    ordered = np.sort((key & high) | rank)
+    bucket = ordered >> bits
+    order = by_time[(ordered & ~high).astype(np.int64)]
+    ts = sorted_times[(ordered & ~high).astype(np.int64)]
+    pairs = []
+    for d in range(1, NEIGHBOURS + 1):
+        same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
+        if same.any():
+            i = np.flatnonzero(same)
+            pairs.append(np.stack([order[i], order[i + d]], axis=1))
+    return pairs
+
+
 def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
                     min_estimate: float = 0.0, random_state: int = 0) -> np.ndarray:
     """Pairs of ``docs`` that share an LSH bucket in some band and are at most ``window``
@@ -399,61 +474,25 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     first."""
     if len(docs) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    rng = np.random.default_rng([random_state, 1])
-    k = ROWS * BANDS
-    a = rng.integers(1, 1 << 63, size=k, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 1 << 63, size=k, dtype=np.uint64)
-    sig = np.empty((len(docs), k), dtype=np.uint32)
+    a, b = _hash_family(random_state)
+    sig = np.empty((len(docs), len(a)), dtype=np.uint32)
     # Chunks of texts keep the temporary arrays small.
     lengths = index.starts[docs + 1] - index.starts[docs]
     bounds = np.searchsorted(np.cumsum(lengths), np.arange(1, 1 + int(lengths.sum()) // 4_000_000)
                              * 4_000_000)
     edges = np.unique(np.concatenate([[0], bounds, [len(docs)]]))
     for lo, hi in zip(edges[:-1], edges[1:]):
-        part = docs[lo:hi]
-        ln = lengths[lo:hi]
-        first = np.repeat(index.starts[part] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
-        values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
-        mass = np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]]) \
-            if len(values) else np.zeros(0)
-        boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3))
-        keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
-        seg_doc = np.repeat(np.arange(len(part)), ln)[keep]
-        values = values[keep].astype(np.uint64)
-        present = np.bincount(seg_doc, minlength=len(part)) > 0
-        seg = np.zeros(len(part), dtype=np.int64)
-        np.cumsum(np.bincount(seg_doc, minlength=len(part))[:-1], out=seg[1:])
-        s = _minhash(values, seg[present], a, b)
-        block = np.full((len(part), k), 0, dtype=np.uint32)
-        block[present] = s
-        # Texts without weighty shingles get a unique signature so they never collide.
-        block[~present] = (np.arange(lo, hi)[~present, None] * 7919 + np.arange(k)).astype(
-            np.uint32) | np.uint32(1 << 31)
-        sig[lo:hi] = block
+        sig[lo:hi] = _signatures(index, docs[lo:hi], lo, a, b)
     # Buckets of each band in time order: rank texts by time once, and sort keys that carry
     # the bucket in their high bits and the time rank in their low bits.
     by_time = np.argsort(times, kind="stable")
     rank = np.empty(len(docs), dtype=np.uint64)
     rank[by_time] = np.arange(len(docs), dtype=np.uint64)
-    bits = np.uint64(max(1, int(len(docs) - 1).bit_length()))
-    high = ~np.uint64((1 << int(bits)) - 1)
     sorted_times = times[by_time]
     pairs = []
-    with np.errstate(over="ignore"):
-        for band in range(BANDS):
-            cols = sig[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
-            key = _mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
-            for r in range(2, ROWS):
-                key = _mix(key ^ cols[:, r] ^ np.uint64(band))
-            ordered = np.sort((key & high) | rank)
-            bucket = ordered >> bits
-            order = by_time[(ordered & ~high).astype(np.int64)]
-            ts = sorted_times[(ordered & ~high).astype(np.int64)]
-            for d in range(1, NEIGHBOURS + 1):
-                same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
-                if same.any():
-                    i = np.flatnonzero(same)
-                    pairs.append(np.stack([order[i], order[i + d]], axis=1))
+    for band in range(BANDS):
+        key = _band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
+        pairs += _bucket_pairs(key, rank, by_time, sorted_times, len(docs), window)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     p = unique_pairs(np.sort(np.concatenate(pairs), axis=1))

@@ -285,24 +285,9 @@ def _mention_rows(messages: pd.DataFrame, channels: pd.DataFrame | None, *,
     flat = pd.concat(parts, ignore_index=True)
     # Parse each distinct string once: link lists repeat the same few channel links a lot.
     codes, uniques = pd.factorize(flat["value"].to_numpy())
-    parsed_target: list[object] = []
-    parsed_resolved: list[bool] = []
-    for value in uniques:
-        hit = _parse_mention(value)
-        if hit is None:
-            parsed_target.append(None)
-            parsed_resolved.append(False)
-        elif hit[0] == "id":
-            parsed_target.append(hit[1])
-            parsed_resolved.append(True)
-        elif hit[1] in handles:
-            parsed_target.append(handles[hit[1]])
-            parsed_resolved.append(True)
-        else:
-            parsed_target.append(("handle", hit[1]))
-            parsed_resolved.append(False)
-    target = np.array(parsed_target + [None], dtype=object)[codes]
-    resolved = np.array(parsed_resolved + [False], dtype=bool)[codes]
+    parsed = [_mention_target(value, handles) for value in uniques]
+    target = np.array([t for t, _ in parsed] + [None], dtype=object)[codes]
+    resolved = np.array([r for _, r in parsed] + [False], dtype=bool)[codes]
     flat = flat.assign(target=target, resolved=resolved)
     flat = flat[flat["target"].notna()]
     # Handles nobody in the corpus owns: keyed by handle, on the mentioning message's platform.
@@ -324,6 +309,21 @@ def _mention_rows(messages: pd.DataFrame, channels: pd.DataFrame | None, *,
     if not self_mentions:
         rows = rows[rows["source"] != rows["target"]]
     return rows
+
+
+def _mention_target(value: str, handles: dict[str, str]) -> tuple[object, bool]:
+    """What a mention or link names, and whether it resolved to a channel of the corpus:
+    ``(channel key, True)``; ``(("handle", handle), False)`` for a handle nobody in
+    ``handles`` owns (keyed by :func:`handle_key` on the mentioning message's platform); or
+    ``(None, False)`` when it names no channel."""
+    hit = _parse_mention(value)
+    if hit is None:
+        return None, False
+    if hit[0] == "id":
+        return hit[1], True
+    if hit[1] in handles:
+        return handles[hit[1]], True
+    return ("handle", hit[1]), False
 
 
 def _parse_mention(value: str) -> tuple[str, str] | None:

@@ -9,9 +9,6 @@ the pandas binning sees the same periods and the same first instant.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
@@ -92,24 +89,16 @@ def forward_edges(store, *, min_weight: int = 1) -> pd.DataFrame:
 def mention_targets(values: pd.DataFrame, channels: pd.DataFrame | None) -> pd.DataFrame:
     """For distinct (platform, value) pairs of mentions and links: the target channel key
     and whether it resolved, as :func:`workbench.network.mention_edges` parses them."""
-    from ..network._edges import _handle_map, _parse_mention, handle_key
+    from ..network._edges import _handle_map, _mention_target, handle_key
 
     handles = _handle_map(channels)
     targets, resolved = [], []
     for platform, value in zip(values["platform"], values["v"]):
-        hit = _parse_mention(str(value))
-        if hit is None:
-            targets.append(None)
-            resolved.append(False)
-        elif hit[0] == "id":
-            targets.append(hit[1])
-            resolved.append(True)
-        elif hit[1] in handles:
-            targets.append(handles[hit[1]])
-            resolved.append(True)
-        else:
-            targets.append(handle_key(hit[1], str(platform)))
-            resolved.append(False)
+        target, ok = _mention_target(str(value), handles)
+        if isinstance(target, tuple):  # a handle nobody in the corpus owns
+            target = handle_key(target[1], str(platform))
+        targets.append(target)
+        resolved.append(ok)
     out = values.assign(target=targets, resolved=resolved)
     return out[out["target"].notna()].reset_index(drop=True)
 
@@ -248,23 +237,44 @@ def _reduced_frame(store, frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return out
 
 
-def _reduce_streamed(store, *, freq, by, tz, weight, first):
-    """The reduction in pandas over streamed batches (time zones DuckDB does not know)."""
+def period_rows(binner, dates, *, by=None, weight=None, texts=None, patterns=()
+                ) -> pd.DataFrame:
+    """The rows a reduction groups, one per message: its period key (``_key``, from the
+    binner) and instant (``_t``, ns), its ``by`` value (``_by``, None for nulls) when ``by``
+    values are given, its weight (``_w``: the ``weight`` values, nulls as 0, else 1.0), and
+    per pattern whether its normalised text matches (``_h0``, ``_h1``, ...; 0 or 1)."""
+    from ..timeline._keywords import normalise_text
+
+    dates = pd.Series(pd.DatetimeIndex(dates).tz_convert("UTC"))
+    out = pd.DataFrame({"_key": np.asarray(binner.starts(dates)).view(np.int64),
+                        "_t": dates.to_numpy(dtype="datetime64[ns]").view(np.int64)})
+    if by is not None:
+        out["_by"] = pd.Series(by.astype(object).where(by.notna(), None).to_numpy(),
+                               index=out.index, dtype=object)
+    out["_w"] = (pd.to_numeric(weight).fillna(0).to_numpy(dtype="float64")
+                 if weight is not None else 1.0)
+    if patterns:
+        normalised = [normalise_text(t) for t in texts.tolist()]
+        for k, pattern in enumerate(patterns):
+            out[f"_h{k}"] = np.fromiter((pattern.search(t) is not None for t in normalised),
+                                        dtype=bool, count=len(normalised)).astype("int64")
+    return out
+
+
+def _reduce_streamed(store, *, freq, by, tz, weight, first, patterns=(), text_col=None):
+    """The reduction in pandas over streamed batches (time zones DuckDB does not know, and
+    keyword matches: per period and ``by`` value the matches of each pattern)."""
     from ..timeline._volume import _Binner
 
     binner = _Binner(freq, tz, [pd.Timestamp(first, tz="UTC")])
-    cols = ["date"] + ([by] if by is not None else []) + ([weight] if weight else [])
+    cols = (["date"] + ([text_col] if patterns else []) + ([by] if by is not None else [])
+            + ([weight] if weight else []))
     partials = []
     for batch in _stream(store, cols, by or weight):
         frame = batch.to_pandas()
-        dates = pd.Series(pd.DatetimeIndex(frame["date"]).tz_convert("UTC"))
-        starts = binner.starts(dates)
-        part = pd.DataFrame({"_key": np.asarray(starts).view(np.int64),
-                             "_t": dates.to_numpy(dtype="datetime64[ns]").view(np.int64)})
-        if by is not None:
-            part["_by"] = frame[by].astype(object).where(frame[by].notna(), None)
-        part["_w"] = (pd.to_numeric(frame[weight]).fillna(0).to_numpy(dtype="float64")
-                      if weight else 1.0)
+        part = period_rows(binner, frame["date"], by=frame[by] if by is not None else None,
+                           weight=frame[weight] if weight else None,
+                           texts=frame[text_col] if patterns else None, patterns=patterns)
         partials.append(_group(part, by is not None))
     if not partials:
         return None
@@ -287,52 +297,41 @@ def _stream(store, columns: list[str], extra: str | None, rows: int = 500_000):
 
 
 def message_volume(store, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
-                   weight: str | None = None, start=None, end=None,
-                   date_col: str = "date") -> pd.DataFrame:
-    """:func:`workbench.timeline.message_volume` of the store's messages."""
+                   weight: str | None = None, start=None, end=None, date_col: str = "date",
+                   _reduce=None) -> pd.DataFrame:
+    """:func:`workbench.timeline.message_volume` of the store's messages
+    (``_reduce(store, freq=, by=, tz=, weight=)`` computes the reduction elsewhere, e.g. on
+    Dask)."""
     from ..timeline._volume import _check, message_volume as pandas_volume
 
     if date_col != "date":
         raise ParameterError(f"date_col={date_col!r}: a store's messages have 'date'")
     _check_columns(store, by=by, weight=weight)
     _check(pd.DataFrame({"date": []}), freq, tz, "date")
-    reduced = reduce_volume(store, freq=freq, by=by, tz=tz, weight=weight)
+    reduced = (reduce_volume if _reduce is None else _reduce)(store, freq=freq, by=by, tz=tz,
+                                                               weight=weight)
     if reduced is None:
-        reduced = pd.DataFrame({"date": pd.array([], dtype=UTC_TIME), "_w": []})
-        if by is not None:
-            reduced[by] = pd.array([], dtype=_by_dtype(store, by))
+        reduced = _empty_reduced(store, by)
     return pandas_volume(reduced, freq=freq, by=by, tz=tz, weight="_w", start=start, end=end)
+
+
+def _empty_reduced(store, by: str | None, patterns: int = 0) -> pd.DataFrame:
+    reduced = pd.DataFrame({"date": pd.array([], dtype=UTC_TIME), "_w": []})
+    for k in range(patterns):
+        reduced[f"_h{k}"] = np.zeros(0, dtype=np.int64)
+    if by is not None:
+        reduced[by] = pd.array([], dtype=_by_dtype(store, by))
+    return reduced
 
 
 def _keyword_reduce(store, patterns, *, freq, by, tz, text_col) -> pd.DataFrame | None:
     """Texts streamed in batches: per (period key, ``by``) the messages and the matches of
     each pattern (columns ``_h0``, ``_h1``, ...)."""
-    from ..timeline._keywords import normalise_text
-    from ..timeline._volume import _Binner
-
     first = _first_ns(store)
     if first is None:
         return None
-    binner = _Binner(freq, tz, [pd.Timestamp(first, tz="UTC")])
-    cols = ["date", text_col] + ([by] if by is not None else [])
-    partials = []
-    for batch in _stream(store, cols, by):
-        frame = batch.to_pandas()
-        dates = pd.Series(pd.DatetimeIndex(frame["date"]).tz_convert("UTC"))
-        part = pd.DataFrame({"_key": np.asarray(binner.starts(dates)).view(np.int64),
-                             "_t": dates.to_numpy(dtype="datetime64[ns]").view(np.int64),
-                             "_w": 1.0})
-        if by is not None:
-            part["_by"] = frame[by].astype(object).where(frame[by].notna(), None)
-        texts = [normalise_text(t) for t in frame[text_col].tolist()]
-        for k, pattern in enumerate(patterns):
-            part[f"_h{k}"] = np.fromiter((pattern.search(t) is not None for t in texts),
-                                         dtype=bool, count=len(texts)).astype("int64")
-        partials.append(_group(part, by is not None))
-    if not partials:
-        return None
-    total = _group(pd.concat(partials, ignore_index=True), by is not None)
-    return _reduced_frame(store, total.sort_values("_t", kind="stable"), by)
+    return _reduce_streamed(store, freq=freq, by=by, tz=tz, weight=None, first=first,
+                            patterns=patterns, text_col=text_col)
 
 
 def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
@@ -340,14 +339,10 @@ def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: s
                   ) -> pd.DataFrame:
     """:func:`workbench.timeline.keyword_trend` of the store's messages (texts streamed;
     ``_reduce(store, patterns)`` computes the reduction elsewhere, e.g. on Dask)."""
-    from ..timeline._keywords import _label, term_pattern
+    from ..timeline._keywords import _terms, _trend_table, term_pattern
     from ..timeline._volume import message_volume as pandas_volume
 
-    if isinstance(terms, (str, re.Pattern)):
-        terms = [terms]
-    terms = list(terms) if isinstance(terms, Iterable) else [terms]
-    if not terms:
-        raise ParameterError("terms is empty; give at least one word or pattern")
+    terms = _terms(terms)
     if date_col != "date":
         raise ParameterError(f"date_col={date_col!r}: a store's messages have 'date'")
     _check_columns(store, text_col=text_col, by=by)
@@ -357,31 +352,11 @@ def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: s
     else:
         reduced = _reduce(store, patterns)
     if reduced is None:
-        reduced = pd.DataFrame({"date": pd.array([], dtype=UTC_TIME), "_w": []})
-        for k in range(len(patterns)):
-            reduced[f"_h{k}"] = np.zeros(0, dtype=np.int64)
-        if by is not None:
-            reduced[by] = pd.array([], dtype=_by_dtype(store, by))
+        reduced = _empty_reduced(store, by, len(patterns))
     totals = pandas_volume(reduced, freq=freq, by=by, tz=tz, weight="_w")
-    parts = []
-    for k, term in enumerate(terms):
-        hits = pandas_volume(reduced, freq=freq, by=by, tz=tz, weight=f"_h{k}").reindex(
-            index=totals.index, columns=totals.columns, fill_value=0)
-        parts.append(pd.DataFrame({
-            "date": np.repeat(totals.index, totals.shape[1]),
-            "_series": np.tile(np.asarray(totals.columns, dtype=object), len(totals)),
-            "term": _label(term),
-            "matches": hits.to_numpy().ravel().astype("int64"),
-            "messages": totals.to_numpy().ravel().astype("int64"),
-        }))
-    out = pd.concat(parts, ignore_index=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["share"] = np.where(out["messages"] > 0, out["matches"] / out["messages"], np.nan)
-    if by is None:
-        return out.drop(columns="_series")
-    out = out.rename(columns={"_series": by})
-    return out.sort_values(["term", by, "date"], kind="stable", ignore_index=True)[
-        ["date", by, "term", "matches", "messages", "share"]]
+    hits = (pandas_volume(reduced, freq=freq, by=by, tz=tz, weight=f"_h{k}")
+            for k in range(len(terms)))
+    return _trend_table(terms, totals, hits, by)
 
 
 def _q(name: str) -> str:

@@ -5,8 +5,9 @@ The texts are streamed from the store in message order (date, channel_id, messag
 corpus holds them), normalised and shingled chunk by chunk; the shingle hashes go to a
 temporary file that is memory-mapped, so the in-memory part is a few arrays of one number per
 message (times, channel, lengths, masses) and the MinHash signatures of the eligible texts.
-The shingle weights, the LSH candidates, their confirmation and the forward, link and media
-paths are then exactly those of the in-memory function, which is why the clusters are
+The shingle weights, the LSH candidates, their confirmation, the forward, link and media
+paths and the clusters are then computed by the in-memory function's own code
+(:func:`workbench.crosspost._clusters._cluster_messages`), which is why the clusters are
 identical. With Dask (:func:`workbench.use_cluster`) the normalising, shingling and
 signatures run per partition on the cluster (:mod:`._dask`).
 """
@@ -107,26 +108,25 @@ def text_index(chunks, n: int, channel: np.ndarray, needs_key: np.ndarray, folde
     text_key = np.zeros(n, dtype=np.uint64)
     counts = []
     path = os.path.join(folder, "shingles.u32")
-    lo = 0
     with open(path, "wb") as fh:
-        for codes, offsets in chunks:
-            hi = lo + len(offsets) - 1
-            lengths[lo:hi] = np.diff(offsets)
-            if needs_key[lo:hi].any():
-                text_key[lo:hi] = C._text_keys(codes, offsets)
+        for codes, offsets in C._measured(chunks, lengths, text_key, needs_key):
             h, c = sim.shingle_hashes(codes, offsets)
             fh.write(np.ascontiguousarray(h, dtype=np.uint32).tobytes())
             counts.append(c)
-            lo = hi
+    return mapped_index(path, counts, channel, random_state=random_state), lengths, text_key
+
+
+def mapped_index(path: str, counts: list[np.ndarray], channel: np.ndarray, *,
+                 random_state: int):
+    """The :class:`~workbench.crosspost._similarity.ShingleIndex` of the shingle hashes in
+    the file ``path`` (memory-mapped), ``counts`` per text in chunks."""
+    from ..crosspost import _similarity as sim
+
     counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
-    starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    total = int(starts[-1])
+    total = int(counts.sum())
     hashes = (np.memmap(path, dtype=np.uint32, mode="r", shape=(total,)) if total
               else np.zeros(0, np.uint32))
-    rng = np.random.default_rng(random_state)
-    table = sim._shingle_statistics(hashes, counts, channel.astype(np.int64), rng)
-    return sim.ShingleIndex(hashes, starts, table), lengths, text_key
+    return sim.make_index(hashes, counts, channel, random_state=random_state)
 
 
 def _normalised(store):
@@ -141,9 +141,6 @@ def find_crossposts(store, *, channels: pd.DataFrame | None = None, threshold: f
                     dask: bool = False) -> pd.DataFrame:
     """:func:`workbench.crosspost.find_crossposts` of the store's messages."""
     from ..crosspost import _clusters as C
-    from ..crosspost import _similarity as sim
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     window_ns = C._check(threshold, window, min_chars)
     msgs = _frame(store)
@@ -155,124 +152,25 @@ def find_crossposts(store, *, channels: pd.DataFrame | None = None, threshold: f
         for col in labels:
             empty[col] = table[col].iloc[:0].reset_index(drop=True)
         return C._empty_result(empty)
-    times = msgs["date"].to_numpy(dtype="datetime64[ns]").view(np.int64) if not isinstance(
-        msgs["date"].dtype, pd.DatetimeTZDtype) else msgs["date"].dt.tz_localize(
-        None).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    channel_ids = msgs["channel_id"].astype(str).to_numpy(dtype=object)
-    channel_rank, channel_sorted = pd.factorize(channel_ids, sort=True)
-    channel = channel_rank.astype(np.int64)
-    message_id = msgs["message_id"].to_numpy(dtype=np.int64)
-    index_of = KeyIndex(channel, channel_sorted, message_id)
-
-    is_fwd = (msgs["fwd_from_channel_id"].notna() | msgs["fwd_from_name"].notna()).to_numpy()
-    needs_key = is_fwd.copy()
-    if is_fwd.any():
-        sources = msgs["fwd_from_channel_id"].dropna().astype(str).unique()
-        needs_key |= np.isin(channel_ids, sources)
-
+    arrays = C._MessageArrays.of(msgs)
+    index_of = KeyIndex(arrays.channel, arrays.channel_sorted, arrays.message_id)
+    options = {"threshold": threshold, "window_ns": window_ns, "min_chars": min_chars,
+               "random_state": random_state}
     with _workspace(store, dask) as folder:
         if dask:
-            from ._dask import text_index_dask
+            from ._dask import candidate_pairs_dask, text_index_dask
 
-            index, lengths, text_key = text_index_dask(store, n, channel, needs_key, folder,
+            index, lengths, text_key = text_index_dask(store, n, arrays.channel,
+                                                       arrays.needs_key, folder,
                                                        random_state=random_state)
+            options["candidate_pairs"] = candidate_pairs_dask
         else:
-            index, lengths, text_key = text_index(_normalised(store), n, channel, needs_key,
-                                                  folder, random_state=random_state)
-        min_shared = max(1, min_chars - sim.SHINGLE + 1)
-        counts = np.diff(index.starts)
-        mass = index.masses()
-        typical = (lengths >= min_chars) & (counts > 0)
-        density = float(np.median(mass[typical] / counts[typical])) if typical.any() else 1.0
-        min_weight = sim.EVIDENCE * density * min_shared
-        eligible = np.flatnonzero((lengths >= min_chars) & (mass >= min_weight))
-        if dask:
-            from ._dask import candidate_pairs_dask
-
-            pairs = candidate_pairs_dask(index, eligible, times[eligible], window_ns,
-                                         min_estimate=sim.ESTIMATE_FLOOR * threshold,
-                                         random_state=random_state)
-        else:
-            pairs = sim.candidate_pairs(index, eligible, times[eligible], window_ns,
-                                        min_estimate=sim.ESTIMATE_FLOOR * threshold,
-                                        random_state=random_state)
-        similarity, shared, count = sim.weighted_jaccard(index, pairs)
-        text_edges = pairs[(similarity >= threshold) & (count >= min_shared)
-                           & (shared >= min_weight)]
-
-        media_type = (msgs["media_type"].astype(object).where(msgs["media_type"].notna(), "")
-                      .astype(str).to_numpy())
-        duration = msgs["media_duration"].to_numpy(dtype="float64", na_value=np.nan)
-        media_code = pd.factorize(pd.Series(media_type))[0].astype(np.uint64)
-        dur = np.where(np.isnan(duration), 0, duration + 1).astype(np.uint64)
-        with np.errstate(over="ignore"):
-            match_key = sim._mix(text_key ^ sim._mix(media_code * np.uint64(1 << 40) + dur))
-        match_key[(text_key == 0) & (media_type == "")] = 0
-        distinctive = (lengths >= min_chars) | ~np.isnan(duration)
-        forward_edges = C._forward_edges(msgs, times, window_ns, match_key, distinctive,
-                                         index_of)
-        link_edges = C._link_edges(msgs, channel, times, window_ns, C._handles(channels),
-                                   index_of)
-        media_edges = C._media_edges(msgs, channel, times, window_ns)
-
-        edges = [forward_edges, text_edges, link_edges, media_edges]
-        kinds = np.concatenate([np.full(len(e), k, dtype=np.int8) for k, e in enumerate(edges)])
-        allpairs = np.concatenate([e.reshape(-1, 2).astype(np.int64) for e in edges])
-        carried = _carried(store, msgs, labels)
-        if len(allpairs) == 0:
-            return C._empty_result(carried.iloc[:0])
-        graph = coo_matrix((np.ones(len(allpairs), dtype=np.int8),
-                            (allpairs[:, 0], allpairs[:, 1])), shape=(n, n)).tocsr()
-        _, label = connected_components(graph, directed=False)
-        best = np.full(n, len(C.VIA), dtype=np.int8)
-        np.minimum.at(best, allpairs[:, 0], kinds)
-        np.minimum.at(best, allpairs[:, 1], kinds)
-
-        size = np.bincount(label, minlength=n)
-        members = np.flatnonzero(size[label] >= 2)
-        pair_keys = sim.sorted_unique(label[members].astype(np.int64) * (len(channel_sorted) + 1)
-                                      + channel[members])
-        n_channels = np.bincount(pair_keys // (len(channel_sorted) + 1), minlength=n)
-        members = members[n_channels[label[members]] >= 2]
-        if len(members) == 0:
-            return C._empty_result(carried.iloc[:0])
-        order = np.lexsort((message_id[members], channel[members], is_fwd[members],
-                            times[members], label[members]))
-        members = members[order]
-        lab = label[members]
-        first = np.r_[True, lab[1:] != lab[:-1]]
-        origin_pos = np.flatnonzero(first)
-        origin_of = np.repeat(members[origin_pos], np.diff(np.r_[origin_pos, len(members)]))
-        origins = members[origin_pos]
-        rank = np.lexsort((message_id[origins], channel[origins], times[origins]))
-        cluster_id = np.empty(len(origins), dtype=np.int64)
-        cluster_id[rank] = np.arange(len(origins))
-        cid = np.repeat(cluster_id, np.diff(np.r_[origin_pos, len(members)]))
-
-        simil = np.full(len(members), np.nan)
-        has_text = counts > 0
-        todo = np.flatnonzero(~first & has_text[members] & has_text[origin_of])
-        if len(todo):
-            s, _, _ = sim.weighted_jaccard(index, np.stack([members[todo], origin_of[todo]],
-                                                           axis=1))
-            simil[todo] = s
-        simil[first & has_text[members]] = 1.0
-
-    out = pd.DataFrame({
-        "cluster_id": cid,
-        "channel_id": msgs["channel_id"].take(members).reset_index(drop=True),
-        "message_id": message_id[members],
-        "date": msgs["date"].take(members).reset_index(drop=True),
-        "is_origin": first,
-        "lag": pd.to_timedelta(times[members] - times[origin_of], unit="ns"),
-        "similarity": simil,
-        "via": pd.Categorical.from_codes(best[members].astype(np.int64), dtype=C.VIA_DTYPE),
-    })
-    for col in C.CARRIED:
-        if col in carried.columns:
-            out[col] = carried[col].take(members).reset_index(drop=True)
-    order = np.lexsort((np.arange(len(out)), out["cluster_id"].to_numpy()))
-    return out.take(order).reset_index(drop=True)
+            index, lengths, text_key = text_index(_normalised(store), n, arrays.channel,
+                                                  arrays.needs_key, folder,
+                                                  random_state=random_state)
+        return C._cluster_messages(msgs, arrays, index, lengths, text_key,
+                                   carried=_carried(store, msgs, labels), channels=channels,
+                                   index_of=index_of, **options)
 
 
 @contextmanager

@@ -294,25 +294,14 @@ def _labelled(part: pd.DataFrame, labels: dict | None, by: str | None):
 
 
 def _volume_rows(part: pd.DataFrame, freq, tz, first, by, weight, labels, patterns=None):
-    from ..timeline._keywords import normalise_text
     from ..timeline._volume import _Binner
 
-    from ._analyses import _group
+    from ._analyses import _group, period_rows
 
     binner = _Binner(freq, tz, [pd.Timestamp(first, tz="UTC")])
-    dates = pd.Series(pd.DatetimeIndex(part["date"]).tz_convert("UTC"))
-    out = pd.DataFrame({"_key": np.asarray(binner.starts(dates)).view(np.int64),
-                        "_t": dates.to_numpy(dtype="datetime64[ns]").view(np.int64)})
-    if by is not None:
-        values = _labelled(part, labels, by)
-        out["_by"] = values.astype(object).where(values.notna(), None).to_numpy()
-    out["_w"] = (pd.to_numeric(part[weight]).fillna(0).to_numpy(dtype="float64")
-                 if weight else 1.0)
-    if patterns:
-        texts = [normalise_text(t) for t in part["text"].tolist()]
-        for k, pattern in enumerate(patterns):
-            out[f"_h{k}"] = np.fromiter((pattern.search(t) is not None for t in texts),
-                                        dtype=bool, count=len(texts)).astype("int64")
+    out = period_rows(binner, part["date"], by=_labelled(part, labels, by),
+                      weight=part[weight] if weight else None,
+                      texts=part["text"] if patterns else None, patterns=patterns or ())
     grouped = _group(out, by is not None)
     if by is not None:
         grouped["_by"] = grouped["_by"].astype(object)
@@ -363,21 +352,10 @@ def message_volume(store, *, freq: str = "D", by: str | None = None, tz: str = "
                    weight: str | None = None, start=None, end=None,
                    date_col: str = "date") -> pd.DataFrame:
     """:func:`workbench.timeline.message_volume` of a store, on Dask."""
-    from ..schema import UTC_TIME
-    from ..timeline._volume import _check, message_volume as pandas_volume
+    from . import _analyses
 
-    from ._analyses import _by_dtype, _check_columns
-
-    if date_col != "date":
-        raise ParameterError(f"date_col={date_col!r}: a store's messages have 'date'")
-    _check_columns(store, by=by, weight=weight)
-    _check(pd.DataFrame({"date": []}), freq, tz, "date")
-    reduced = _reduce(store, freq=freq, by=by, tz=tz, weight=weight)
-    if reduced is None:
-        reduced = pd.DataFrame({"date": pd.array([], dtype=UTC_TIME), "_w": []})
-        if by is not None:
-            reduced[by] = pd.array([], dtype=_by_dtype(store, by))
-    return pandas_volume(reduced, freq=freq, by=by, tz=tz, weight="_w", start=start, end=end)
+    return _analyses.message_volume(store, freq=freq, by=by, tz=tz, weight=weight, start=start,
+                                    end=end, date_col=date_col, _reduce=_reduce)
 
 
 def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
@@ -430,7 +408,7 @@ def text_index_dask(store, n: int, channel: np.ndarray, needs_key: np.ndarray, f
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..crosspost import _similarity as sim
+    from ._crosspost import mapped_index
 
     client = current_client()
     con = store._connection()
@@ -445,21 +423,14 @@ def text_index_dask(store, n: int, channel: np.ndarray, needs_key: np.ndarray, f
     results = client.gather(futures)
     lengths = np.concatenate([r[0] for r in results]) if results else np.zeros(0, np.int64)
     text_key = np.concatenate([r[1] for r in results]) if results else np.zeros(0, np.uint64)
-    counts = np.concatenate([r[2] for r in results]) if results else np.zeros(0, np.int64)
+    counts = [r[2] for r in results]
     path = os.path.join(folder, "shingles.u32")
     with open(path, "wb") as fh:
         for out in outs:
             with open(out, "rb") as src:
                 shutil.copyfileobj(src, fh, 1 << 24)
             os.unlink(out)
-    starts = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    total = int(starts[-1])
-    hashes = (np.memmap(path, dtype=np.uint32, mode="r", shape=(total,)) if total
-              else np.zeros(0, np.uint32))
-    rng = np.random.default_rng(random_state)
-    table = sim._shingle_statistics(hashes, counts, channel.astype(np.int64), rng)
-    return sim.ShingleIndex(hashes, starts, table), lengths, text_key
+    return mapped_index(path, counts, channel, random_state=random_state), lengths, text_key
 
 
 def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.ndarray, lo: int,
@@ -473,26 +444,7 @@ def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.nd
 
     hashes = np.memmap(hashes_path, dtype=np.uint32, mode="r", shape=(total,))
     starts = np.load(starts_path, mmap_mode="r")
-    index = sim.ShingleIndex(hashes, starts, table)
-    k = len(a)
-    ln = index.starts[docs + 1] - index.starts[docs]
-    first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
-    values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
-    mass = (np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]])
-            if len(values) else np.zeros(0))
-    boost = np.maximum(1.0, sim.MIN_SAMPLE / np.maximum(mass, 1e-3))
-    keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
-    seg_doc = np.repeat(np.arange(len(docs)), ln)[keep]
-    values = values[keep].astype(np.uint64)
-    present = np.bincount(seg_doc, minlength=len(docs)) > 0
-    seg = np.zeros(len(docs), dtype=np.int64)
-    np.cumsum(np.bincount(seg_doc, minlength=len(docs))[:-1], out=seg[1:])
-    s = sim._minhash(values, seg[present], a, b)
-    block = np.full((len(docs), k), 0, dtype=np.uint32)
-    block[present] = s
-    # Texts without weighty shingles get a unique signature so they never collide.
-    block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
-                       + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)
+    block = sim._signatures(sim.ShingleIndex(hashes, starts, table), docs, lo, a, b)
     sig = np.memmap(sig_path, dtype=np.uint32, mode="r+", shape=(sim.BANDS, n_docs, sim.ROWS))
     sig[:, lo:lo + len(docs), :] = block.reshape(len(docs), sim.BANDS, sim.ROWS).transpose(
         1, 0, 2)
@@ -508,31 +460,16 @@ def _band_pairs(sig_path: str, n_docs: int, band: int, split: int, split_bits: i
     from ..crosspost import _similarity as sim
 
     sig = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(sim.BANDS, n_docs, sim.ROWS))
-    cols = np.asarray(sig[band]).astype(np.uint64)
+    key = sim._band_key(np.asarray(sig[band]), band)
     rank = np.load(rank_path, mmap_mode="r")
     sorted_times = np.load(times_path, mmap_mode="r")
     by_time = np.empty(n_docs, dtype=np.int64)
     by_time[rank] = np.arange(n_docs, dtype=np.int64)
-    bits = np.uint64(max(1, int(n_docs - 1).bit_length()))
-    high = ~np.uint64((1 << int(bits)) - 1)
-    with np.errstate(over="ignore"):
-        key = sim._mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
-        for r in range(2, sim.ROWS):
-            key = sim._mix(key ^ cols[:, r] ^ np.uint64(band))
     rank = np.asarray(rank, dtype=np.uint64)
     if split_bits:
         sel = (key >> np.uint64(64 - split_bits)) == np.uint64(split)
         key, rank = key[sel], rank[sel]
-    ordered = np.sort((key & high) | rank)
-    bucket = ordered >> bits
-    order = by_time[(ordered & ~high).astype(np.int64)]
-    ts = np.asarray(sorted_times)[(ordered & ~high).astype(np.int64)]
-    pairs = []
-    for d in range(1, sim.NEIGHBOURS + 1):
-        same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
-        if same.any():
-            i = np.flatnonzero(same)
-            pairs.append(np.stack([order[i], order[i + d]], axis=1))
+    pairs = sim._bucket_pairs(key, rank, by_time, np.asarray(sorted_times), n_docs, window)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     return sim.unique_pairs(np.sort(np.concatenate(pairs), axis=1))
@@ -557,10 +494,8 @@ def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int
     if not isinstance(index.hashes, np.memmap):
         raise ParameterError("candidate_pairs_dask needs a memory-mapped shingle index")
     client = current_client()
-    rng = np.random.default_rng([random_state, 1])
-    k = sim.ROWS * sim.BANDS
-    a = rng.integers(1, 1 << 63, size=k, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 1 << 63, size=k, dtype=np.uint64)
+    a, b = sim._hash_family(random_state)
+    k = len(a)
     hashes_path = index.hashes.filename
     folder = os.path.dirname(hashes_path)
     total = len(index.hashes)

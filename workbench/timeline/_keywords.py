@@ -142,11 +142,7 @@ def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | N
     if is_store(messages):  # a corpus store on disk: texts streamed, the same table
         return messages.keyword_trend(terms, freq=freq, by=by, tz=tz, text_col=text_col,
                                       date_col=date_col)
-    if isinstance(terms, (str, re.Pattern)):
-        terms = [terms]
-    terms = list(terms) if isinstance(terms, Iterable) else [terms]
-    if not terms:
-        raise ParameterError("terms is empty; give at least one word or pattern")
+    terms = _terms(terms)
     if text_col not in messages.columns:
         raise ParameterError(f"messages has no {text_col!r} column")
     patterns = [term_pattern(t) for t in terms]
@@ -158,21 +154,39 @@ def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | N
                                  f"{list(messages.columns)}")
         frame[by] = messages[by].to_numpy()
     totals = message_volume(frame, freq=freq, by=by, tz=tz, date_col=date_col)
-    parts = []
-    for term, pattern in zip(terms, patterns):
+
+    def hits(pattern):
         frame["_hit"] = np.fromiter((pattern.search(t) is not None for t in texts),
                                     dtype=bool, count=len(texts)).astype("int64")
-        hits = message_volume(frame, freq=freq, by=by, tz=tz, weight="_hit",
-                              date_col=date_col).reindex(index=totals.index,
-                                                         columns=totals.columns, fill_value=0)
-        part = pd.DataFrame({
+        return message_volume(frame, freq=freq, by=by, tz=tz, weight="_hit", date_col=date_col)
+
+    return _trend_table(terms, totals, map(hits, patterns), by)
+
+
+def _terms(terms) -> list:
+    """``terms`` as a non-empty list (one term or pattern, or an iterable of them)."""
+    if isinstance(terms, (str, re.Pattern)):
+        terms = [terms]
+    terms = list(terms) if isinstance(terms, Iterable) else [terms]
+    if not terms:
+        raise ParameterError("terms is empty; give at least one word or pattern")
+    return terms
+
+
+def _trend_table(terms: list, totals: pd.DataFrame, hits, by: str | None) -> pd.DataFrame:
+    """The table :func:`keyword_trend` returns, from the messages per period (and series),
+    ``totals`` as :func:`message_volume` gives them, and the matching messages of each term,
+    ``hits`` (an iterable of such tables, one per term)."""
+    parts = []
+    for term, matched in zip(terms, hits):
+        matched = matched.reindex(index=totals.index, columns=totals.columns, fill_value=0)
+        parts.append(pd.DataFrame({
             "date": np.repeat(totals.index, totals.shape[1]),
             "_series": np.tile(np.asarray(totals.columns, dtype=object), len(totals)),
             "term": _label(term),
-            "matches": hits.to_numpy().ravel().astype("int64"),
+            "matches": matched.to_numpy().ravel().astype("int64"),
             "messages": totals.to_numpy().ravel().astype("int64"),
-        })
-        parts.append(part)
+        }))
     out = pd.concat(parts, ignore_index=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share"] = np.where(out["messages"] > 0, out["matches"] / out["messages"], np.nan)
