@@ -51,3 +51,27 @@ def truth() -> dict:
     import json
 
     return json.loads((FIXTURES / "truth.json").read_text(encoding="utf-8"))
+
+
+WORLDS = [  # seed, settings: sparser, less clustered, and a surge after another event
+    (7, dict(n_channels=30, messages_scale=0.6)),
+    (11, dict(n_channels=25, messages_scale=0.4, in_group_share=0.6)),
+    (7, dict(n_channels=30, messages_scale=0.6, surge_event="istanbul-2017")),
+]
+
+
+@pytest.fixture(scope="session")
+def generated_worlds(tmp_path_factory):
+    """Generated worlds beside the committed fixtures, so nothing is tuned to one world
+    (the timeline and change-point tests check them): (corpus, truth) per world."""
+    import workbench as wb
+    from workbench.synth import generate_world, write_fixtures
+
+    worlds = []
+    for seed, params in WORLDS:
+        folder = tmp_path_factory.mktemp(f"world{seed}")
+        world = generate_world(seed, **params)
+        write_fixtures(world, folder)
+        corpus = wb.load(folder / "telegram", channels=folder / "channels.csv")
+        worlds.append((corpus, world.truth))
+    return worlds

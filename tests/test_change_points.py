@@ -24,7 +24,6 @@ from workbench.errors import ParameterError
 from workbench.timeline import change_points, message_volume
 from workbench.timeline import _change_points as cp
 
-from tests._generated_worlds import generated_worlds  # noqa: F401 (a fixture)
 
 MARGIN = 5
 

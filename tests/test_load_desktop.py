@@ -14,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
+from tests._loading import accounted, load_quietly
 from workbench import schema
 from workbench.errors import WorkbenchWarning
 from workbench.ids import name_key
@@ -22,12 +23,6 @@ from workbench.io import desktop
 TG2MD_OLD = "telegram-desktop/tg2md_2020-11_legacy_numeric_ids.json"
 TG2MD_NEW = "telegram-desktop/tg2md_2021-07_string_ids.json"
 DASHBOARD = "telegram-desktop/tele_dashboard_2022_faked_values.json"
-
-
-def load_quietly(path, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", WorkbenchWarning)
-        return wb.load(path, **kwargs)
 
 
 def raw_messages(path: Path) -> list[dict]:
@@ -55,16 +50,6 @@ def msg(id_, unix, text="", **extra):
            "date_unixtime": str(unix), "text": text}
     out.update(extra)
     return out
-
-
-def accounted(corpus: wb.Corpus) -> None:
-    """Every record read is loaded, service, rejected or merged."""
-    files = corpus.files
-    assert (files["records"] == files["loaded"] + files["service"] + files["rejected"]
-            + files["merged"]).all()
-    assert files["loaded"].sum() == len(corpus.messages)
-    assert files["service"].sum() == len(corpus.service)
-    assert files["rejected"].sum() == len(corpus.rejected)
 
 
 # --------------------------------------------------------------------------------------

@@ -320,3 +320,26 @@ def test_saved_corpus_inside_a_walk_is_skipped_with_a_warning(tmp_path):
         corpus = wb.load(folder)
     assert corpus.files["path"].tolist() == ["exports/a.json"]
     assert isinstance(corpus.messages, pd.DataFrame)
+
+
+def test_corpus_store_inside_a_walk_is_skipped_with_a_warning(tmp_path):
+    folder = tmp_path / "folder"
+    (folder / "export").mkdir(parents=True)
+    (folder / "export" / "result.json").write_text(export_text([good(1), good(2)]),
+                                                   encoding="utf-8")
+    store = wb.open_store(folder / "store")
+    store.ingest(folder / "export")  # the store now holds parquet files as well as store.json
+    assert (folder / "store" / "store.json").is_file()
+    assert any((folder / "store").rglob("*.parquet"))
+    with pytest.warns(WorkbenchWarning, match=r"1 corpus store folder\(s\) inside folder were "
+                      r"not read; open each with wb\.open_store"):
+        corpus = wb.load(folder)
+    assert corpus.files["path"].tolist() == ["folder/export/result.json"]
+    assert corpus.messages["message_id"].tolist() == [1, 2]
+    assert len(corpus.rejected) == 0
+
+
+def test_a_corpus_store_itself_is_refused_with_a_pointer_to_open_store(tmp_path):
+    wb.open_store(tmp_path / "store")
+    with pytest.raises(LoadError, match=r"^store: a corpus store; open it with wb\.open_store"):
+        wb.load(tmp_path / "store")

@@ -5,59 +5,23 @@ within a load, and the round trip against the Desktop export of the same world."
 from __future__ import annotations
 
 import shutil
-import warnings
+from functools import partial
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.errors import LoadError, WorkbenchError, WorkbenchWarning
+from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree,
+                            load_quietly, load_world, records_read, rows_by_source,
+                            sorted_messages)
+from tests._loading import expected as expected_row
+from workbench.errors import LoadError, WorkbenchWarning
 from workbench.io import fourcat
-from workbench.synth import generate_world, write_fixtures
 from workbench.synth._fourcat import write_fourcat, write_fourcat_csv
 
 DATA = Path(__file__).parent / "data" / "fourcat"
-CHANNEL, GROUP, SOURCE = "telegram:1292077344", "telegram:1400000001", "telegram:1006503122"
-FIELDS = ("channel_id", "channel", "author_id", "author", "message_id", "date", "text",
-          "fwd_from_channel_id", "fwd_from_name", "fwd_from_message_id", "fwd_from_date",
-          "reply_to", "views", "forwards", "edited", "grouped_id", "media_type", "media_name",
-          "media_size", "media_duration", "mentions", "links", "hashtags", "source")
-
-
-def load_quietly(path, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", WorkbenchWarning)
-        return wb.load(path, **kwargs)
-
-
-def accounted(corpus: wb.Corpus) -> None:
-    files = corpus.files
-    assert (files["records"] == files["loaded"] + files["service"] + files["rejected"]
-            + files["merged"]).all()
-    assert files["loaded"].sum() == len(corpus.messages)
-    assert files["rejected"].sum() == len(corpus.rejected)
-
-
-def plain(value):
-    if isinstance(value, list):
-        return value
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def rows_by_source(messages: pd.DataFrame) -> dict[str, dict]:
-    return {r["source"]: {f: plain(r[f]) for f in FIELDS} for r in messages.to_dict("records")}
-
-
-def expected(source, message_id, date, **fields):
-    row = {f: None for f in FIELDS}
-    row.update(channel_id=CHANNEL, channel="Quirk Channel", mentions=[], links=[], hashtags=[])
-    row.update(source=source, message_id=message_id, date=date, **fields)
-    return row
+# 4CAT names the channel in every item (its _chat), unlike the Telethon dumps
+expected = partial(expected_row, channel="Quirk Channel")
 
 
 N = "dataset.ndjson#"
@@ -193,39 +157,26 @@ def test_sniff_and_errors(tmp_path):
 @pytest.fixture(scope="module", params=[(2016, 0.08), (5, 0.05)], ids=["seed2016", "seed5"])
 def world_loads(request, tmp_path_factory):
     seed, scale = request.param
-    world = generate_world(seed, n_channels=15, messages_scale=scale)
-    root = tmp_path_factory.mktemp(f"fourcat{seed}")
-    write_fixtures(world, root)
-    write_fourcat(world, root / "ndjson")
-    write_fourcat_csv(world, root / "csv")
-    return {name: load_quietly(root / name) for name in ("telegram", "ndjson", "csv")}
-
-
-def _sorted(corpus):
-    return corpus.messages.sort_values(["channel_id", "message_id"], ignore_index=True)
+    return load_world(tmp_path_factory, "fourcat", seed, scale,
+                      {"ndjson": write_fourcat, "csv": write_fourcat_csv})[2]
 
 
 def test_roundtrip_ndjson_agrees_with_desktop(world_loads):
-    a, b = _sorted(world_loads["telegram"]), _sorted(world_loads["ndjson"])
+    a, b = sorted_messages(world_loads["telegram"]), sorted_messages(world_loads["ndjson"])
     assert len(a) == len(b) > 200 and len(world_loads["ndjson"].rejected) == 0
-    for col in ("channel_id", "channel", "message_id", "date", "text", "fwd_from_channel_id",
-                "fwd_from_name", "reply_to", "edited", "media_type", "media_duration"):
-        pd.testing.assert_series_equal(a[col], b[col], check_names=False,
-                                       check_categorical=False, obj=col)
     # entity types are lost in 4CAT's lists: links, mentions, hashtags told by their text
-    for col in ("mentions", "links", "hashtags"):
-        assert a[col].map(tuple).tolist() == b[col].map(tuple).tolist(), col
+    assert_columns_agree(a, b, ("channel_id", "channel", "message_id", "date", "text",
+                                "fwd_from_channel_id", "fwd_from_name", "reply_to", "edited",
+                                "media_type", "media_duration"), ("mentions", "links", "hashtags"))
     assert len(world_loads["ndjson"].service) == 0  # 4CAT skips service messages
 
 
 def test_roundtrip_csv_agrees_with_desktop_where_the_csv_has_the_field(world_loads):
-    a, b = _sorted(world_loads["telegram"]), _sorted(world_loads["csv"])
+    a, b = sorted_messages(world_loads["telegram"]), sorted_messages(world_loads["csv"])
     assert len(a) == len(b) > 200 and len(world_loads["csv"].rejected) == 0
-    for col in ("channel_id", "message_id", "date", "text", "fwd_from_channel_id",
-                "fwd_from_name", "reply_to", "edited"):
-        pd.testing.assert_series_equal(a[col], b[col], check_names=False, obj=col)
-    for col in ("mentions", "hashtags"):
-        assert a[col].map(tuple).tolist() == b[col].map(tuple).tolist(), col
+    assert_columns_agree(a, b, ("channel_id", "message_id", "date", "text", "fwd_from_channel_id",
+                                "fwd_from_name", "reply_to", "edited"), ("mentions", "hashtags"),
+                         check_categorical=True)
     photo = a["media_type"].astype(str) == "photo"
     assert (b.loc[photo, "media_type"].astype(str) == "photo").all()
 
@@ -257,12 +208,7 @@ def test_fuzzed_csv_rows_are_loaded_or_rejected(tmp_path, data):
     csv.writer(buf, lineterminator="\n").writerows([header, *picked])
     path = tmp_path / "dataset.csv"
     path.write_text(buf.getvalue(), encoding="utf-8")
-    try:
-        corpus = load_quietly(path, format="4cat")
-    except WorkbenchError:
-        return
-    accounted(corpus)
-    assert corpus.files["records"].sum() == len(picked)
+    assert records_read(path, format="4cat") in (None, len(picked))
 
 
 _ITEMS = (DATA / "dataset.ndjson").read_text(encoding="utf-8").splitlines()[:11]
@@ -294,9 +240,4 @@ def test_fuzzed_items_are_loaded_or_rejected(tmp_path, data):
         lines.append(json.dumps(item))
     path = tmp_path / "dataset.ndjson"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    try:
-        corpus = load_quietly(path, format="4cat")
-    except WorkbenchError:
-        return
-    accounted(corpus)
-    assert corpus.files["records"].sum() == len(lines)
+    assert records_read(path, format="4cat") in (None, len(lines))

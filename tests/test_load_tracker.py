@@ -4,59 +4,20 @@ by field, and the round trip against the Desktop export of the same world."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.errors import LoadError, WorkbenchError, WorkbenchWarning
+from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree, expected,
+                            load_quietly, load_world, records_read, rows_by_source,
+                            sorted_messages)
+from workbench.errors import LoadError, WorkbenchWarning
 from workbench.io import tracker
-from workbench.synth import generate_world, write_fixtures
 from workbench.synth._tracker import write_tracker, write_tracker_json
 
 DATA = Path(__file__).parent / "data" / "tracker"
-CHANNEL, GROUP, SOURCE = "telegram:1292077344", "telegram:1400000001", "telegram:1006503122"
-FIELDS = ("channel_id", "channel", "author_id", "author", "message_id", "date", "text",
-          "fwd_from_channel_id", "fwd_from_name", "fwd_from_message_id", "fwd_from_date",
-          "reply_to", "views", "forwards", "edited", "grouped_id", "media_type", "media_name",
-          "media_size", "media_duration", "mentions", "links", "hashtags", "source")
-
-
-def load_quietly(path, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", WorkbenchWarning)
-        return wb.load(path, **kwargs)
-
-
-def accounted(corpus: wb.Corpus) -> None:
-    files = corpus.files
-    assert (files["records"] == files["loaded"] + files["service"] + files["rejected"]
-            + files["merged"]).all()
-    assert files["loaded"].sum() == len(corpus.messages)
-    assert files["rejected"].sum() == len(corpus.rejected)
-
-
-def plain(value):
-    if isinstance(value, list):
-        return value
-    if value is None or pd.isna(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
-def rows_by_source(messages: pd.DataFrame) -> dict[str, dict]:
-    return {r["source"]: {f: plain(r[f]) for f in FIELDS} for r in messages.to_dict("records")}
-
-
-def expected(source, message_id, date, **fields):
-    row = {f: None for f in FIELDS}
-    row.update(channel_id=CHANNEL, mentions=[], links=[], hashtags=[])
-    row.update(source=source, message_id=message_id, date=date, **fields)
-    return row
 
 
 # The CSV read alone: no titles known, so channel and fwd_from_name stay null; views and
@@ -183,27 +144,16 @@ def test_sniff_and_header_checks(tmp_path):
 @pytest.fixture(scope="module", params=[(2016, 0.08), (11, 0.05)], ids=["seed2016", "seed11"])
 def world_loads(request, tmp_path_factory):
     seed, scale = request.param
-    world = generate_world(seed, n_channels=15, messages_scale=scale)
-    root = tmp_path_factory.mktemp(f"tracker{seed}")
-    write_fixtures(world, root)
-    write_tracker(world, root / "csv")
-    write_tracker_json(world, root / "json")
-    return {name: load_quietly(root / name) for name in ("telegram", "csv", "json")}
-
-
-def _sorted(corpus):
-    return corpus.messages.sort_values(["channel_id", "message_id"], ignore_index=True)
+    return load_world(tmp_path_factory, "tracker", seed, scale,
+                      {"csv": write_tracker, "json": write_tracker_json})[2]
 
 
 def test_roundtrip_json_agrees_with_desktop(world_loads):
-    a, b = _sorted(world_loads["telegram"]), _sorted(world_loads["json"])
+    a, b = sorted_messages(world_loads["telegram"]), sorted_messages(world_loads["json"])
     assert len(a) == len(b) > 200 and len(world_loads["json"].rejected) == 0
-    for col in ("channel_id", "channel", "message_id", "date", "text", "fwd_from_channel_id",
-                "fwd_from_name", "reply_to", "edited", "media_type", "media_duration"):
-        pd.testing.assert_series_equal(a[col], b[col], check_names=False,
-                                       check_categorical=False, obj=col)
-    for col in ("mentions", "links", "hashtags"):
-        assert a[col].map(tuple).tolist() == b[col].map(tuple).tolist(), col
+    assert_columns_agree(a, b, ("channel_id", "channel", "message_id", "date", "text",
+                                "fwd_from_channel_id", "fwd_from_name", "reply_to", "edited",
+                                "media_type", "media_duration"), ("mentions", "links", "hashtags"))
     svc = ["channel_id", "message_id", "date", "action"]
     pd.testing.assert_frame_equal(
         world_loads["telegram"].service[svc].sort_values(svc[:2], ignore_index=True),
@@ -211,15 +161,11 @@ def test_roundtrip_json_agrees_with_desktop(world_loads):
 
 
 def test_roundtrip_csv_agrees_with_desktop_where_the_csv_has_the_field(world_loads):
-    a, b = _sorted(world_loads["telegram"]), _sorted(world_loads["csv"])
+    a, b = sorted_messages(world_loads["telegram"]), sorted_messages(world_loads["csv"])
     assert len(a) == len(b) > 200 and len(world_loads["csv"].rejected) == 0
-    for col in ("channel_id", "channel", "message_id", "date", "text", "fwd_from_channel_id",
-                "reply_to", "media_type", "mentions", "hashtags"):
-        if col in ("mentions", "hashtags"):
-            assert a[col].map(tuple).tolist() == b[col].map(tuple).tolist(), col
-        else:
-            pd.testing.assert_series_equal(a[col], b[col], check_names=False,
-                                           check_categorical=False, obj=col)
+    assert_columns_agree(a, b, ("channel_id", "channel", "message_id", "date", "text",
+                                "fwd_from_channel_id", "reply_to", "media_type"),
+                         ("mentions", "hashtags"))
     # forward names: titles from collected_chats.csv; a source the tool cannot name is lost
     named = b["fwd_from_name"].notna()
     assert (a.loc[named, "fwd_from_name"] == b.loc[named, "fwd_from_name"]).all()
@@ -268,10 +214,8 @@ def test_fuzzed_csv_rows_are_loaded_or_rejected(tmp_path, data):
         text = text[: data.draw(st.integers(len(text) // 2, len(text)))]
     path = tmp_path / "msgs_dataset.csv"
     path.write_text(text, encoding="utf-8")
-    try:
-        corpus = load_quietly(path, format="telegram-tracker")
-    except WorkbenchError:
-        return
-    accounted(corpus)
-    records = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
-    assert corpus.files["records"].sum() == records
+    read = records_read(path, format="telegram-tracker")
+    if read is not None:
+        # A blank line is no record (a lone "\r" cell that truncation leaves on its own
+        # line reads as one); the loader skips those, as the Kaggle fuzz test counts.
+        assert read == sum(1 for r in csv.reader(io.StringIO(text)) if r) - 1

@@ -23,7 +23,6 @@ from workbench.timeline import (bursts, change_points, event_window, keyword_tre
                                 message_volume, normalise_text, platform_share)
 from workbench.widgets import volume_explorer
 
-from tests._generated_worlds import generated_worlds  # noqa: F401 (a fixture)
 
 BERLIN = pd.Timestamp("2016-12-19 19:02", tz="UTC")
 

@@ -16,19 +16,20 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import os
 import warnings
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
 
+import orjson
 import pandas as pd
 
 from .. import schema
 from ..corpus import Corpus
 from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
 from . import builder, desktop, detect, entities, labels, parquet, sources
+from ._gc import no_gc as _no_gc  # by this name, workbench.store._ingest imports it too
 from .builder import Builder
 from .detect import FORMATS, format_names, register
 from .privacy import pseudonymise_people
@@ -64,19 +65,6 @@ def _bar(total: int, enabled: bool, forced: bool):
         bar.close()
 
 
-@contextmanager
-def _no_gc():
-    # Parsing builds millions of small containers; the cyclic collector would rescan them
-    # again and again (it triples parse time) although none of them forms a cycle.
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
          channels: pd.DataFrame | str | os.PathLike | None = None,
          channel_id: str | None = None, progress: bool | None = None,
@@ -88,8 +76,9 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     path : str or Path
         A file (plain, ``.gz`` or ``.zst``; detected by content), a folder (searched
         recursively, e.g. many ``ChatExport_*/result.json``; hidden entries and non-data files
-        such as photos are skipped), or a folder written by :meth:`Corpus.to_parquet`, which is
-        read back exactly.
+        such as photos are skipped, and so, with a warning, are saved corpora and corpus stores
+        inside it), or a folder written by :meth:`Corpus.to_parquet`, which is read back
+        exactly.
     format : str, optional
         Force a format instead of detecting it: one of :func:`format_names` or
         ``"workbench-corpus"``.
@@ -127,8 +116,9 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     ------
     LoadError
         The path does not exist, a single file cannot be read (empty, truncated, not UTF-8,
-        invalid JSON: the message names the file and byte position), or no file in a folder
-        could be read.
+        invalid JSON: the message names the file and byte position), no file in a folder
+        could be read, or the folder is a corpus store (open it with
+        :func:`workbench.open_store`).
     FormatError
         A file matches no format (the message lists each format tried and why not).
 
@@ -178,14 +168,21 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
     forced = detect.get_format(format) if format is not None else None
 
-    skip = set()
+    skip, stores = set(), set()
     if root.is_dir():
         skip = {p.parent for p in root.rglob(parquet.MANIFEST) if parquet.is_saved_corpus(p)}
-    found = find_sources(root, skip_dirs=skip)
+        stores = _stores_in(root)
+        if root in stores:
+            raise LoadError(f"{root.name}: a corpus store; open it with wb.open_store")
+    found = find_sources(root, skip_dirs=skip | stores)
     notes = []
     if skip:
         notes.append(f"{len(skip)} saved corpus folder(s) inside {root.name} were not read; "
                      "load each with wb.load(folder)")
+    if stores:
+        # its store.json is JSON but no export: read as one, it would only be rejected
+        notes.append(f"{len(stores)} corpus store folder(s) inside {root.name} were not read; "
+                     "open each with wb.open_store(folder)")
     if root.is_dir() and not found:
         raise LoadError(
             f"{root.name}: no exports found in this folder (looked for "
@@ -220,6 +217,22 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         corpus = build.build(labels=channels)
     _emit(build.warnings + notes)
     return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
+
+
+def _stores_in(root: Path) -> set[Path]:
+    """Folders under ``root`` (``root`` included) that hold a corpus store's manifest."""
+    from ..store._layout import FORMAT, MANIFEST  # not at the top: workbench.store imports io
+
+    stores = set()
+    for manifest in root.rglob(MANIFEST):
+        try:
+            meta = orjson.loads(manifest.read_bytes())
+        except (orjson.JSONDecodeError, OSError):
+            continue  # not a store's: read as an input, and rejected with a reason if need be
+        # any schema version: a store's files are never inputs
+        if isinstance(meta, dict) and meta.get("format") == FORMAT:
+            stores.add(manifest.parent)
+    return stores
 
 
 def _emit(messages: list[str]) -> None:

@@ -14,7 +14,8 @@ Telethon objects, differently dressed:
 :class:`RecordReader` reads any of them into a :class:`~workbench.io.builder.FileOutput`;
 :class:`Rows` hands rows over per channel, so a file that interleaves channels still makes one
 export unit per channel. :func:`iter_lines` and :func:`iter_array` stream a file in bounded
-memory (a block of a few MB at a time), reporting progress in bytes on disk.
+memory (a block of a few MB at a time), reporting progress in bytes on disk. The CSV tables of
+4CAT and telegram-tracker, one message per row, are read by :func:`add_csv_rows`.
 
 Examples
 --------
@@ -26,7 +27,9 @@ True
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import math
 import re
 import zlib
@@ -37,13 +40,14 @@ import orjson
 from ..errors import LoadError
 from ..ids import bare_telegram_id
 from .builder import FileOutput, Part
-from .entities import HASHTAG_RE, MENTION_RE, links_in
+from .entities import add_from_text, dedupe, hashtags_in, links_in, mentions_in
 from .sources import Source
 
 __all__ = ["COLUMNS", "Rows", "RecordReader", "iter_lines", "iter_array", "iter_csv",
            "read_lines", "read_document", "parse_document", "to_ns", "utf16_slice",
            "chat_description", "peer_key", "first_byte", "json_head", "first_line",
-           "reject_json_line", "TELETHON_TYPE", "BLOCK_BYTES", "ACTIONS", "MEDIA_TYPES"]
+           "reject_json_line", "TELETHON_TYPE", "BLOCK_BYTES", "ACTIONS", "MEDIA_TYPES",
+           "BadRecord", "csv_header", "csv_int", "csv_entities", "add_csv_rows"]
 
 #: Message columns these readers fill (``channel_id``/``channel``/``source`` come per part).
 COLUMNS = ("_index", "author_id", "author", "message_id", "date", "text",
@@ -597,7 +601,7 @@ class Rows:
 # --------------------------------------------------------------------------------------
 # records
 # --------------------------------------------------------------------------------------
-class _Bad(Exception):
+class BadRecord(Exception):
     """A record that cannot be a message (the reason is the message)."""
 
 
@@ -680,12 +684,12 @@ class RecordReader:
                     part.kind = "channel"
                 return part
         if peer is None and chat is None:
-            raise _Bad("no peer_id or to_id: the record does not say which channel it is in")
+            raise BadRecord("no peer_id or to_id: the record does not say which channel it is in")
         if peer is not None:
             try:
                 key, peer_kind = peer_key(peer)
             except (ValueError, TypeError) as exc:
-                raise _Bad(f"peer_id: {exc}") from None
+                raise BadRecord(f"peer_id: {exc}") from None
             desc = self.chats.get(key)
         else:
             peer_kind = "channel"
@@ -715,14 +719,14 @@ class RecordReader:
         """(author_id, author): a post's signature, or a group member."""
         author = rec.get("post_author")
         if author is not None and type(author) is not str:
-            raise _Bad(f"post_author {author!r} is not a string")
+            raise BadRecord(f"post_author {author!r} is not a string")
         author_id = None
         fid = rec.get("from_id")
         if fid is not None:
             try:
                 key, _ = peer_key(fid)
             except (ValueError, TypeError) as exc:
-                raise _Bad(f"from_id: {exc}") from None
+                raise BadRecord(f"from_id: {exc}") from None
             if key != part.channel_id:
                 author_id = key
                 if author is None:
@@ -732,7 +736,7 @@ class RecordReader:
     def _forward(self, fwd: object) -> tuple:
         """(source id, source name, original message id, original date ns) of ``fwd_from``."""
         if type(fwd) is not dict:
-            raise _Bad(f"fwd_from {fwd!r} is not an object"[:200])
+            raise BadRecord(f"fwd_from {fwd!r} is not an object"[:200])
         key = None
         fid = fwd.get("from_id")
         try:
@@ -741,10 +745,10 @@ class RecordReader:
             elif fid is not None:
                 key, _ = peer_key(fid)
         except (ValueError, TypeError) as exc:
-            raise _Bad(f"fwd_from: {exc}") from None
+            raise BadRecord(f"fwd_from: {exc}") from None
         name = fwd.get("from_name")
         if name is not None and type(name) is not str:
-            raise _Bad(f"fwd_from.from_name {name!r} is not a string")
+            raise BadRecord(f"fwd_from.from_name {name!r} is not a string")
         if type(fid) is dict and fid.get("chats"):
             # 4CAT with "resolve entities": the peer replaced by the full channel
             for chat in fid["chats"]:
@@ -756,13 +760,13 @@ class RecordReader:
             name = desc[0] if desc else self.users.get(key)
         post = fwd.get("channel_post")
         if post is not None and type(post) is not int:
-            raise _Bad(f"fwd_from.channel_post {post!r} is not an integer")
+            raise BadRecord(f"fwd_from.channel_post {post!r} is not an integer")
         date = fwd.get("date")
         if date is not None:
             try:
                 date = to_ns(date)
             except (ValueError, TypeError, OverflowError):
-                raise _Bad(f"fwd_from.date {date!r} is not a date-time") from None
+                raise BadRecord(f"fwd_from.date {date!r} is not a date-time") from None
         if key is None and not name:
             self.sourceless += 1
         elif key is not None:
@@ -826,7 +830,7 @@ class RecordReader:
     def _media(self, media: object) -> tuple:
         """(media_type, name, size, duration, web page url)."""
         if type(media) is not dict:
-            raise _Bad(f"media {media!r} is not an object"[:200])
+            raise BadRecord(f"media {media!r} is not an object"[:200])
         typ = media.get(self.tk)
         if typ == "MessageMediaDocument":
             doc = media.get("document")
@@ -855,12 +859,12 @@ class RecordReader:
                 if type(duration) is float:
                     duration = round(duration)
                 elif type(duration) is not int:
-                    raise _Bad(f"document duration {duration!r} is not a number")
+                    raise BadRecord(f"document duration {duration!r} is not a number")
             if name is not None and (type(name) is not str or not name):
                 name = None
             size = doc.get("size")
             if size is not None and type(size) is not int:
-                raise _Bad(f"document size {size!r} is not an integer")
+                raise BadRecord(f"document size {size!r} is not an integer")
             return media_type, name, size, duration, None
         if typ == "MessageMediaPhoto":
             photo = media.get("photo")
@@ -897,12 +901,12 @@ class RecordReader:
             elif typ == "MessageService" or (typ is None and rec.get("action") is not None):
                 self.service(rec, index, chat)
             elif typ == "MessageEmpty":
-                raise _Bad("MessageEmpty: a deleted message, only its id is left")
+                raise BadRecord("MessageEmpty: a deleted message, only its id is left")
             elif typ is None:
-                raise _Bad(f"no {self.tk!r} type and no 'message': not a Telethon message")
+                raise BadRecord(f"no {self.tk!r} type and no 'message': not a Telethon message")
             else:
-                raise _Bad(f"record type {typ!r} is not a message")
-        except _Bad as exc:
+                raise BadRecord(f"record type {typ!r} is not a message")
+        except BadRecord as exc:
             out.reject(index, str(exc), rec)
         except (AttributeError, KeyError, TypeError, IndexError, ValueError,
                 OverflowError) as exc:
@@ -911,24 +915,24 @@ class RecordReader:
     def message(self, rec: dict, index: int, chat: dict | None = None) -> None:
         mid = rec.get("id")
         if type(mid) is not int:
-            raise _Bad("no message id" if mid is None else
+            raise BadRecord("no message id" if mid is None else
                        f"message id {mid!r} is not an integer")
         raw_date = rec.get("date")
         if raw_date is None:
-            raise _Bad("no date")
+            raise BadRecord("no date")
         try:
             date = to_ns(raw_date)
         except (ValueError, TypeError, OverflowError):
-            raise _Bad(f"date {raw_date!r} is not a date-time or Unix time") from None
+            raise BadRecord(f"date {raw_date!r} is not a date-time or Unix time") from None
         part = self.channel_part(rec, chat)
         if mid in part.seen:
-            raise _Bad(f"duplicate message id {mid} within one export of {part.channel_id} "
+            raise BadRecord(f"duplicate message id {mid} within one export of {part.channel_id} "
                        "(the first is kept)")
         text = rec.get("message")
         if text is None:
             text = ""
         elif type(text) is not str:
-            raise _Bad(f"message text is of type {type(text).__name__}, not a string")
+            raise BadRecord(f"message text is of type {type(text).__name__}, not a string")
 
         mentions: list = []
         links: list = []
@@ -936,14 +940,9 @@ class RecordReader:
         ents = rec.get("entities")
         if ents:
             if type(ents) is not list:
-                raise _Bad("entities is not a list")
+                raise BadRecord("entities is not a list")
             self._entities(text, ents, mentions, links, hashtags)
-        if "@" in text:
-            mentions.extend(MENTION_RE.findall(text))
-        if "#" in text:
-            hashtags.extend(HASHTAG_RE.findall(text))
-        if ".me/" in text or ".ME/" in text or ".Me/" in text:
-            links.extend(links_in(text))
+        add_from_text(text, mentions, links, hashtags)
 
         media_type = media_name = media_size = duration = None
         media = rec.get("media")
@@ -951,12 +950,7 @@ class RecordReader:
             media_type, media_name, media_size, duration, url = self._media(media)
             if url is not None:
                 links.append(url)
-        if len(mentions) > 1:
-            mentions = list(dict.fromkeys(mentions))
-        if len(links) > 1:
-            links = list(dict.fromkeys(links))
-        if len(hashtags) > 1:
-            hashtags = list(dict.fromkeys(hashtags))
+        mentions, links, hashtags = dedupe(mentions), dedupe(links), dedupe(hashtags)
 
         if rec.get("from_id") is None and rec.get("post_author") is None:
             author_id = author = None
@@ -971,26 +965,26 @@ class RecordReader:
         reply = rec.get("reply_to")
         if reply is not None:
             if type(reply) is not dict:
-                raise _Bad(f"reply_to {reply!r} is not an object"[:200])
+                raise BadRecord(f"reply_to {reply!r} is not an object"[:200])
             reply = reply.get("reply_to_msg_id")
         else:
             reply = rec.get("reply_to_msg_id")  # legacy layer
         if reply is not None and type(reply) is not int:
-            raise _Bad(f"reply_to_msg_id {reply!r} is not an integer")
+            raise BadRecord(f"reply_to_msg_id {reply!r} is not an integer")
 
         views, forwards, grouped = rec.get("views"), rec.get("forwards"), rec.get("grouped_id")
         if views is not None and type(views) is not int:
-            raise _Bad(f"views {views!r} is not an integer")
+            raise BadRecord(f"views {views!r} is not an integer")
         if forwards is not None and type(forwards) is not int:
-            raise _Bad(f"forwards {forwards!r} is not an integer")
+            raise BadRecord(f"forwards {forwards!r} is not an integer")
         if grouped is not None and type(grouped) is not int:
-            raise _Bad(f"grouped_id {grouped!r} is not an integer")
+            raise BadRecord(f"grouped_id {grouped!r} is not an integer")
         edited = rec.get("edit_date")
         if edited is not None:
             try:
                 edited = to_ns(edited)
             except (ValueError, TypeError, OverflowError):
-                raise _Bad(f"edit_date {edited!r} is not a date-time") from None
+                raise BadRecord(f"edit_date {edited!r} is not a date-time") from None
 
         part.seen.add(mid)
         self.rows.add(part.channel_id, (
@@ -1136,3 +1130,106 @@ def reject_json_line(out: FileOutput, lineno: int, line: bytes, exc: Exception) 
     """Reject a JSON Lines line that does not parse, saying why."""
     msg = getattr(exc, "msg", str(exc))
     out.reject(lineno, f"invalid JSON on this line: {msg}", line)
+
+
+# --------------------------------------------------------------------------------------
+# CSV tables (4CAT, telegram-tracker): one message per row
+# --------------------------------------------------------------------------------------
+def csv_header(head: bytes) -> list[str]:
+    """The column names on the first line of ``head`` (``[]`` if it is not a CSV line).
+
+    Examples
+    --------
+    >>> csv_header(b'id,"body",chat\\n1,hi,x')
+    ['id', 'body', 'chat']
+    """
+    line = first_line(head).decode("utf-8", errors="replace")
+    try:
+        return next(csv.reader(io.StringIO(line)))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def csv_int(value: str, field: str) -> int | None:
+    """An integer cell: ``""`` is null, and pandas may have written ``12`` as ``12.0``.
+
+    Raises
+    ------
+    BadRecord
+        Naming ``field``, when the cell is not an integer.
+
+    Examples
+    --------
+    >>> csv_int("12.0", "views"), csv_int("", "views")
+    (12, None)
+    """
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        try:
+            number = float(value)
+        except ValueError:
+            raise BadRecord(f"{field} {value!r} is not a number") from None
+        if number != number or number in (float("inf"), float("-inf")) or \
+                number != int(number):
+            raise BadRecord(f"{field} {value!r} is not an integer")
+        return int(number)
+
+
+def csv_entities(text: str, link: str) -> tuple[list[str], list[str], list[str]]:
+    """Mentions, links and hashtags of a row: found in its ``text``, plus ``link`` (the row's
+    URL column) when not empty; each list without repeats.
+
+    Examples
+    --------
+    >>> csv_entities("@some_handle: t.me/x/1 #news", "https://example.org")
+    (['some_handle'], ['t.me/x/1', 'https://example.org'], ['news'])
+    """
+    mentions = mentions_in(text)
+    hashtags = hashtags_in(text)
+    links = links_in(text) if ".me/" in text or ".ME/" in text else []
+    if link:
+        links.append(link)
+    return (list(dict.fromkeys(mentions)), list(dict.fromkeys(links)),
+            list(dict.fromkeys(hashtags)))
+
+
+def add_csv_rows(header: list[str], rows, store: Rows, message) -> None:
+    """Read the rows after ``header`` into ``store``, one message each, and close it.
+
+    Parameters
+    ----------
+    header : list of str
+    rows : iterator
+        ``(line, fields)`` of the records after the header (:func:`iter_csv`).
+    store : Rows
+    message : callable
+        ``message(line, fields)`` returns ``(part, values)``: the part the row belongs to and
+        its values in :data:`COLUMNS` order; it raises :class:`BadRecord` (the reason), or
+        ValueError, TypeError or OverflowError, for a row that cannot be a message.
+
+    Blank lines are skipped; a row with more or fewer fields than the header, or that
+    ``message`` cannot read, is rejected with the reason.
+    """
+    out = store.out
+    width = len(header)
+    for line, row in rows:
+        if not row or (len(row) == 1 and not row[0]):
+            continue
+        if len(row) != width:
+            out.reject(line, f"{len(row)} fields where the header has {width}", ",".join(row))
+            continue
+        try:
+            part, values = message(line, row)
+        except BadRecord as exc:
+            out.reject(line, str(exc), dict(zip(header, row)))
+            continue
+        except (ValueError, TypeError, OverflowError) as exc:
+            out.reject(line, f"unreadable row ({type(exc).__name__}: {exc})",
+                       dict(zip(header, row)))
+            continue
+        part.seen.add(values[3])  # the message id
+        store.add(part.channel_id, values)
+    store.close()

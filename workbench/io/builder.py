@@ -834,17 +834,7 @@ def _rekey_by_name(builder: "Builder", labels) -> None:
             "table with channel_id and name")
     if not renamed:
         return
-    for p in builder.parts:
-        if p.channel_id in renamed:
-            p.channel_id, p.resolved = renamed[p.channel_id][0], True
-    mapping = {old: new for old, (new, _) in renamed.items()}
-    old_ids = pa.array(sorted(mapping), type=pa.large_string())
-    for chunk in builder.chunks:
-        col = chunk["channel_id"]
-        if pc.any(pc.is_in(col, value_set=old_ids)).as_py():
-            chunk["channel_id"] = pa.array([mapping.get(v, v) for v in col.to_pylist()],
-                                           type=pa.large_string())
-    builder.service = [(r[0], mapping.get(r[1], r[1]), *r[2:]) for r in builder.service]
+    _rekey(builder, {old: new for old, (new, _) in renamed.items()})
     builder.warnings.append(
         f"{len(renamed)} chat(s) known only by name keyed by the id given to the same name "
         "elsewhere in this load: " + ", ".join(
@@ -872,6 +862,17 @@ def _rekey_by_telegram_handle(builder: "Builder") -> None:
             mapping[p.channel_id] = next(iter(found))
     if not mapping:
         return
+    _rekey(builder, mapping)
+    builder.warnings.append(
+        f"{len(mapping)} chat(s) known only by username keyed by the id another file of this "
+        "load gives that username: " + ", ".join(
+            f"{old} -> {new}" for old, new in sorted(mapping.items())[:5])
+        + (" ..." if len(mapping) > 5 else ""))
+
+
+def _rekey(builder: "Builder", mapping: dict[str, str]) -> None:
+    """Re-key chats known by name or username with the ids ``mapping`` gives them (old key ->
+    id): in the parts, in the message rows already built and in the service records."""
     for p in builder.parts:
         if p.channel_id in mapping:
             p.channel_id, p.resolved = mapping[p.channel_id], True
@@ -882,11 +883,6 @@ def _rekey_by_telegram_handle(builder: "Builder") -> None:
             chunk["channel_id"] = pa.array([mapping.get(v, v) for v in col.to_pylist()],
                                            type=pa.large_string())
     builder.service = [(r[0], mapping.get(r[1], r[1]), *r[2:]) for r in builder.service]
-    builder.warnings.append(
-        f"{len(mapping)} chat(s) known only by username keyed by the id another file of this "
-        "load gives that username: " + ", ".join(
-            f"{old} -> {new}" for old, new in sorted(mapping.items())[:5])
-        + (" ..." if len(mapping) > 5 else ""))
 
 
 def _fill_names(messages: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFrame:

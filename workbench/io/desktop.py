@@ -47,7 +47,7 @@ import orjson
 from ..errors import FormatError, LoadError
 from ..ids import name_key, telegram_key
 from .builder import FileOutput
-from .entities import HASHTAG_RE, MENTION_RE, links_in
+from .entities import add_from_text, dedupe
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "repair_hex_escapes", "KINDS"]
@@ -437,8 +437,6 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
     channel_id = part.channel_id
     is_channel = part.kind == "channel"
     id_cache: dict = {}
-    mention_findall = MENTION_RE.findall
-    hashtag_findall = HASHTAG_RE.findall
     for i, rec in enumerate(records, index):
         if type(rec) is not dict:
             out.reject(prefix + str(i),
@@ -480,27 +478,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                 # Entities come from the objects in the list (``text_entities``, when
                 # present, repeats them); one pass flattens and collects.
                 pieces = []
-                add = pieces.append
-                for p in raw:
-                    if type(p) is str:
-                        add(p)
-                        continue
-                    v = p.get("text", "")
-                    add(v)
-                    et = p.get("type")
-                    if et == "link":
-                        if v:
-                            links.append(v)
-                    elif et == "text_link":
-                        h = p.get("href")
-                        if h:
-                            links.append(h)
-                    elif et == "mention" or et == "mention_name":
-                        if v:
-                            mentions.append(v[1:] if v[0] == "@" else v)
-                    elif et == "hashtag":
-                        if v:
-                            hashtags.append(v[1:] if v[0] == "#" else v)
+                _collect(raw, mentions, links, hashtags, pieces)
                 text = "".join(pieces)
             elif type(raw) is str:
                 text = raw
@@ -509,12 +487,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                     # No entity information at all (older exports write a plain string when
                     # the text has none): look for them in the text. Where Desktop wrote
                     # entities it marked every mention, link and hashtag.
-                    if "@" in text:
-                        mentions.extend(mention_findall(text))
-                    if "#" in text:
-                        hashtags.extend(hashtag_findall(text))
-                    if ".me/" in text or ".ME/" in text or ".Me/" in text:
-                        links.extend(links_in(text))
+                    add_from_text(text, mentions, links, hashtags)
                 elif len(ents) > 1 or (ents and ents[0].get("type") != "plain"):
                     _collect(ents, mentions, links, hashtags)
             elif raw is None:
@@ -522,12 +495,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
             else:
                 raise _Bad(f"text is of type {type(raw).__name__}, expected a string or a "
                            "list")
-            if len(mentions) > 1:
-                mentions = list(dict.fromkeys(mentions))
-            if len(links) > 1:
-                links = list(dict.fromkeys(links))
-            if len(hashtags) > 1:
-                hashtags = list(dict.fromkeys(hashtags))
+            mentions, links, hashtags = dedupe(mentions), dedupe(links), dedupe(hashtags)
 
             if is_channel:
                 author_id = None
@@ -626,11 +594,18 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
     return index + len(records)
 
 
-def _collect(ents: list, mentions: list, links: list, hashtags: list) -> None:
-    """Mentions, links and hashtags from a list of entity objects."""
-    for e in ents:
+def _collect(items: list, mentions: list, links: list, hashtags: list,
+             pieces: list | None = None) -> None:
+    """Mentions, links and hashtags from a list of entity objects (``text_entities``); with
+    ``pieces``, from a ``text`` list, whose strings and objects' texts go to ``pieces``."""
+    for e in items:
+        if pieces is not None and type(e) is str:
+            pieces.append(e)
+            continue
+        v = e.get("text", "")
+        if pieces is not None:
+            pieces.append(v)
         et = e.get("type")
-        v = e.get("text")
         if et == "link":
             if v:
                 links.append(v)

@@ -83,7 +83,7 @@ from pathlib import Path
 from ..errors import FormatError, LoadError
 from ..ids import name_key, normalise_name
 from .builder import FileOutput, raw_excerpt
-from .entities import HASHTAG_RE, MENTION_RE, dedupe, links_in
+from .entities import add_from_text, dedupe
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "DAY_SEPARATOR", "SERVICE_ACTIONS"]
@@ -621,12 +621,7 @@ def _entities(rec: _Record, text: str | None) -> tuple[list, list, list]:
         else:
             links.append(href)
     if text:
-        if "@" in text:
-            mentions.extend(MENTION_RE.findall(text))
-        if "#" in text:
-            hashtags.extend(HASHTAG_RE.findall(text))
-        if ".me/" in text or ".ME/" in text or ".Me/" in text:
-            links.extend(links_in(text))
+        add_from_text(text, mentions, links, hashtags)
     return dedupe(mentions), dedupe(links), dedupe(hashtags)
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["from_text", "needs_scan", "mentions_in", "links_in", "hashtags_in", "dedupe",
-           "MENTION_RE", "HASHTAG_RE"]
+__all__ = ["from_text", "add_from_text", "needs_scan", "mentions_in", "links_in",
+           "hashtags_in", "dedupe", "MENTION_RE", "HASHTAG_RE"]
 
 # Each pattern starts with its literal ('@', '#', '.me/') and checks what precedes it with a
 # fixed-width lookbehind or a short look back, so the regex engine can jump between
@@ -76,6 +76,25 @@ def links_in(text: str) -> list[str]:
 def dedupe(values: list[str]) -> list[str]:
     """``values`` without repeats, first appearance kept."""
     return list(dict.fromkeys(values)) if len(values) > 1 else values
+
+
+def add_from_text(text: str, mentions: list, links: list, hashtags: list) -> None:
+    """Extend the three lists (a format's own entities, often none) with the mentions, t.me
+    links and hashtags found in plain ``text``; repeats are left for :func:`dedupe`.
+
+    Examples
+    --------
+    >>> mentions, links, hashtags = ["a_b_c_d"], [], []
+    >>> add_from_text("@news_agency #Breaking", mentions, links, hashtags)
+    >>> mentions, links, hashtags
+    (['a_b_c_d', 'news_agency'], [], ['Breaking'])
+    """
+    if "@" in text:
+        mentions.extend(MENTION_RE.findall(text))
+    if "#" in text:
+        hashtags.extend(HASHTAG_RE.findall(text))
+    if ".me/" in text or ".ME/" in text or ".Me/" in text:
+        links.extend(links_in(text))
 
 
 def from_text(text: str) -> tuple[list[str], list[str], list[str]]:

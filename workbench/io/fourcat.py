@@ -38,17 +38,15 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from ..errors import LoadError
 from ..ids import name_key, telegram_key
-from ._telethon_common import (RecordReader, Rows, chat_description, first_line, iter_csv,
-                               json_head, read_lines, to_ns)
+from ._telethon_common import (BadRecord, RecordReader, Rows, add_csv_rows, chat_description,
+                               csv_entities, csv_header, csv_int, iter_csv, json_head, read_lines,
+                               to_ns)
 from .builder import FileOutput
-from .entities import HASHTAG_RE, MENTION_RE, links_in
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "ATTACHMENT_TYPES"]
@@ -67,14 +65,6 @@ ATTACHMENT_TYPES = {
     "geo": "location", "geo_live": "location", "venue": "location", "contact": "contact",
     "game": "game", "invoice": "invoice", "unsupported": "unsupported", "url": None,
 }
-
-
-def _header(head: bytes) -> list[str]:
-    line = first_line(head).decode("utf-8", errors="replace")
-    try:
-        return next(csv.reader(io.StringIO(line)))
-    except (csv.Error, StopIteration):
-        return []
 
 
 def sniff(head: bytes, path: Path | None = None) -> str | None:
@@ -96,7 +86,7 @@ def sniff(head: bytes, path: Path | None = None) -> str | None:
         return 'a JSON object without 4CAT\'s "_type" keys'
     if text[:1] == b"[":
         return "a JSON array: 4CAT writes ndjson, one item per line"
-    cols = set(_header(head))
+    cols = set(csv_header(head))
     if _CSV_REQUIRED <= cols and cols & _CSV_MARKERS:
         return None
     return "not a 4CAT Telegram CSV (no id, chat, body and unix_timestamp columns) nor ndjson"
@@ -146,33 +136,13 @@ def _read_ndjson(source: Source, out: FileOutput) -> None:
 # --------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------
-class _Bad(Exception):
-    pass
-
-
-def _int(value: str, field: str) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            number = float(value)
-        except ValueError:
-            raise _Bad(f"{field} {value!r} is not a number") from None
-        if number != number or number in (float("inf"), float("-inf")) or \
-                number != int(number):
-            raise _Bad(f"{field} {value!r} is not an integer")
-        return int(number)
-
-
 def _time(value: str, field: str) -> int | None:
     if not value:
         return None
     try:
         return to_ns(float(value))
     except (ValueError, OverflowError):
-        raise _Bad(f"{field} {value!r} is not a Unix time") from None
+        raise BadRecord(f"{field} {value!r} is not a Unix time") from None
 
 
 def _handle_ids(source: Source, out: FileOutput) -> dict[str, int]:
@@ -220,112 +190,92 @@ def _read_csv(source: Source, out: FileOutput) -> None:
         raise LoadError(f"{label}: not a 4CAT Telegram CSV: the header lacks id, chat, body "
                         f"or unix_timestamp: {header[:8]}")
     ix = {name: i for i, name in enumerate(header)}
-    width = len(header)
     store = Rows(out)
     keys: dict[str, tuple] = {}
     unresolved: set[str] = set()
     sourceless = 0
-    mention_findall, hashtag_findall = MENTION_RE.findall, HASHTAG_RE.findall
 
-    for line, row in rows:
-        if not row or (len(row) == 1 and not row[0]):
-            continue
-        if len(row) != width:
-            out.reject(line, f"{len(row)} fields where the header has {width}", ",".join(row))
-            continue
+    def message(line: int, row: list[str]) -> tuple:
+        nonlocal sourceless
 
         def get(name: str) -> str:
             i = ix.get(name)
             return row[i] if i is not None else ""
 
-        try:
-            chat = get("chat") or get("thread_id")
-            raw_id = get("id")
-            head, sep, tail = raw_id.rpartition("-")
-            if not chat:
-                chat = head
-            if not chat:
-                raise _Bad(f"no chat: id {raw_id!r} does not say which channel it is in")
-            mid = _int(tail if sep else raw_id, "message id (after the last '-' of id)")
-            if mid is None:
-                raise _Bad("no message id")
-            date = _time(get("unix_timestamp"), "unix_timestamp")
-            if date is None:
-                raise _Bad("no unix_timestamp")
-            key = keys.get(chat)
-            if key is None:
-                key = _channel_key(chat, ids)
-                keys[chat] = key
-                if not key[1]:
-                    unresolved.add(chat)
-            channel_id, resolved, handle = key
-            part = store.parts.get(channel_id)
-            if part is None:
-                part = store.part(channel_id, handle=handle, resolved=resolved)
-            if mid in part.seen:
-                raise _Bad(f"duplicate message id {mid} within one export of {channel_id} "
-                           "(the first is kept)")
-            text = get("body")
-            author_id = author = None
-            sender, sender_handle = get("author"), get("author_username")
-            channel_post = (sender_handle and handle and sender_handle.casefold() ==
-                            handle.casefold()) or (
-                sender.isdigit() and channel_id == telegram_key(int(sender)))
-            if channel_post:
-                if part.kind == "unknown":
-                    part.kind = "channel"
-            elif sender:
-                author_id = telegram_key(int(sender)) if sender.isdigit() else f"telegram:{sender}"
-                author = get("author_name") or sender_handle or None
-                if part.kind in ("unknown", "channel"):
-                    part.kind = "supergroup"
-            fwd_id = fwd_name = fwd_date = None
-            f_name, f_handle = get("author_forwarded_from_name"), \
-                get("author_forwarded_from_username")
-            f_raw, f_time = get("author_forwarded_from_id"), get("unix_timestamp_forwarded_from")
-            if f_name or f_handle or f_raw or f_time:
-                fwd_date = _time(f_time, "unix_timestamp_forwarded_from")
-                fwd_name = f_name or None  # a title; the username goes on the channel row
-                if f_raw:
-                    fwd_id = telegram_key(_int(f_raw, "author_forwarded_from_id"))
-                elif f_handle and f_handle.casefold() in ids:
-                    fwd_id = telegram_key(ids[f_handle.casefold()])
-                elif f_handle and fwd_name is None:
-                    fwd_name = f_handle  # no id and no title: the username is all there is
-                if fwd_id is not None:
-                    out.note_forward_id(fwd_id, fwd_name)
-                    if f_handle or f_name:
-                        store.part(fwd_id, name=f_name or None, handle=f_handle or None)
-                if fwd_id is None and fwd_name is None:
-                    sourceless += 1
-            reply = _int(get("reply_to"), "reply_to")
-            views = _int(get("views"), "views")
-            edited = _time(get("unix_timestamp_edited"), "unix_timestamp_edited")
-            attachment = get("attachment_type")
-            if attachment in ATTACHMENT_TYPES:
-                media_type = ATTACHMENT_TYPES[attachment]
-            else:
-                media_type = attachment or None
-            mentions = mention_findall(text) if "@" in text else []
-            hashtags = hashtag_findall(text) if "#" in text else []
-            links = links_in(text) if ".me/" in text or ".ME/" in text else []
-            attached = get("link_attached")
-            if attached:
-                links.append(attached)
-        except _Bad as exc:
-            out.reject(line, str(exc), dict(zip(header, row)))
-            continue
-        except (ValueError, TypeError, OverflowError) as exc:
-            out.reject(line, f"unreadable row ({type(exc).__name__}: {exc})",
-                       dict(zip(header, row)))
-            continue
-        part.seen.add(mid)
-        store.add(channel_id, (
+        chat = get("chat") or get("thread_id")
+        raw_id = get("id")
+        head, sep, tail = raw_id.rpartition("-")
+        if not chat:
+            chat = head
+        if not chat:
+            raise BadRecord(f"no chat: id {raw_id!r} does not say which channel it is in")
+        mid = csv_int(tail if sep else raw_id, "message id (after the last '-' of id)")
+        if mid is None:
+            raise BadRecord("no message id")
+        date = _time(get("unix_timestamp"), "unix_timestamp")
+        if date is None:
+            raise BadRecord("no unix_timestamp")
+        key = keys.get(chat)
+        if key is None:
+            key = _channel_key(chat, ids)
+            keys[chat] = key
+            if not key[1]:
+                unresolved.add(chat)
+        channel_id, resolved, handle = key
+        part = store.parts.get(channel_id)
+        if part is None:
+            part = store.part(channel_id, handle=handle, resolved=resolved)
+        if mid in part.seen:
+            raise BadRecord(f"duplicate message id {mid} within one export of {channel_id} "
+                            "(the first is kept)")
+        text = get("body")
+        author_id = author = None
+        sender, sender_handle = get("author"), get("author_username")
+        channel_post = (sender_handle and handle and sender_handle.casefold() ==
+                        handle.casefold()) or (
+            sender.isdigit() and channel_id == telegram_key(int(sender)))
+        if channel_post:
+            if part.kind == "unknown":
+                part.kind = "channel"
+        elif sender:
+            author_id = telegram_key(int(sender)) if sender.isdigit() else f"telegram:{sender}"
+            author = get("author_name") or sender_handle or None
+            if part.kind in ("unknown", "channel"):
+                part.kind = "supergroup"
+        fwd_id = fwd_name = fwd_date = None
+        f_name, f_handle = get("author_forwarded_from_name"), \
+            get("author_forwarded_from_username")
+        f_raw, f_time = get("author_forwarded_from_id"), get("unix_timestamp_forwarded_from")
+        if f_name or f_handle or f_raw or f_time:
+            fwd_date = _time(f_time, "unix_timestamp_forwarded_from")
+            fwd_name = f_name or None  # a title; the username goes on the channel row
+            if f_raw:
+                fwd_id = telegram_key(csv_int(f_raw, "author_forwarded_from_id"))
+            elif f_handle and f_handle.casefold() in ids:
+                fwd_id = telegram_key(ids[f_handle.casefold()])
+            elif f_handle and fwd_name is None:
+                fwd_name = f_handle  # no id and no title: the username is all there is
+            if fwd_id is not None:
+                out.note_forward_id(fwd_id, fwd_name)
+                if f_handle or f_name:
+                    store.part(fwd_id, name=f_name or None, handle=f_handle or None)
+            if fwd_id is None and fwd_name is None:
+                sourceless += 1
+        reply = csv_int(get("reply_to"), "reply_to")
+        views = csv_int(get("views"), "views")
+        edited = _time(get("unix_timestamp_edited"), "unix_timestamp_edited")
+        attachment = get("attachment_type")
+        if attachment in ATTACHMENT_TYPES:
+            media_type = ATTACHMENT_TYPES[attachment]
+        else:
+            media_type = attachment or None
+        mentions, links, hashtags = csv_entities(text, get("link_attached"))
+        return part, (
             line, author_id, author, mid, date, text or None, fwd_id, fwd_name, None,
             fwd_date, reply, views, None, edited, None, media_type, None, None, None,
-            list(dict.fromkeys(mentions)), list(dict.fromkeys(links)),
-            list(dict.fromkeys(hashtags))))
-    store.close()
+            mentions, links, hashtags)
+
+    add_csv_rows(header, rows, store, message)
     if unresolved:
         out.warn(f"{label}: {len(unresolved)} chat(s) known only by username, with no id in "
                  f"this file, keyed telegram:name:<username>: {sorted(unresolved)[:5]}")

@@ -50,17 +50,15 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from ..errors import LoadError
 from ..ids import telegram_key
-from ._telethon_common import (MEDIA_TYPES, Rows, first_byte, first_line, iter_csv,
-                               json_head, parse_document, read_document, to_ns)
+from ._telethon_common import (MEDIA_TYPES, BadRecord, Rows, add_csv_rows, csv_entities,
+                               csv_header, csv_int, first_byte, iter_csv, json_head,
+                               parse_document, read_document, to_ns)
 from .builder import FileOutput
-from .entities import HASHTAG_RE, MENTION_RE, links_in
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "MESSAGE_COLUMNS"]
@@ -88,14 +86,6 @@ _RESPONSE = re.compile(rb'^\{\s*"_"\s*:\s*"messages\.(?:Channel)?Messages(?:Slic
 _POST_LINK = re.compile(r"/(\d+)/?$")
 
 
-def _header(head: bytes) -> list[str]:
-    line = first_line(head).decode("utf-8", errors="replace")
-    try:
-        return next(csv.reader(io.StringIO(line)))
-    except (csv.Error, StopIteration):
-        return []
-
-
 def _kind_of_header(cols: set[str]) -> str | None:
     if set(_REQUIRED) <= cols and cols & _MARKERS:
         return "messages"
@@ -121,7 +111,7 @@ def sniff(head: bytes, path: Path | None = None) -> str | None:
         return 'a JSON object, not a telegram-tracker "messages.ChannelMessages" response'
     if text[:1] == b"[":
         return "a JSON array, not a telegram-tracker file"
-    if _kind_of_header(set(_header(head))) is not None:
+    if _kind_of_header(set(csv_header(head))) is not None:
         return None
     return ("not a telegram-tracker CSV (no channel_id, msg_id and date columns) nor a "
             "messages.ChannelMessages JSON")
@@ -153,27 +143,6 @@ def read(source: Source, out: FileOutput) -> None:
                         f"(channel_id, msg_id, date): {header[:8]}")
 
 
-class _Bad(Exception):
-    pass
-
-
-def _int(value: str, field: str) -> int | None:
-    """An integer cell ("" is null; pandas may have written ``12.0``)."""
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        try:
-            number = float(value)
-        except ValueError:
-            raise _Bad(f"{field} {value!r} is not a number") from None
-        if number != number or number in (float("inf"), float("-inf")) or \
-                number != int(number):
-            raise _Bad(f"{field} {value!r} is not an integer")
-        return int(number)
-
-
 def _media(kind: str, mime: str, duration: str, name: str) -> tuple:
     """(media_type, name, duration) from tracker's media columns."""
     if not kind or kind == "MessageMediaEmpty":
@@ -199,109 +168,90 @@ def _media(kind: str, mime: str, duration: str, name: str) -> tuple:
         try:
             seconds = round(float(duration))
         except (ValueError, OverflowError):
-            raise _Bad(f"document_video_duration {duration!r} is not a number") from None
+            raise BadRecord(f"document_video_duration {duration!r} is not a number") from None
     return typ, name or None, seconds
 
 
 def _read_messages(header: list[str], rows, out: FileOutput) -> None:
     label = out.source.label
     ix = {name: i for i, name in enumerate(header)}
-    width = len(header)
     col = {name: ix.get(name, -1) for name in MESSAGE_COLUMNS + ("username",)}
     if col["channel_name"] < 0:
         col["channel_name"] = col["username"]  # older releases
     store = Rows(out)
     sourceless = 0
-    mention_findall, hashtag_findall = MENTION_RE.findall, HASHTAG_RE.findall
-    for line, row in rows:
-        if not row or (len(row) == 1 and not row[0]):
-            continue
-        if len(row) != width:
-            out.reject(line, f"{len(row)} fields where the header has {width}", ",".join(row))
-            continue
+
+    def message(line: int, row: list[str]) -> tuple:
+        nonlocal sourceless
 
         def get(name: str) -> str:
             i = col[name]
             return row[i] if i >= 0 else ""
 
+        raw_channel = get("channel_id")
         try:
-            raw_channel = get("channel_id")
-            try:
-                channel_id = telegram_key(_int(raw_channel, "channel_id"))
-            except (ValueError, TypeError, _Bad):
-                raise _Bad(f"channel_id {raw_channel!r} is not a Telegram id") from None
-            mid = _int(get("msg_id"), "msg_id")
-            if mid is None:
-                raise _Bad("no msg_id")
-            raw_date = get("date")
-            try:
-                date = to_ns(raw_date)
-            except (ValueError, TypeError, OverflowError):
-                raise _Bad(f"date {raw_date!r} is not a date-time") from None
-            sender_peer, sender = get("msg_from_peer"), _int(get("msg_from_id"), "msg_from_id")
-            author_id = None
-            if sender is not None:
-                author_id = telegram_key(sender)
-                if author_id == channel_id:
-                    author_id = None
-            handle = get("channel_name") or None
-            part = store.parts.get(channel_id)
-            if part is None:
-                part = store.part(channel_id, handle=handle,
-                                  kind="supergroup" if sender_peer == "PeerUser" else "channel")
-            if mid in part.seen:
-                raise _Bad(f"duplicate message id {mid} within one export of {channel_id} "
-                           "(the first is kept)")
-            text = get("message")
-            fwd_id = fwd_name = fwd_mid = fwd_date = None
-            if get("is_forward") in ("1", "True", "true", "1.0"):
-                peer = _int(get("forward_msg_from_peer_id"), "forward_msg_from_peer_id")
-                # a username, not a display name: it goes on the source's channel row, and
-                # fwd_from_name comes from a title the load knows (collected_chats.csv)
-                fwd_handle = get("forward_msg_from_peer_name") or None
-                if peer is not None:
-                    fwd_id = telegram_key(peer)
-                    out.note_forward_id(fwd_id, None)
-                    if fwd_handle:
-                        store.part(fwd_id, handle=fwd_handle)
-                elif fwd_handle is not None:
-                    fwd_name = fwd_handle  # no id: the username is all there is
-                else:
-                    sourceless += 1
-                link = _POST_LINK.search(get("forward_msg_link"))
-                fwd_mid = int(link.group(1)) if link else None
-                raw = get("forward_msg_date")
-                if raw:
-                    try:
-                        fwd_date = to_ns(raw)
-                    except (ValueError, TypeError, OverflowError):
-                        raise _Bad(f"forward_msg_date {raw!r} is not a date-time") from None
-            reply = _int(get("reply_to_msg_id"), "reply_to_msg_id")
-            views = _int(get("views"), "views")
-            forwards = _int(get("number_forwards"), "number_forwards")
-            media_type, media_name, duration = _media(
-                get("media_type"), get("document_type"), get("document_video_duration"),
-                get("document_filename"))
-            mentions = mention_findall(text) if "@" in text else []
-            hashtags = hashtag_findall(text) if "#" in text else []
-            links = links_in(text) if ".me/" in text or ".ME/" in text else []
-            url = get("url")
-            if url:
-                links.append(url)
-        except _Bad as exc:
-            out.reject(line, str(exc), dict(zip(header, row)))
-            continue
-        except (ValueError, TypeError, OverflowError) as exc:
-            out.reject(line, f"unreadable row ({type(exc).__name__}: {exc})",
-                       dict(zip(header, row)))
-            continue
-        part.seen.add(mid)
-        store.add(channel_id, (
+            channel_id = telegram_key(csv_int(raw_channel, "channel_id"))
+        except (ValueError, TypeError, BadRecord):
+            raise BadRecord(f"channel_id {raw_channel!r} is not a Telegram id") from None
+        mid = csv_int(get("msg_id"), "msg_id")
+        if mid is None:
+            raise BadRecord("no msg_id")
+        raw_date = get("date")
+        try:
+            date = to_ns(raw_date)
+        except (ValueError, TypeError, OverflowError):
+            raise BadRecord(f"date {raw_date!r} is not a date-time") from None
+        sender_peer, sender = get("msg_from_peer"), csv_int(get("msg_from_id"), "msg_from_id")
+        author_id = None
+        if sender is not None:
+            author_id = telegram_key(sender)
+            if author_id == channel_id:
+                author_id = None
+        handle = get("channel_name") or None
+        part = store.parts.get(channel_id)
+        if part is None:
+            part = store.part(channel_id, handle=handle,
+                              kind="supergroup" if sender_peer == "PeerUser" else "channel")
+        if mid in part.seen:
+            raise BadRecord(f"duplicate message id {mid} within one export of {channel_id} "
+                            "(the first is kept)")
+        text = get("message")
+        fwd_id = fwd_name = fwd_mid = fwd_date = None
+        if get("is_forward") in ("1", "True", "true", "1.0"):
+            peer = csv_int(get("forward_msg_from_peer_id"), "forward_msg_from_peer_id")
+            # a username, not a display name: it goes on the source's channel row, and
+            # fwd_from_name comes from a title the load knows (collected_chats.csv)
+            fwd_handle = get("forward_msg_from_peer_name") or None
+            if peer is not None:
+                fwd_id = telegram_key(peer)
+                out.note_forward_id(fwd_id, None)
+                if fwd_handle:
+                    store.part(fwd_id, handle=fwd_handle)
+            elif fwd_handle is not None:
+                fwd_name = fwd_handle  # no id: the username is all there is
+            else:
+                sourceless += 1
+            link = _POST_LINK.search(get("forward_msg_link"))
+            fwd_mid = int(link.group(1)) if link else None
+            raw = get("forward_msg_date")
+            if raw:
+                try:
+                    fwd_date = to_ns(raw)
+                except (ValueError, TypeError, OverflowError):
+                    raise BadRecord(f"forward_msg_date {raw!r} is not a date-time") from None
+        reply = csv_int(get("reply_to_msg_id"), "reply_to_msg_id")
+        views = csv_int(get("views"), "views")
+        forwards = csv_int(get("number_forwards"), "number_forwards")
+        media_type, media_name, duration = _media(
+            get("media_type"), get("document_type"), get("document_video_duration"),
+            get("document_filename"))
+        mentions, links, hashtags = csv_entities(text, get("url"))
+        return part, (
             line, author_id, None, mid, date, text or None, fwd_id, fwd_name, fwd_mid,
             fwd_date, reply, views, forwards, None, None, media_type, media_name, None,
-            duration, list(dict.fromkeys(mentions)), list(dict.fromkeys(links)),
-            list(dict.fromkeys(hashtags))))
-    store.close()
+            duration, mentions, links, hashtags)
+
+    add_csv_rows(header, rows, store, message)
     if sourceless:
         out.warn(f"{label}: {sourceless:,} forwarded message(s) have is_forward=1 but no "
                  "source (a hidden sender: telegram-tracker writes no from_name): loaded "
@@ -318,8 +268,8 @@ def _read_chats(header: list[str], rows, out: FileOutput) -> None:
                            ",".join(row))
             continue
         try:
-            channel_id = telegram_key(_int(row[ix["id"]], "id"))
-        except (ValueError, TypeError, _Bad):
+            channel_id = telegram_key(csv_int(row[ix["id"]], "id"))
+        except (ValueError, TypeError, BadRecord):
             out.reject(line, f"id {row[ix['id']]!r} is not a Telegram id", ",".join(row))
             continue
         title = row[ix["title"]] if "title" in ix else ""

@@ -65,7 +65,8 @@ from .builder import FileOutput
 from .entities import HASHTAG_RE, dedupe, links_in
 
 __all__ = ["PLATFORM", "COLUMNS", "RT_PREFIX", "MENTION_RE", "user_key", "tweet_id",
-           "handle_key", "media_id", "unescape", "text_entities", "split_retweet", "v1_time_ns",
+           "handle_key", "media_id", "unescape", "text_entities", "api_entities",
+           "split_retweet", "v1_time_ns",
            "iso_time_ns", "Tweets", "BadRecord", "Invalid", "json_documents", "json_start",
            "foreign_json"]
 
@@ -93,6 +94,10 @@ _MAX_NS = (1 << 33) * 1_000_000_000  # about 2242: later is garbage, not a date
 _EPOCH = date(1970, 1, 1)
 _DAYS: dict[tuple[int, int], int] = {}  # (year, month) -> days from the epoch to its 1st
 _DIGITS = re.compile(r"[0-9]{1,19}")
+#: Per API version: the mention list in ``entities``, a mention's screen-name field, a
+#: hashtag's text field, and the field that marks the URL of attached media (not a link).
+_ENTITY_FIELDS = {"v1.1": ("user_mentions", "screen_name", "text", None),
+                  "v2": ("mentions", "username", "tag", "media_key")}
 
 
 class BadRecord(Exception):
@@ -151,6 +156,42 @@ def text_entities(text: str | None) -> tuple[list[str], list[str], list[str]]:
         links.extend(bare)
     hashtags = HASHTAG_RE.findall(text) if "#" in text else []
     return dedupe(mentions), dedupe(links), dedupe(hashtags)
+
+
+def api_entities(ents: dict, api: str, *, skip_rt_mention: bool = False
+                 ) -> tuple[list[str], list[str], list[str]]:
+    """Mentions, links and hashtags of a tweet's ``entities`` object, each list without
+    repeats: screen names, expanded URLs (the short one when there is none), tags.
+
+    Parameters
+    ----------
+    ents : dict
+    api : {"v1.1", "v2"}
+        v1.1 writes ``user_mentions[].screen_name`` and ``hashtags[].text``; v2 writes
+        ``mentions[].username`` and ``hashtags[].tag``, and gives the URL of attached media a
+        ``media_key`` (it is left out of the links).
+    skip_rt_mention : bool, default False
+        Leave out the mention that starts at offset 3: the ``RT @name:`` marker of a retweet.
+
+    Examples
+    --------
+    >>> api_entities({"user_mentions": [{"screen_name": "abu_x"}, {"screen_name": "abu_x"}],
+    ...               "urls": [{"url": "https://t.co/a", "expanded_url": "https://x.org"}],
+    ...               "hashtags": [{"text": "news"}]}, "v1.1")
+    (['abu_x'], ['https://x.org'], ['news'])
+    """
+    mention_list, name, tag, media = _ENTITY_FIELDS[api]
+    mentions = []
+    for m in ents.get(mention_list) or []:
+        if skip_rt_mention and m.get("start") == 3:
+            continue
+        if m.get(name):
+            mentions.append(m[name])
+    links = [u.get("expanded_url") or u.get("url") for u in ents.get("urls") or []
+             if media is None or media not in u]
+    hashtags = [h[tag] for h in ents.get("hashtags") or [] if h.get(tag)]
+    return (list(dict.fromkeys(mentions)), list(dict.fromkeys(x for x in links if x)),
+            list(dict.fromkeys(hashtags)))
 
 
 def split_retweet(text: str | None) -> tuple[str | None, str | None]:
@@ -327,6 +368,19 @@ class Tweets:
             self.named(row["fwd_from_name"])
         self._append(where, row)
         return True
+
+    def add_or_reject(self, where: str, raw: object, read, *args) -> None:
+        """Add the tweet ``read(*args)`` makes of ``raw`` (a dict of :meth:`add`'s keywords),
+        or reject ``raw`` with the reason it cannot be read."""
+        try:
+            row = read(*args)
+        except BadRecord as exc:
+            self.out.reject(where, str(exc), raw)
+            return
+        except (AttributeError, KeyError, TypeError, IndexError, ValueError) as exc:
+            self.out.reject(where, f"unreadable tweet ({type(exc).__name__}: {exc})", raw)
+            return
+        self.add(where, raw, **row)
 
     def _append(self, where: str, row: dict) -> None:
         values = dict(_DEFAULTS)

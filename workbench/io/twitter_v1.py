@@ -42,8 +42,9 @@ from pathlib import Path
 from ..errors import LoadError
 from .builder import FileOutput
 from .sources import Source
-from .twitter import (BadRecord, Invalid, Tweets, foreign_json, json_documents, json_start,
-                      media_id, split_retweet, tweet_id, unescape, user_key, v1_time_ns)
+from .twitter import (BadRecord, Invalid, Tweets, api_entities, foreign_json, json_documents,
+                      json_start, media_id, split_retweet, tweet_id, unescape, user_key,
+                      v1_time_ns)
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read"]
 
@@ -135,15 +136,7 @@ def _read_tweet(item: object, where: str, tweets: Tweets) -> None:
         else:
             out.reject(where, "not a tweet (no id_str or id)", item)
         return
-    try:
-        row = _row(item, tweets)
-    except BadRecord as exc:
-        out.reject(where, str(exc), item)
-        return
-    except (AttributeError, KeyError, TypeError, IndexError, ValueError) as exc:
-        out.reject(where, f"unreadable tweet ({type(exc).__name__}: {exc})", item)
-        return
-    tweets.add(where, item, **row)
+    tweets.add_or_reject(where, item, _row, item, tweets)
 
 
 def _time(value: object, what: str) -> int:
@@ -184,14 +177,6 @@ def _content(status: dict) -> tuple[str | None, dict, list]:
     media = (extended.get("media") if isinstance(extended, dict) else None) or \
         ents.get("media") or []
     return text, ents, media
-
-
-def _entities(ents: dict):
-    mentions = [m["screen_name"] for m in ents.get("user_mentions") or [] if m.get("screen_name")]
-    links = [u.get("expanded_url") or u.get("url") for u in ents.get("urls") or []]
-    hashtags = [h["text"] for h in ents.get("hashtags") or [] if h.get("text")]
-    return (list(dict.fromkeys(mentions)), list(dict.fromkeys(x for x in links if x)),
-            list(dict.fromkeys(hashtags)))
 
 
 def _media(media: list) -> tuple[str | None, str | None, int | None]:
@@ -235,7 +220,7 @@ def _row(tweet: dict, tweets: Tweets) -> dict:
                                                      level=1, date=fwd.get("fwd_from_date", 0))
         fwd["fwd_from_name"] = source_screen or source_name
     text, ents, media = _content(content)
-    mentions, links, hashtags = _entities(ents)
+    mentions, links, hashtags = api_entities(ents, "v1.1")
     media_type, media_name, duration = _media(media)
     reply = tweet.get("in_reply_to_status_id_str")
     if reply is None:

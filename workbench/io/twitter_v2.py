@@ -50,7 +50,7 @@ from pathlib import Path
 from ..errors import LoadError
 from .builder import FileOutput
 from .sources import Source
-from .twitter import (BadRecord, Invalid, Tweets, foreign_json, iso_time_ns,
+from .twitter import (BadRecord, Invalid, Tweets, api_entities, foreign_json, iso_time_ns,
                       json_documents, json_start, media_id, split_retweet, tweet_id, unescape,
                       user_key)
 
@@ -170,15 +170,7 @@ def _read_page(page: dict, loc: str, tweets: Tweets, *, flat: bool = False) -> N
         if not isinstance(tweet, dict):
             out.reject(where, f"a {type(tweet).__name__}, not a tweet object", tweet)
             continue
-        try:
-            row = _row(tweet, users, refs, media, tweets)
-        except BadRecord as exc:
-            out.reject(where, str(exc), tweet)
-            continue
-        except (AttributeError, KeyError, TypeError, IndexError, ValueError) as exc:
-            out.reject(where, f"unreadable tweet ({type(exc).__name__}: {exc})", tweet)
-            continue
-        tweets.add(where, tweet, **row)
+        tweets.add_or_reject(where, tweet, _row, tweet, users, refs, media, tweets)
 
 
 def _time(value: object, what: str) -> int:
@@ -201,20 +193,6 @@ def _text_of(tweet: dict) -> tuple[str | None, dict]:
         raise BadRecord(f"text is a {type(text).__name__}, not a string")
     ents = tweet.get("entities")
     return text, ents if isinstance(ents, dict) else {}
-
-
-def _entities(ents: dict, *, skip_rt_mention: bool = False):
-    mentions = []
-    for m in ents.get("mentions") or []:
-        if skip_rt_mention and m.get("start") == 3:
-            continue  # the "RT @name:" marker of a retweet, not a mention
-        if m.get("username"):
-            mentions.append(m["username"])
-    links = [u.get("expanded_url") or u.get("url") for u in ents.get("urls") or []
-             if "media_key" not in u]
-    hashtags = [h["tag"] for h in ents.get("hashtags") or [] if h.get("tag")]
-    return (list(dict.fromkeys(mentions)), list(dict.fromkeys(x for x in links if x)),
-            list(dict.fromkeys(hashtags)))
 
 
 def _media(tweet: dict, media: dict) -> tuple[str | None, str | None, int | None]:
@@ -279,7 +257,7 @@ def _row(tweet: dict, users: dict, refs: dict, media: dict, tweets: Tweets) -> d
                         fwd["fwd_from_channel_id"] = tweets.user(user_key(m["id"]), screen,
                                                                  None, level=0)
                         break
-    mentions, links, hashtags = _entities(ents, skip_rt_mention=skip_rt_mention)
+    mentions, links, hashtags = api_entities(ents, "v2", skip_rt_mention=skip_rt_mention)
     media_type, media_name, duration = _media(content, media)
     metrics = tweet.get("public_metrics")
     metrics = metrics if isinstance(metrics, dict) else {}

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import gzip
 import heapq
 import io
@@ -44,13 +43,13 @@ import random
 import sys
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ParameterError
 from ..ids import name_key, normalise_name
+from ..io._gc import no_gc
 
 __all__ = [
     "World",
@@ -1575,19 +1574,6 @@ def _event_time(event: str) -> int:
             "nor an ISO timestamp") from None
 
 
-@contextmanager
-def _no_gc():
-    """Pause the cyclic garbage collector: generation builds hundreds of thousands of small
-    containers, and rescanning them again and again makes it about 40% slower."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _check_params(n_channels, in_group_share, edit_strength, surge_event, messages_scale) -> None:
     if not isinstance(n_channels, int) or not 15 <= n_channels <= 400:
         raise ParameterError(f"n_channels={n_channels!r}: expected an integer from 15 to 400")
@@ -1644,7 +1630,7 @@ def generate_world(seed: int = 2016, *, n_channels: int = 50, in_group_share: fl
     (20, 0.6)
     """
     _check_params(n_channels, in_group_share, edit_strength, surge_event, messages_scale)
-    with _no_gc():
+    with no_gc():  # generation builds many small containers and no cycles
         builder = _Builder(seed, n_channels, float(in_group_share), float(edit_strength),
                            surge_event, float(messages_scale))
         builder.run()
