@@ -67,7 +67,7 @@ briefing: setup
 fixtures: setup
 	$(PY) -m workbench.synth
 
-constraints:  ## re-pin every package after a dependency change (then commit constraints.txt)
+constraints:  ## re-pin after a dependency change, from a fresh `make clean setup-test` venv (then commit)
 	{ echo '# Pins every package for `make lab` / `make test` (regenerate with `make constraints`).'; \
 	  $(PIP) freeze --exclude-editable | grep -v '^channel-workbench'; } > constraints.txt
 

@@ -339,6 +339,19 @@ def test_corpus_store_inside_a_walk_is_skipped_with_a_warning(tmp_path):
     assert len(corpus.rejected) == 0
 
 
+def test_stores_and_saved_corpora_in_hidden_folders_pass_without_a_warning(tmp_path):
+    # Hidden entries are never read, so there is nothing to warn about.
+    folder = tmp_path / "folder"
+    (folder / "export").mkdir(parents=True)
+    (folder / "export" / "result.json").write_text(export_text([good(1)]), encoding="utf-8")
+    wb.open_store(folder / ".cache" / "store")
+    wb.load(folder / "export").to_parquet(folder / ".cache" / "saved")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WorkbenchWarning)
+        corpus = wb.load(folder)
+    assert corpus.files["path"].tolist() == ["folder/export/result.json"]
+
+
 def test_a_corpus_store_itself_is_refused_with_a_pointer_to_open_store(tmp_path):
     wb.open_store(tmp_path / "store")
     with pytest.raises(LoadError, match=r"^store: a corpus store; open it with wb\.open_store"):

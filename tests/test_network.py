@@ -553,7 +553,7 @@ OTHER_WORLDS = {
 
 
 @pytest.fixture(scope="session")
-def generated_worlds(tmp_path_factory) -> dict:
+def network_worlds(tmp_path_factory) -> dict:
     from workbench import synth
 
     out = {}
@@ -568,12 +568,12 @@ def generated_worlds(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(params=["fixture", *OTHER_WORLDS])
-def world(request, generated_worlds):
+def world(request, network_worlds):
     if request.param == "fixture":
         corpus = request.getfixturevalue("corpus")
         truth = request.getfixturevalue("truth")
         return request.param, corpus, truth
-    return (request.param, *generated_worlds[request.param])
+    return (request.param, *network_worlds[request.param])
 
 
 @pytest.fixture(scope="session")

@@ -170,7 +170,8 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
 
     skip, stores = set(), set()
     if root.is_dir():
-        skip = {p.parent for p in root.rglob(parquet.MANIFEST) if parquet.is_saved_corpus(p)}
+        skip = {p.parent for p in root.rglob(parquet.MANIFEST)
+                if not _hidden(p, root) and parquet.is_saved_corpus(p)}
         stores = _stores_in(root)
         if root in stores:
             raise LoadError(f"{root.name}: a corpus store; open it with wb.open_store")
@@ -219,12 +220,19 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
 
 
+def _hidden(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in a hidden entry below ``root`` (find_sources never reads those)."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
 def _stores_in(root: Path) -> set[Path]:
     """Folders under ``root`` (``root`` included) that hold a corpus store's manifest."""
     from ..store._layout import FORMAT, MANIFEST  # not at the top: workbench.store imports io
 
     stores = set()
     for manifest in root.rglob(MANIFEST):
+        if _hidden(manifest, root):
+            continue  # never read, so nothing to skip or warn about
         try:
             meta = orjson.loads(manifest.read_bytes())
         except (orjson.JSONDecodeError, OSError):

@@ -916,7 +916,7 @@ class RecordReader:
         mid = rec.get("id")
         if type(mid) is not int:
             raise BadRecord("no message id" if mid is None else
-                       f"message id {mid!r} is not an integer")
+                            f"message id {mid!r} is not an integer")
         raw_date = rec.get("date")
         if raw_date is None:
             raise BadRecord("no date")
@@ -927,7 +927,7 @@ class RecordReader:
         part = self.channel_part(rec, chat)
         if mid in part.seen:
             raise BadRecord(f"duplicate message id {mid} within one export of {part.channel_id} "
-                       "(the first is kept)")
+                            "(the first is kept)")
         text = rec.get("message")
         if text is None:
             text = ""
