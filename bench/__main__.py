@@ -17,18 +17,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for the test suite")
     args = parser.parse_args(argv)
     os.environ.setdefault("WORKBENCH_PROGRESS", "0")
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {BENCHES}")
     names = args.names or BENCHES
     print(f"# Channel Workbench benchmarks ({'quick' if args.quick else 'full'}) on "
           f"{platform.python_implementation()} {platform.python_version()}, "
           f"{os.cpu_count()} cores")
     for name in names:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bench.{name}":
-                print(f"\n## {name}: not written yet")
-                continue
-            raise
+        module = importlib.import_module(f"bench.{name}")
         table = module.run(quick=args.quick)
         print(f"\n## {name}\n")
         print(table.to_string(index=False))

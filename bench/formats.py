@@ -14,15 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from ._measure import measure
+from .load import _workbench
 
 FULL_SCALE = 4.0    # about 10^5 messages
 QUICK_SCALE = 0.05
-
-
-def _load(path: str) -> int:
-    import workbench as wb
-
-    return len(wb.load(path, progress=False).messages)
 
 
 def run(*, quick: bool = False) -> pd.DataFrame:
@@ -36,7 +31,7 @@ def run(*, quick: bool = False) -> pd.DataFrame:
             out = Path(tmp) / name
             write(world, out)
             size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-            seconds, peak, count = measure(_load, str(out))
+            seconds, peak, count = measure(_workbench, str(out))
             rows.append({"format": name, "messages": count, "input_MB": size / 1e6,
                          "seconds": seconds, "messages/s": count / seconds,
                          "MB/s": size / 1e6 / seconds, "peak_MB": peak / 1e6})

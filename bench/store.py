@@ -17,8 +17,10 @@ start, ``worker_peak_MB`` the largest of its child processes: ingest readers, Da
   where it fits in memory), (b) ``duckdb``: the store (``memory_limit`` 6 GB), (c) ``dask-1``
   and ``dask-2``: the store on a ``LocalCluster`` of 1 or 2 single-threaded worker processes
   (cluster start-up not timed);
-* ``crosspost``: ``find_crossposts`` on each backend, with the clusters found (all backends
-  must agree).
+* ``crosspost``: ``find_crossposts`` on each backend, with the clusters found.
+
+Every backend must return the same ``result`` for a step (edge count, message total,
+clusters); :func:`run` fails otherwise.
 """
 
 from __future__ import annotations
@@ -183,11 +185,22 @@ def run(*, quick: bool = False) -> pd.DataFrame:
     finally:
         shutil.rmtree(base, ignore_errors=True)
     table = pd.DataFrame(rows)
+    _check_agreement(table)
     for col in ("seconds", "load_s", "peak_MB", "worker_peak_MB", "MB/s", "raw_MB", "store_MB",
                 "store/raw"):
         if col in table.columns:
             table[col] = table[col].astype(float).round(3 if quick else 2)
     return table
+
+
+def _check_agreement(table: pd.DataFrame) -> None:
+    """Every backend must return the same result (edge count, message total, clusters) for
+    one step and size; a benchmark of a backend that gives another answer measures nothing."""
+    ran = table[table["step"] != "ingest"].dropna(subset=["result"])
+    for (n, step), results in ran.groupby(["messages", "step"])["result"]:
+        if results.nunique() > 1:
+            raise RuntimeError(f"backends disagree on {step} for {n:,} messages: "
+                               f"{dict(zip(ran.loc[results.index, 'backend'], results))}")
 
 
 def _crosspost(rows, base: Path, n: int, quick: bool) -> None:

@@ -77,6 +77,15 @@ def rows_by_source(messages: pd.DataFrame) -> dict[str, dict]:
     return {r["source"]: {f: plain(r[f]) for f in FIELDS} for r in messages.to_dict("records")}
 
 
+def assert_rows(corpus: wb.Corpus, rows: dict[str, dict]) -> None:
+    """The corpus loads exactly the messages of ``rows`` (source -> :func:`expected` row),
+    every field as given."""
+    got = rows_by_source(corpus.messages)
+    assert set(got) == set(rows)
+    for source, row in rows.items():
+        assert got[source] == row, source
+
+
 def expected(source, message_id, date, **fields) -> dict:
     """A row as :func:`rows_by_source` gives it: in ``CHANNEL``, with no mentions, links or
     hashtags, the rest null, but for ``fields``."""

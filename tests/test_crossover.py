@@ -3,9 +3,6 @@ world and in two other generated worlds (the Telegram side starts on truth["star
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,19 +58,6 @@ def test_bad_parameters():
         crossover(t, "a", "b", sustain=0)
 
 
-@contextmanager
-def fixtures_at(folder):
-    before = os.environ.get("WORKBENCH_FIXTURES")
-    os.environ["WORKBENCH_FIXTURES"] = str(folder)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("WORKBENCH_FIXTURES")
-        else:
-            os.environ["WORKBENCH_FIXTURES"] = before
-
-
 @pytest.fixture(scope="session")
 def worlds(tmp_path_factory, truth):
     """(truth, corpus with Twitter) for the committed fixtures and two generated worlds."""
@@ -81,7 +65,8 @@ def worlds(tmp_path_factory, truth):
     for seed, n in ((11, 20), (29, 30)):
         world = generate_world(seed, n_channels=n, messages_scale=0.3)
         folder = write_fixtures(world, tmp_path_factory.mktemp(f"world{seed}"))
-        with fixtures_at(folder):
+        with pytest.MonkeyPatch.context() as mp:  # session-scoped: no monkeypatch fixture
+            mp.setenv("WORKBENCH_FIXTURES", str(folder))
             out.append((world.truth, wb.load_fixtures(twitter=True)))
     return out
 

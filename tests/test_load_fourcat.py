@@ -12,7 +12,7 @@ import pytest
 
 import workbench as wb
 from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree,
-                            load_quietly, load_world, records_read, rows_by_source,
+                            assert_rows, load_quietly, load_world, records_read,
                             sorted_messages)
 from tests._loading import expected as expected_row
 from workbench.errors import LoadError, WorkbenchWarning
@@ -59,10 +59,7 @@ NDJSON = {
 
 def test_ndjson_every_field_of_every_item():
     corpus = load_quietly(DATA / "dataset.ndjson")
-    got = rows_by_source(corpus.messages)
-    assert set(got) == set(NDJSON)
-    for source, row in NDJSON.items():
-        assert got[source] == row, source
+    assert_rows(corpus, NDJSON)
     svc = corpus.service.iloc[0]
     assert (svc["channel_id"], svc["message_id"], svc["action"], svc["actor_id"], svc["text"],
             svc["source"]) == (CHANNEL, 411, "edit_group_title", CHANNEL, "Quirk Channel",
@@ -110,10 +107,7 @@ CSV = {
 def test_csv_every_field_of_every_row():
     with pytest.warns(WorkbenchWarning, match=r"1 chat\(s\) known only by username.*quirk_group"):
         corpus = wb.load(DATA / "dataset.csv")
-    got = rows_by_source(corpus.messages)
-    assert set(got) == set(CSV)
-    for source, row in CSV.items():
-        assert got[source] == row, source
+    assert_rows(corpus, CSV)
     assert corpus.rejected[["source", "reason"]].values.tolist() == [
         [C + "11", "message id (after the last '-' of id) 'abc' is not a number"],
         [C + "12", "no unix_timestamp"]]

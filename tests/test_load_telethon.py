@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree, expected,
-                            load_quietly, load_world, plain, records_read, rows_by_source)
+from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree,
+                            assert_rows, expected, load_quietly, load_world, plain, records_read)
 from workbench.errors import FormatError, LoadError, WorkbenchWarning
 from workbench.io import _telethon_common as common
 from workbench.io import telethon
@@ -91,10 +91,7 @@ def current():
 
 def test_current_every_field_of_every_message(current):
     corpus, _ = current
-    got = rows_by_source(corpus.messages)
-    assert set(got) == set(CURRENT)
-    for source, row in CURRENT.items():
-        assert got[source] == row, source
+    assert_rows(corpus, CURRENT)
 
 
 def test_current_service_rejected_and_accounting(current):
@@ -167,10 +164,7 @@ LEGACY = {
 
 def test_legacy_every_field_of_every_record():
     corpus = load_quietly(DATA / "legacy.json")
-    got = rows_by_source(corpus.messages)
-    assert set(got) == set(LEGACY)
-    for source, row in LEGACY.items():
-        assert got[source] == row, source
+    assert_rows(corpus, LEGACY)
     svc = corpus.service.iloc[0]
     assert (svc["channel_id"], svc["message_id"], svc["action"], svc["actor_id"], svc["text"],
             svc["source"]) == (SOURCE, 1, "create_channel", SOURCE, "Source Channel", L + "4")

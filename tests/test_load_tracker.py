@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree, expected,
-                            load_quietly, load_world, records_read, rows_by_source,
-                            sorted_messages)
+from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree,
+                            assert_rows, expected, load_quietly, load_world, records_read,
+                            rows_by_source, sorted_messages)
 from workbench.errors import LoadError, WorkbenchWarning
 from workbench.io import tracker
 from workbench.synth._tracker import write_tracker, write_tracker_json
@@ -63,10 +63,7 @@ CSV_REJECTED = [
 def test_msgs_dataset_every_field_of_every_row():
     with pytest.warns(WorkbenchWarning, match="1 forwarded message.*is_forward=1 but no source"):
         corpus = wb.load(DATA / "msgs_dataset.csv")
-    got = rows_by_source(corpus.messages)
-    assert set(got) == set(CSV)
-    for source, row in CSV.items():
-        assert got[source] == row, source
+    assert_rows(corpus, CSV)
     assert corpus.rejected[["source", "reason"]].values.tolist() == CSV_REJECTED
     assert len(corpus.service) == 0  # the tool writes no service records to the CSV
     channels = corpus.channels.set_index("channel_id")

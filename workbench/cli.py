@@ -21,11 +21,9 @@ from .errors import ParameterError, WorkbenchError
 
 __all__ = ["main", "build_parser"]
 
-# Parameter names (as errors name them) -> the option that sets them.
-_OPTIONS = {"corpus": "--corpus", "labels": "--labels", "event": "--event",
-            "before": "--before", "after": "--after", "groups": "--groups",
-            "terms": "--terms", "redact": "--redact", "tz": "--tz", "out": "--out",
-            "top": "--top", "title": "--title", "analyst": "--analyst"}
+# Parameters whose errors start "<name>: ", reworded to name their option, "--<name>: ".
+_OPTIONS = frozenset({"corpus", "labels", "event", "before", "after", "groups", "terms",
+                      "redact", "tz", "out", "top", "title", "analyst"})
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -105,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         name = getattr(exc, "parameter", "")
         message = str(exc)
         if name in _OPTIONS and message.startswith(f"{name}: "):
-            message = f"{_OPTIONS[name]}: {message[len(name) + 2:]}"
+            message = f"--{message}"
         parser.exit(2, f"workbench {args.command}: error: {message}\n")
     except WorkbenchError as exc:
         parser.exit(1, f"workbench {args.command}: error: {exc}\n")

@@ -188,6 +188,7 @@ class Briefing:
         self.params = params
         self.notes = list(notes)
         self.generated = pd.Timestamp.now(tz="UTC").floor("s")
+        self._all_edges = None  # the whole corpus' forward edges, if detecting communities
         corpus = self._with_groups(corpus)
         self.corpus = corpus
         p = params
@@ -235,7 +236,8 @@ class Briefing:
             ch.loc[posting & ch["group"].isna(), "group"] = UNLABELLED
         else:
             self.groups_from = "communities"
-            G = network.edges_to_graph(network.forward_edges(m), corpus)
+            self._all_edges = network.forward_edges(m)  # reused by _network without --groups
+            G = network.edges_to_graph(self._all_edges, corpus)
             found = (network.communities(G, random_state=self.params.seed)
                      if G.number_of_edges() else pd.Series(dtype="int64"))
             labels = {cid: f"community {int(c) + 1}" for cid, c in found.items()}
@@ -252,7 +254,9 @@ class Briefing:
 
     def _network(self) -> None:
         p, m = self.params, self.messages
-        edges = network.forward_edges(m)
+        edges = self._all_edges
+        if edges is None or p.groups:
+            edges = network.forward_edges(m)
         if p.groups:
             focus = set(m["channel_id"])
             edges = edges[edges["source"].isin(focus) | ~edges["resolved"].astype(bool)]
@@ -305,15 +309,18 @@ class Briefing:
         at, start = self.event["date"], self.event["date"] - self.params.before
         window = m[(m["date"] >= start) & (m["date"] < at)]
         base = m[(m["date"] >= start - self.baseline) & (m["date"] < start)]
+        # Each text is normalised once, not once per term.
+        texts_w = [timeline.normalise_text(t) for t in window["text"]]
+        texts_b = [timeline.normalise_text(t) for t in base["text"]]
         rows = []
         for term in terms:
             pattern = timeline.term_pattern(term)
-            hits_w = window["text"].map(lambda t: bool(pattern.search(timeline.normalise_text(t))))
-            hits_b = base["text"].map(lambda t: bool(pattern.search(timeline.normalise_text(t))))
-            rows.append({"term": term, "window_messages": int(hits_w.sum()),
-                         "window_share": hits_w.mean() if len(window) else float("nan"),
-                         "baseline_messages": int(hits_b.sum()),
-                         "baseline_share": hits_b.mean() if len(base) else float("nan")})
+            n_w = sum(pattern.search(t) is not None for t in texts_w)
+            n_b = sum(pattern.search(t) is not None for t in texts_b)
+            rows.append({"term": term, "window_messages": n_w,
+                         "window_share": n_w / len(texts_w) if texts_w else float("nan"),
+                         "baseline_messages": n_b,
+                         "baseline_share": n_b / len(texts_b) if texts_b else float("nan")})
         return pd.DataFrame(rows)
 
     def _crossposts(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Sequence
 
@@ -35,8 +36,7 @@ class HTMLBlock:
     def __repr__(self) -> str:
         text = re.sub(r"<(?:br|/p|/li|/tr|/h\d)>", "\n", self.html)
         text = re.sub(r"<[^>]+>", "", text)
-        text = (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-                .replace("&#x27;", "'").replace("&amp;", "&"))
+        text = html.unescape(text)
         return "\n".join(line.strip() for line in text.splitlines() if line.strip())
 
     def __add__(self, other: "HTMLBlock") -> "HTMLBlock":

@@ -40,14 +40,15 @@ import orjson
 from ..errors import LoadError
 from ..ids import bare_telegram_id
 from .builder import FileOutput, Part
-from .entities import add_from_text, dedupe, hashtags_in, links_in, mentions_in
+from .entities import add_from_text, dedupe
 from .sources import Source
 
 __all__ = ["COLUMNS", "Rows", "RecordReader", "iter_lines", "iter_array", "iter_csv",
            "read_lines", "read_document", "parse_document", "to_ns", "utf16_slice",
            "chat_description", "peer_key", "first_byte", "json_head", "first_line",
            "reject_json_line", "TELETHON_TYPE", "BLOCK_BYTES", "ACTIONS", "MEDIA_TYPES",
-           "BadRecord", "csv_header", "csv_int", "csv_entities", "add_csv_rows"]
+           "BadRecord", "optional_int", "optional_time", "csv_header", "csv_int",
+           "csv_entities", "add_csv_rows"]
 
 #: Message columns these readers fill (``channel_id``/``channel``/``source`` come per part).
 COLUMNS = ("_index", "author_id", "author", "message_id", "date", "text",
@@ -475,7 +476,6 @@ def iter_csv(source: Source, out: FileOutput):
         If the file is not UTF-8 text (naming the byte) or not CSV.
     """
     import codecs
-    import csv
 
     label = source.label
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -518,8 +518,7 @@ def first_line(head: bytes) -> bytes:
 
 def first_byte(head: bytes) -> bytes:
     """The first byte of ``head`` after a BOM and white space (``b""`` if none)."""
-    text = head[3:] if head.startswith(_BOM) else head
-    return text.lstrip()[:1]
+    return json_head(head)[:1]
 
 
 def json_head(head: bytes) -> bytes:
@@ -603,6 +602,45 @@ class Rows:
 # --------------------------------------------------------------------------------------
 class BadRecord(Exception):
     """A record that cannot be a message (the reason is the message)."""
+
+
+def optional_int(value: object, field: str) -> int | None:
+    """``value`` when it is None or an int.
+
+    Raises
+    ------
+    BadRecord
+        ``"<field> <value> is not an integer"`` for anything else.
+
+    Examples
+    --------
+    >>> optional_int(7, "views"), optional_int(None, "views")
+    (7, None)
+    """
+    if value is None or type(value) is int:
+        return value
+    raise BadRecord(f"{field} {value!r} is not an integer")
+
+
+def optional_time(value: object, field: str) -> int | None:
+    """:func:`to_ns` of ``value``; None for None.
+
+    Raises
+    ------
+    BadRecord
+        ``"<field> <value> is not a date-time"`` when :func:`to_ns` cannot read it.
+
+    Examples
+    --------
+    >>> optional_time(1.5, "edit_date"), optional_time(None, "edit_date")
+    (1500000000, None)
+    """
+    if value is None:
+        return None
+    try:
+        return to_ns(value)
+    except (ValueError, TypeError, OverflowError):
+        raise BadRecord(f"{field} {value!r} is not a date-time") from None
 
 
 _URLISH = re.compile(r"^(?:https?://|www\.|(?:t|telegram)\.me/)\S+$|^[\w-]+(?:\.[\w-]+)+/\S*$",
@@ -758,15 +796,8 @@ class RecordReader:
         if key is not None and not name:
             desc = self.chats.get(key) or self.sources.get(key)
             name = desc[0] if desc else self.users.get(key)
-        post = fwd.get("channel_post")
-        if post is not None and type(post) is not int:
-            raise BadRecord(f"fwd_from.channel_post {post!r} is not an integer")
-        date = fwd.get("date")
-        if date is not None:
-            try:
-                date = to_ns(date)
-            except (ValueError, TypeError, OverflowError):
-                raise BadRecord(f"fwd_from.date {date!r} is not a date-time") from None
+        post = optional_int(fwd.get("channel_post"), "fwd_from.channel_post")
+        date = optional_time(fwd.get("date"), "fwd_from.date")
         if key is None and not name:
             self.sourceless += 1
         elif key is not None:
@@ -862,10 +893,8 @@ class RecordReader:
                     raise BadRecord(f"document duration {duration!r} is not a number")
             if name is not None and (type(name) is not str or not name):
                 name = None
-            size = doc.get("size")
-            if size is not None and type(size) is not int:
-                raise BadRecord(f"document size {size!r} is not an integer")
-            return media_type, name, size, duration, None
+            return media_type, name, optional_int(doc.get("size"), "document size"), \
+                duration, None
         if typ == "MessageMediaPhoto":
             photo = media.get("photo")
             size = None
@@ -969,22 +998,11 @@ class RecordReader:
             reply = reply.get("reply_to_msg_id")
         else:
             reply = rec.get("reply_to_msg_id")  # legacy layer
-        if reply is not None and type(reply) is not int:
-            raise BadRecord(f"reply_to_msg_id {reply!r} is not an integer")
-
-        views, forwards, grouped = rec.get("views"), rec.get("forwards"), rec.get("grouped_id")
-        if views is not None and type(views) is not int:
-            raise BadRecord(f"views {views!r} is not an integer")
-        if forwards is not None and type(forwards) is not int:
-            raise BadRecord(f"forwards {forwards!r} is not an integer")
-        if grouped is not None and type(grouped) is not int:
-            raise BadRecord(f"grouped_id {grouped!r} is not an integer")
-        edited = rec.get("edit_date")
-        if edited is not None:
-            try:
-                edited = to_ns(edited)
-            except (ValueError, TypeError, OverflowError):
-                raise BadRecord(f"edit_date {edited!r} is not a date-time") from None
+        reply = optional_int(reply, "reply_to_msg_id")
+        views = optional_int(rec.get("views"), "views")
+        forwards = optional_int(rec.get("forwards"), "forwards")
+        grouped = optional_int(rec.get("grouped_id"), "grouped_id")
+        edited = optional_time(rec.get("edit_date"), "edit_date")
 
         part.seen.add(mid)
         self.rows.add(part.channel_id, (
@@ -1187,13 +1205,13 @@ def csv_entities(text: str, link: str) -> tuple[list[str], list[str], list[str]]
     >>> csv_entities("@some_handle: t.me/x/1 #news", "https://example.org")
     (['some_handle'], ['t.me/x/1', 'https://example.org'], ['news'])
     """
-    mentions = mentions_in(text)
-    hashtags = hashtags_in(text)
-    links = links_in(text) if ".me/" in text or ".ME/" in text else []
+    mentions: list = []
+    links: list = []
+    hashtags: list = []
+    add_from_text(text, mentions, links, hashtags)
     if link:
         links.append(link)
-    return (list(dict.fromkeys(mentions)), list(dict.fromkeys(links)),
-            list(dict.fromkeys(hashtags)))
+    return dedupe(mentions), dedupe(links), dedupe(hashtags)
 
 
 def add_csv_rows(header: list[str], rows, store: Rows, message) -> None:

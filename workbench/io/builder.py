@@ -52,7 +52,7 @@ import pyarrow.compute as pc
 from .. import schema
 from ..corpus import Corpus
 from ..errors import LoadError, ParameterError
-from ..ids import name_key, normalise_name
+from ..ids import name_key, normalise_name, telegram_key
 from . import entities
 from .sources import Source
 
@@ -774,8 +774,6 @@ def _channel_key(value: str | int | None) -> str | None:
             return text
     else:
         try:
-            from ..ids import telegram_key
-
             return telegram_key(value if isinstance(value, int) else text)
         except (ValueError, TypeError):
             pass

@@ -595,7 +595,8 @@ def _sender(pieces: list | None) -> str | None:
 
 def _entities(rec: _Record, text: str | None) -> tuple[list, list, list]:
     """Mentions, links and hashtags: from the text's links as Desktop renders entities, then
-    from the plain text (the same order and rules as the JSON reader)."""
+    from the plain text (always: unlike the JSON reader, which scans the text only when the
+    export gives no entities)."""
     mentions, links, hashtags = [], [], []
     for href, onclick, _start, value, sink in rec.entities:
         if sink is not rec.text:

@@ -57,7 +57,7 @@ from ..errors import LoadError
 from ..ids import telegram_key
 from ._telethon_common import (MEDIA_TYPES, BadRecord, Rows, add_csv_rows, csv_entities,
                                csv_header, csv_int, first_byte, iter_csv, json_head,
-                               parse_document, read_document, to_ns)
+                               optional_time, parse_document, read_document, to_ns)
 from .builder import FileOutput
 from .sources import Source
 
@@ -233,12 +233,7 @@ def _read_messages(header: list[str], rows, out: FileOutput) -> None:
                 sourceless += 1
             link = _POST_LINK.search(get("forward_msg_link"))
             fwd_mid = int(link.group(1)) if link else None
-            raw = get("forward_msg_date")
-            if raw:
-                try:
-                    fwd_date = to_ns(raw)
-                except (ValueError, TypeError, OverflowError):
-                    raise BadRecord(f"forward_msg_date {raw!r} is not a date-time") from None
+            fwd_date = optional_time(get("forward_msg_date") or None, "forward_msg_date")
         reply = csv_int(get("reply_to_msg_id"), "reply_to_msg_id")
         views = csv_int(get("views"), "views")
         forwards = csv_int(get("number_forwards"), "number_forwards")

@@ -190,8 +190,7 @@ def api_entities(ents: dict, api: str, *, skip_rt_mention: bool = False
     links = [u.get("expanded_url") or u.get("url") for u in ents.get("urls") or []
              if media is None or media not in u]
     hashtags = [h[tag] for h in ents.get("hashtags") or [] if h.get(tag)]
-    return (list(dict.fromkeys(mentions)), list(dict.fromkeys(x for x in links if x)),
-            list(dict.fromkeys(hashtags)))
+    return dedupe(mentions), dedupe([x for x in links if x]), dedupe(hashtags)
 
 
 def split_retweet(text: str | None) -> tuple[str | None, str | None]:

@@ -15,6 +15,8 @@ import pandas as pd
 from .. import schema
 from ..errors import ParameterError
 from ..schema import STRING, UTC_TIME
+from ..timeline._volume import _is_tick
+from ._store import _ident as _q
 
 __all__ = ["forward_edges", "mention_edges", "message_volume", "keyword_trend",
            "reduce_volume", "edges_frame"]
@@ -66,23 +68,20 @@ FORWARD_SQL = """
     SELECT coalesce(fwd_from_channel_id, platform || ':name:' || _fwd_norm) AS source,
            channel_id AS target, count(*) AS weight,
            min(epoch_ns(date)) AS first, max(epoch_ns(date)) AS last,
-           bool_or(fwd_from_channel_id IS NOT NULL) AS resolved{delays}
+           bool_or(fwd_from_channel_id IS NOT NULL) AS resolved,
+           list(epoch_ns(date) - epoch_ns(fwd_from_date)) FILTER
+               (WHERE fwd_from_date IS NOT NULL) AS delays
     FROM _messages
     WHERE fwd_from_channel_id IS NOT NULL OR fwd_from_name IS NOT NULL
     GROUP BY 1, 2
 """
-_DELAYS = (", list(epoch_ns(date) - epoch_ns(fwd_from_date)) FILTER "
-           "(WHERE fwd_from_date IS NOT NULL) AS delays")
 
 
 def forward_edges(store, *, min_weight: int = 1) -> pd.DataFrame:
-    """:func:`workbench.network.forward_edges` of the store's messages, in DuckDB."""
-    has_dates = store._sql("SELECT count(*) AS n FROM _messages WHERE fwd_from_date IS NOT NULL "
-                           "AND (fwd_from_channel_id IS NOT NULL OR fwd_from_name IS NOT NULL)"
-                           ).column("n")[0].as_py()
-    agg = store._sql(FORWARD_SQL.format(delays=_DELAYS if has_dates else "")).to_pandas()
-    agg["median_delay"] = (agg.pop("delays").map(_median_ns) if has_dates
-                           else [None] * len(agg))
+    """:func:`workbench.network.forward_edges` of the store's messages, in DuckDB (a pair
+    without dated forwards gets no delays, hence no median)."""
+    agg = store._sql(FORWARD_SQL).to_pandas()
+    agg["median_delay"] = agg.pop("delays").map(_median_ns)
     return edges_frame(agg, min_weight=min_weight, delay=True, kind="forward")
 
 
@@ -155,12 +154,6 @@ def _check_columns(store, **cols) -> None:
                 f"{name}={col!r} is not a column of messages; columns are {available}")
 
 
-def _is_tick(freq: str) -> bool:
-    from ..timeline._volume import _is_tick as tick
-
-    return tick(freq)
-
-
 def _is_utc(tz) -> bool:
     return isinstance(tz, str) and tz.upper() in ("UTC", "Z", "GMT", "ETC/UTC")
 
@@ -175,10 +168,9 @@ def _bin_sql(freq: str, tz, first_ns: int) -> tuple[str, list]:
     return "epoch_ns(date) // 86400000000000", []
 
 
-def _first_ns(store, where: str = "") -> int | None:
-    value = store._sql(f"SELECT min(epoch_ns(date)) AS t FROM _messages {where}").column(
-        "t")[0].as_py()
-    return value
+def _first_ns(store) -> int | None:
+    """The earliest message instant of the store (ns, UTC); None when it is empty."""
+    return store._sql("SELECT min(epoch_ns(date)) AS t FROM _messages").column("t")[0].as_py()
 
 
 def _by_dtype(store, by: str):
@@ -358,6 +350,3 @@ def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: s
             for k in range(len(terms)))
     return _trend_table(terms, totals, hits, by)
 
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'

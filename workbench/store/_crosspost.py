@@ -26,10 +26,6 @@ from .. import schema
 
 __all__ = ["find_crossposts", "KeyIndex"]
 
-#: Messages per streamed chunk of texts.
-CHUNK = 50_000
-
-
 class KeyIndex:
     """``(channel_id, message_id) -> position`` for millions of messages without a dict of
     tuples: per channel, sorted message ids and their positions."""
@@ -86,8 +82,8 @@ def _frame(store) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _texts(store, rows: int = CHUNK):
-    """Texts in message order, in Arrow chunks."""
+def _texts(store, rows: int):
+    """Texts in message order, in Arrow chunks of ``rows``."""
     con = store._connection()
     reader = con.sql("SELECT text FROM _messages ORDER BY date, channel_id, message_id"
                      ).to_arrow_reader(rows)
@@ -130,9 +126,10 @@ def mapped_index(path: str, counts: list[np.ndarray], channel: np.ndarray, *,
 
 
 def _normalised(store):
+    from ..crosspost._clusters import _CHUNK
     from ..crosspost._normalise import normalise_texts
 
-    for texts in _texts(store):
+    for texts in _texts(store, _CHUNK):
         yield normalise_texts(texts)
 
 

@@ -237,23 +237,24 @@ def _mention_values(part: pd.DataFrame) -> pd.DataFrame:
 
 
 def _mention_rows(part: pd.DataFrame, lookup: dict, self_mentions: bool) -> pd.DataFrame:
+    """One row per (message, target) its mentions and links give, through ``lookup``
+    (``(platform, value) -> (target, resolved)``); a message's first hit of a target counts,
+    its mentions before its links."""
     part = part.reset_index(drop=True)
-    src, tgt, res, t, row = [], [], [], [], []
-    times = _ns(part["date"])
-    for i, (cid, plat, ments, links) in enumerate(zip(part["channel_id"], part["platform"],
-                                                      part["mentions"], part["links"])):
-        for v in list(ments) + list(links):
-            hit = lookup.get((str(plat), str(v)))
-            if hit is None:
-                continue
-            row.append(i)
-            src.append(str(cid))
-            tgt.append(hit[0])
-            res.append(bool(hit[1]))
-            t.append(times[i])
-    out = pd.DataFrame({"row": np.asarray(row, dtype=np.int64), "source": src, "target": tgt,
-                        "resolved": np.asarray(res, dtype=bool),
-                        "first": np.asarray(t, dtype=np.int64)})
+    values = pd.concat([part["mentions"].explode().dropna(), part["links"].explode().dropna()])
+    values = values.sort_index(kind="stable")
+    row = values.index.to_numpy(dtype=np.int64)
+    targets = np.asarray([t for t, _ in lookup.values()], dtype=object)
+    resolved = np.asarray([bool(r) for _, r in lookup.values()], dtype=bool)
+    pos = np.full(len(values), -1, dtype=np.int64)
+    if lookup and len(values):
+        pos = pd.MultiIndex.from_tuples(list(lookup)).get_indexer(pd.MultiIndex.from_arrays(
+            [part["platform"].astype(str).to_numpy()[row], values.astype(str).to_numpy()]))
+    hit = pos >= 0
+    row, pos = row[hit], pos[hit]
+    out = pd.DataFrame({
+        "row": row, "source": part["channel_id"].astype(str).to_numpy(dtype=object)[row],
+        "target": targets[pos], "resolved": resolved[pos], "first": _ns(part["date"])[row]})
     out = out.drop_duplicates(["row", "target"])
     if not self_mentions:
         out = out[out["source"] != out["target"]]
@@ -309,9 +310,8 @@ def _volume_rows(part: pd.DataFrame, freq, tz, first, by, weight, labels, patter
 
 
 def _reduce(store, *, freq, by, tz, weight, patterns=None) -> pd.DataFrame | None:
-    from ._analyses import _reduced_frame
-
     from .. import schema
+    from ._analyses import _first_ns, _reduced_frame
 
     cols = ["date", "channel_id"]
     labels = None
@@ -326,13 +326,12 @@ def _reduce(store, *, freq, by, tz, weight, patterns=None) -> pd.DataFrame | Non
         cols.append(weight)
     if patterns:
         cols.append("text")
-    ddf = _messages(store, list(dict.fromkeys(cols)))
-    if ddf is None:
-        return None
-    (first,) = _compute(ddf["date"].min())
-    first = pd.Timestamp(first).tz_convert("UTC").value if pd.notna(first) else None
+    # The earliest instant aligns the periods: DuckDB reads it from the date column alone,
+    # rather than a first pass over every partition.
+    first = _first_ns(store)
     if first is None:
         return None
+    ddf = _messages(store, list(dict.fromkeys(cols)))
     meta = {"_key": pd.Series(dtype="int64")}
     if by is not None:
         meta["_by"] = pd.Series(dtype=object)
@@ -408,16 +407,13 @@ def text_index_dask(store, n: int, channel: np.ndarray, needs_key: np.ndarray, f
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ._crosspost import mapped_index
+    from ._crosspost import _texts, mapped_index
 
     client = current_client()
-    con = store._connection()
-    reader = con.sql("SELECT text FROM _messages ORDER BY date, channel_id, message_id"
-                     ).to_arrow_reader(chunk)
     futures, outs = [], []
-    for k, batch in enumerate(reader):
+    for k, texts in enumerate(_texts(store, chunk)):
         path = os.path.join(folder, f"texts-{k:05d}.parquet")
-        pq.write_table(pa.table({"text": batch.column(0)}), path)
+        pq.write_table(pa.table({"text": texts}), path)
         outs.append(os.path.join(folder, f"shingles-{k:05d}.u32"))
         futures.append(client.submit(_shingle_chunk, path, outs[-1], pure=False))
     results = client.gather(futures)

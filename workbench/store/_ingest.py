@@ -39,6 +39,7 @@ from ..errors import LoadError, WorkbenchError, WorkbenchWarning
 from ..ids import normalise_name
 from ..io import builder as _builder
 from ..io.builder import Builder
+from ..io.privacy import _replace
 from ..io.sources import Source, find_sources, source_for
 from . import _tables as T
 from ._layout import (MANIFEST, STAGING, STORE_FILE, TABLES, now_iso, read_manifest,
@@ -71,12 +72,8 @@ class _Batch(Builder):
     def result(self, labels=None) -> dict:
         # Chats an export names only by display name take the id another export of the
         # batch (or the labels) gives that name, before duplicates merge (as in a load).
-        rekey = getattr(_builder, "_rekey_by_name", None)
-        if rekey is not None:
-            rekey(self, labels)
-        rekey_handles = getattr(_builder, "_rekey_by_telegram_handle", None)
-        if rekey_handles is not None:
-            rekey_handles(self)
+        _builder._rekey_by_name(self, labels)
+        _builder._rekey_by_telegram_handle(self)
         n_parts = len(self.parts)
         part_max = np.full(n_parts, _NAT, dtype=np.int64)
         keys = []
@@ -93,9 +90,7 @@ class _Batch(Builder):
                 "message_id": np.concatenate([k[1].to_numpy() for k in keys]),
                 "part": np.concatenate([k[2] for k in keys])})
         messages, merged_per_file = self._messages()
-        rekey_handles = getattr(_builder, "_rekey_by_handle", None)
-        if rekey_handles is not None:
-            messages = rekey_handles(self.parts, messages, self.warnings)
+        messages = _builder._rekey_by_handle(self.parts, messages, self.warnings)
         _, merged_service = self._service_frame()
         if not len(messages):
             part_of_row = np.zeros(0, dtype=np.int64)
@@ -223,10 +218,7 @@ def _read_batch(job: dict) -> dict:
     """Read the inputs of one batch; write its messages to staging; return the rest."""
     from ..io import _no_gc, detect
 
-    try:
-        batch = _Batch(tz=job["tz"], channel_id=job.get("channel_id"))
-    except TypeError:  # a builder without channel_id=
-        batch = _Batch(tz=job["tz"])
+    batch = _Batch(tz=job["tz"], channel_id=job.get("channel_id"))
     forced = detect.get_format(job["format"]) if job["format"] else None
     for inp in job["inputs"]:
         source = Source(Path(inp["path"]), inp["label"], inp["size"])
@@ -259,8 +251,6 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     frame = messages[list(schema.MESSAGES)].copy(deep=False)
     salt = job.get("pseudonymise")
     if salt:  # personal data never reaches the disk (as wb.load(pseudonymise=...))
-        from ..io.privacy import _replace
-
         frame["author_id"], frame["author"] = _replace(frame["author_id"], frame["author"],
                                                        salt)
     lists = {c: T.list_array(frame[c].tolist()) for c in schema.LIST_COLUMNS}
@@ -301,8 +291,6 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     svc["_row"] = order_base + np.arange(len(svc), dtype=np.int64)
     rej = pd.DataFrame(rejected, columns=list(schema.REJECTED))
     if salt:
-        from ..io.privacy import _replace
-
         svc["actor_id"], svc["actor"] = _replace(svc["actor_id"].astype(schema.STRING),
                                                  svc["actor"].astype(schema.STRING), salt)
         rej["raw"] = None
@@ -384,7 +372,7 @@ def _none(value):
 # ---------------------------------------------------------------------------------------------
 # The ingest (in this process, holding the store's lock)
 # ---------------------------------------------------------------------------------------------
-def _inputs(paths, notes: list[str]) -> list[dict]:
+def _inputs(paths) -> list[dict]:
     """Every input file (or corpus) under ``paths``, in load order."""
     from ..io import parquet
 
@@ -712,8 +700,8 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
     progress : bool, optional
         A progress bar over the input bytes (off with ``WORKBENCH_PROGRESS=0``).
     workers : int, optional
-        Processes reading inputs in parallel; default: one per core for large inputs (more
-        than about 100 MB), else none (this process reads).
+        Processes reading inputs in parallel; default: one per core, up to 4, for large
+        inputs (more than about 100 MB), else none (this process reads).
     batch_bytes : int, optional
         Decompressed input bytes read together (default 256 MB): each reading process holds
         about three times this in memory at most (a single larger file is read alone).
@@ -761,7 +749,7 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
     root = store.path
     budget = int(batch_bytes or DEFAULT_BATCH_BYTES)
     notes: list[str] = []
-    items = _inputs(paths if paths is not None else [], notes)
+    items = _inputs(paths if paths is not None else [])
     with write_lock(root):
         meta = read_manifest(root)
         _cleanup(root, meta)

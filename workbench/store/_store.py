@@ -107,8 +107,6 @@ class Store:
     :func:`~workbench.crosspost.find_crossposts` accept a store in place of messages.
     """
 
-    _workbench_store = True
-
     def __init__(self, root: Path, *, backend: str = "auto", memory_limit: str | None = None,
                  threads: int | None = None):
         self.path = Path(root)
@@ -118,6 +116,7 @@ class Store:
         self._con = None
         self._generation = None
         self._cache: dict[str, object] = {}
+        self._stamp = self._manifest_stamp()
         self._meta = read_manifest(self.path)
         self._check_files(self._meta)
 
@@ -156,14 +155,27 @@ class Store:
             warnings.warn(f"{self.path}: file(s) not written by this store are ignored: "
                           f"{sorted(foreign)[:5]}", WorkbenchWarning, stacklevel=3)
 
+    def _manifest_stamp(self) -> tuple | None:
+        """What changes whenever ``store.json`` is replaced (a commit renames a new file over
+        it) or rewritten: inode, modification time, size."""
+        try:
+            st = (self.path / MANIFEST).stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def _refresh(self) -> dict:
-        """Re-read the manifest (another process may have committed an ingest)."""
+        """The committed manifest, re-read when ``store.json`` changed since it was last read
+        (another process may have committed an ingest)."""
+        stamp = self._manifest_stamp()  # before reading: a commit in between re-reads next time
+        if stamp is not None and stamp == self._stamp:
+            return self._meta
         meta = read_manifest(self.path)
         if meta["generation"] != self._meta["generation"]:
             self._check_files(meta)
             self._cache.clear()
             self._generation = None
-        self._meta = meta
+        self._meta, self._stamp = meta, stamp
         return meta
 
     def files(self, table: str = "messages") -> list[Path]:
@@ -217,7 +229,7 @@ class Store:
                 listing = ", ".join(_quote(p) for p in paths)
                 con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}])")
             else:
-                con.register("_empty_tmp", T.empty_arrow(schema_))
+                con.register("_empty_tmp", schema_.empty_table())
                 con.execute(f"CREATE TABLE {name} AS SELECT * FROM _empty_tmp")
                 con.unregister("_empty_tmp")
         exported = self._exported_channels()
@@ -299,15 +311,15 @@ class Store:
     # -- derived tables ------------------------------------------------------------------------
     def _parts(self) -> pd.DataFrame:
         if "parts" not in self._cache:
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
             from . import _tables as T
 
             tables = [pq.read_table(self.path / e["path"], schema=T.PARTS)
                       for e in self._entries("parts")]
-            arrow = (pa_concat(tables) if tables else T.empty_arrow(T.PARTS))
-            frame = arrow.to_pandas()
-            self._cache["parts"] = frame
+            arrow = pa.concat_tables(tables) if tables else T.PARTS.empty_table()
+            self._cache["parts"] = arrow.to_pandas()
         return self._cache["parts"]
 
     def _exported_channels(self) -> pd.DataFrame:
@@ -533,9 +545,10 @@ class Store:
         from . import _tables as T
 
         rows = []
+        meta = self._refresh()
         for table in TABLES:
             expected = T.SCHEMAS.get(table)
-            for entry in self._refresh()["tables"][table]:
+            for entry in meta["tables"][table]:
                 path = self.path / entry["path"]
                 try:
                     data = pq.read_table(path)
@@ -665,12 +678,6 @@ class Store:
                                           **options)
 
 
-def pa_concat(tables):
-    import pyarrow as pa
-
-    return pa.concat_tables(tables)
-
-
 def _name_index(channels: pd.DataFrame) -> pd.DataFrame:
     """(platform, normalised name, channel_id) of channels known by id: Telegram channels by
     display name, Twitter accounts by handle (screen name); names shared by several ids are
@@ -682,10 +689,7 @@ def _name_index(channels: pd.DataFrame) -> pd.DataFrame:
     for platform in schema.PLATFORMS:
         own = channels[(channels["platform"] == platform).to_numpy()]
         by = "handle" if platform == "twitter" else "name"
-        try:
-            index, _ambiguous = index_of(own, by)
-        except TypeError:  # a builder without per-platform indexes
-            index, _ambiguous = index_of(own)
+        index, _ambiguous = index_of(own, by)
         rows += [(platform, norm, cid) for norm, cid in index.items()]
     return pd.DataFrame({"platform": pd.array([r[0] for r in rows], dtype=schema.STRING),
                          "norm": pd.array([r[1] for r in rows], dtype=schema.STRING),

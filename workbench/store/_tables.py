@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 
 from .. import schema
 
-__all__ = ["MESSAGES", "PARTS", "SERVICE", "REJECTED", "LOG", "INDEX", "to_arrow",
-           "to_canonical", "empty_arrow"]
+__all__ = ["MESSAGES", "PARTS", "SERVICE", "REJECTED", "LOG", "INDEX", "SCHEMAS", "to_arrow",
+           "to_canonical"]
 
 _TS = pa.timestamp("ns", tz="UTC")
 _STR = pa.string()
@@ -67,13 +67,9 @@ LOG = pa.schema([pa.field("ingest", _STR), pa.field("ingested_at", _TS)]
 #: Which channels each messages file holds (to find a re-exported channel's rows quickly).
 INDEX = pa.schema([pa.field("file", _STR), pa.field("channel_id", _STR),
                    pa.field("rows", pa.int64())])
-#: Analyst labels as given (any columns, strings).
+#: The schema of each table's files (labels are stored as given: any columns, strings).
 SCHEMAS = {"messages": MESSAGES, "parts": PARTS, "service": SERVICE, "rejected": REJECTED,
            "log": LOG, "index": INDEX}
-
-
-def empty_arrow(schema_: pa.Schema) -> pa.Table:
-    return schema_.empty_table()
 
 
 def list_array(values) -> pa.ListArray:

@@ -3,6 +3,7 @@ channel's heaviest ties."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import ipywidgets as widgets
@@ -113,7 +114,7 @@ class NetworkExplorer(Explorer):
         if channel is None or self.edges is None:
             return pd.DataFrame(columns=cols)
         e = self.edges
-        names = self._names()
+        names = self._names
         parts = []
         ties = TIE_LABELS[self.options["kind"]]
         for tie, mine, other in ((ties[0], "target", "source"), (ties[1], "source", "target")):
@@ -124,7 +125,9 @@ class NetworkExplorer(Explorer):
                 "weight": rows["weight"].to_numpy()}))
         return pd.concat(parts, ignore_index=True)[cols]
 
+    @cached_property
     def _names(self) -> dict:
+        """channel_id -> display name (raw: escape before showing), built once per explorer."""
         ch = self.corpus.channels
         return dict(zip(ch["channel_id"].astype(str), ch["name"].astype(object)))
 
@@ -213,7 +216,7 @@ class NetworkExplorer(Explorer):
             self._sync_dates()
 
     def _render(self) -> None:
-        names = self._names()
+        names = self._names
         ids = sorted(self.graph, key=lambda n: str(names.get(n, n)).casefold())
         with self._quietly():
             choices = [("(pick a channel)", None)] + [(escape(names.get(n, n)), n) for n in ids]
@@ -229,7 +232,7 @@ class NetworkExplorer(Explorer):
         table = self.channel_table()
         if self.options["channel"] is None:
             return "<p>Pick a channel to list its heaviest ties.</p>"
-        names = self._names()
+        names = self._names
         title = escape(names.get(self.options["channel"], self.options["channel"]))
         rows = "".join(
             f"<tr><td>{escape(r.tie)}</td><td title='{escape(r.channel_id)}'>{escape(r.name)}</td>"
