@@ -22,7 +22,8 @@ class _CrossPosting:
     post, when, and with which edits.
 
     A mixin sharing the builder's state and its ``messages`` random stream: every draw here
-    must stay where it is, or the fixtures no longer regenerate byte for byte.
+    must stay where it is, or the fixtures no longer regenerate byte for byte. Calls the
+    builder's ``exported``, ``push`` and ``add``.
     """
 
     rng: random.Random

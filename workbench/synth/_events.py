@@ -64,8 +64,9 @@ class _PostingSchedule:
     """The schedule side of :class:`~workbench.synth._world._WorldBuilder`: when each exported
     channel posts, and how the planted event shapes that.
 
-    A mixin: the schedule draws from its own ``schedule`` stream and pushes onto the
-    builder's queue; :meth:`keyword_share` tells the composer how often to plant the keyword.
+    A mixin: the schedule draws from its own ``schedule`` stream and calls the builder's
+    ``exported`` and ``push``; :meth:`keyword_share` tells the composer how often to
+    plant the keyword.
     """
 
     seed: int

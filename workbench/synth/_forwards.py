@@ -21,7 +21,8 @@ class _Forwarding:
     source (mostly in the forwarder's group, hubs most), and the post it carries.
 
     A mixin sharing the builder's state and its ``messages`` random stream: every draw here
-    must stay where it is, or the fixtures no longer regenerate byte for byte.
+    must stay where it is, or the fixtures no longer regenerate byte for byte. Calls the
+    builder's ``compose``, ``new_post`` and ``add``.
     """
 
     rng: random.Random

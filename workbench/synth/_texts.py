@@ -138,7 +138,8 @@ class _PostComposer:
     headlines, mentions, links, hashtags, footers, media and the planted keyword.
 
     A mixin sharing the builder's state and its ``messages`` random stream: every draw here
-    must stay where it is, or the fixtures no longer regenerate byte for byte.
+    must stay where it is, or the fixtures no longer regenerate byte for byte. Calls the
+    builder's ``exported`` and ``keyword_share``.
     """
 
     rng: random.Random
