@@ -2,6 +2,11 @@
 between groups, and which channels post in concert.
 
 :func:`find_crossposts` builds the clusters; the other functions read its result.
+:mod:`workbench.crosspost.similarity` holds the near-duplicate machinery (shingles, their
+weights, MinHash with LSH banding, weighted Jaccard).
+
+The kernels every backend of :func:`find_crossposts` runs (:func:`cluster_messages` and its
+inputs, see :mod:`workbench.backends`) are importable from here too, outside ``__all__``.
 
 Examples
 --------
@@ -16,10 +21,12 @@ Examples
 ['source', 'target', 'copies', 'clusters', 'share', 'median_lag']
 """
 
-from . import _analyses, _normalise
+from . import _analyses, _normalise, similarity
 from ._analyses import (Coordination, cascade, cluster_summary, compare_clusters,
                         coordination_edges, crosspost_flows, label_clusters, lead_lag)
 from ._clusters import VIA, find_crossposts
+from ._clusters import (TEXT_CHUNK, URLISH, MessageArrays, check_options,  # kernels
+                        cluster_messages, empty_result, measured_texts, text_keys)
 from ._normalise import (extract_urls, link_kind, media_fingerprint, normalise_text,
                          normalise_texts, normalise_url)
 

@@ -12,13 +12,15 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..corpus import Corpus
+from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
-from ..store import is_store
-from . import _similarity as sim
+from . import similarity as sim
 from ._normalise import extract_urls, link_kind, media_fingerprint, normalise_texts, normalise_url
 
-__all__ = ["find_crossposts", "VIA", "CLUSTER_COLUMNS"]
+__all__ = ["find_crossposts", "VIA", "CLUSTER_COLUMNS",
+           # kernels the backends share (see workbench.backends)
+           "URLISH", "TEXT_CHUNK", "MessageArrays", "check_options", "cluster_messages",
+           "empty_result", "measured_texts", "text_keys"]
 
 #: Join paths, strongest first: a member's ``via`` is the strongest path that links it.
 VIA = ("forward", "text", "link", "media")
@@ -29,8 +31,10 @@ CLUSTER_COLUMNS = ("cluster_id", "channel_id", "message_id", "date", "is_origin"
 CARRIED = ("channel", "group", "lang")
 #: Links and media files need at least this weight (same formula as shingle weights) to join.
 FEATURE_MIN_WEIGHT = 0.5
-_CHUNK = 50_000
-_URLISH = r"(?i)https?://|www\.|\b(?:t|telegram)\.(?:me|dog)/|\.[a-z]{2,}/"
+#: Texts normalised at a time.
+TEXT_CHUNK = 50_000
+#: Texts matching this may carry a link in their text (the link path reads only those).
+URLISH = r"(?i)https?://|www\.|\b(?:t|telegram)\.(?:me|dog)/|\.[a-z]{2,}/"
 
 
 def _times(dates: pd.Series) -> np.ndarray:
@@ -38,7 +42,9 @@ def _times(dates: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[ns]").view("int64")
 
 
-def _empty_result(messages: pd.DataFrame) -> pd.DataFrame:
+def empty_result(messages: pd.DataFrame) -> pd.DataFrame:
+    """The result of :func:`find_crossposts` without clusters: its columns and dtypes, with
+    the label columns of ``messages`` (``channel``, ``group``, ``lang``) that it carries."""
     out = pd.DataFrame({
         "cluster_id": pd.Series([], dtype="int64"),
         "channel_id": pd.Series([], dtype=messages["channel_id"].dtype),
@@ -86,8 +92,19 @@ def _chain(doc: np.ndarray, group: np.ndarray, times: np.ndarray, window: int | 
     return np.stack([d[i], d[i + 1]], axis=1)
 
 
-def _text_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each normalised text (0 for empty texts)."""
+def text_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each normalised text (0 for empty texts), to match forwards to their
+    source by content.
+
+    Parameters
+    ----------
+    codes, offsets : ndarray
+        Normalised texts as :func:`~workbench.crosspost.normalise_texts` gives them.
+
+    Returns
+    -------
+    ndarray of uint64
+    """
     n = len(offsets) - 1
     lengths = np.diff(offsets)
     out = np.zeros(n, dtype=np.uint64)
@@ -119,7 +136,7 @@ def _links_per_message(messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if "text" in messages.columns:
         text = messages["text"].reset_index(drop=True)
         arr = pa.array(text.astype(object).where(text.notna(), None).tolist(), type=pa.large_string())
-        urlish = pc.match_substring_regex(arr, _URLISH).fill_null(False).to_numpy(
+        urlish = pc.match_substring_regex(arr, URLISH).fill_null(False).to_numpy(
             zero_copy_only=False)
         values = text.to_numpy(dtype=object, na_value=None)
         docs, found = [], []
@@ -285,7 +302,15 @@ def _forward_edges(messages, times, window, match_key, distinctive, index_of):
     return np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.int64)
 
 
-def _check(threshold, window, min_chars) -> int:
+def check_options(threshold, window, min_chars) -> int:
+    """Refuse options :func:`find_crossposts` cannot use (:class:`ParameterError` naming the
+    option); the window in nanoseconds.
+
+    Examples
+    --------
+    >>> check_options(0.4, "7D", 20)
+    604800000000000
+    """
     if not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
         raise ParameterError(f"threshold={threshold!r}: expected a number in (0, 1]")
     try:
@@ -300,8 +325,11 @@ def _check(threshold, window, min_chars) -> int:
 
 
 @dataclass
-class _MessageArrays:
-    """Per message (in the order of ``msgs``): ``times`` (ns since the epoch, UTC),
+class MessageArrays:
+    """What the cross-posting paths read of each message, as arrays (the kernel's input;
+    :meth:`of` builds it from messages in their order).
+
+    Per message (in the order of ``msgs``): ``times`` (ns since the epoch, UTC),
     ``channel_ids`` (strings), ``channel`` (the channel_id's rank in ``channel_sorted``, the
     distinct ones), ``message_id``, ``is_fwd`` (a forward) and ``needs_key`` (its text key is
     needed to match forwards: forwards and the messages of the channels forwarded from)."""
@@ -315,7 +343,9 @@ class _MessageArrays:
     needs_key: np.ndarray
 
     @classmethod
-    def of(cls, msgs: pd.DataFrame) -> "_MessageArrays":
+    def of(cls, msgs: pd.DataFrame) -> "MessageArrays":
+        """The arrays of ``msgs`` (``channel_id``, ``message_id``, ``date``, and the forward
+        columns when present), in their order."""
         channel_ids = msgs["channel_id"].astype(str).to_numpy(dtype=object)
         channel_rank, channel_sorted = pd.factorize(channel_ids, sort=True)
         is_fwd = np.zeros(len(msgs), dtype=bool)
@@ -331,15 +361,30 @@ class _MessageArrays:
                    needs_key)
 
 
-def _measured(chunks, lengths: np.ndarray, text_key: np.ndarray, needs_key: np.ndarray):
-    """Pass on the normalised texts (``(codes, offsets)`` chunks, in message order), filling
-    in each text's normalised length and, where ``needs_key``, its text key."""
+def measured_texts(chunks, lengths: np.ndarray, text_key: np.ndarray, needs_key: np.ndarray):
+    """Pass on the normalised texts, filling in each text's normalised length and, where
+    ``needs_key``, its text key (:func:`text_keys`).
+
+    Parameters
+    ----------
+    chunks : iterable of (codes, offsets)
+        Normalised texts in message order (:func:`~workbench.crosspost.normalise_texts`).
+    lengths : int64 array, text_key : uint64 array
+        One entry per message, filled in place.
+    needs_key : bool array
+        :attr:`MessageArrays.needs_key`.
+
+    Yields
+    ------
+    (codes, offsets)
+        The chunks, unchanged.
+    """
     lo = 0
     for codes, offsets in chunks:
         hi = lo + len(offsets) - 1
         lengths[lo:hi] = np.diff(offsets)
         if needs_key[lo:hi].any():
-            text_key[lo:hi] = _text_keys(codes, offsets)
+            text_key[lo:hi] = text_keys(codes, offsets)
         yield codes, offsets
         lo = hi
 
@@ -383,17 +428,18 @@ def _match_keys(msgs: pd.DataFrame, text_key: np.ndarray, lengths: np.ndarray, m
     return match_key, distinctive
 
 
-def _cluster_messages(msgs: pd.DataFrame, arrays: _MessageArrays, index: sim.ShingleIndex,
-                      lengths: np.ndarray, text_key: np.ndarray, *, carried: pd.DataFrame,
-                      channels: pd.DataFrame | None, index_of, threshold: float, window_ns: int,
-                      min_chars: int, random_state: int, candidate_pairs=None) -> pd.DataFrame:
+def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.ShingleIndex,
+                     lengths: np.ndarray, text_key: np.ndarray, *, carried: pd.DataFrame,
+                     channels: pd.DataFrame | None, index_of, threshold: float, window_ns: int,
+                     min_chars: int, random_state: int, candidate_pairs=None) -> pd.DataFrame:
     """The result of :func:`find_crossposts` once the texts are shingled (``index``, and the
-    normalised ``lengths`` and ``text_key`` of every message), in memory or over a store.
+    normalised ``lengths`` and ``text_key`` of every message): the clustering core every
+    backend runs, in memory or over a store.
 
     ``msgs`` has the columns the forward, link and media paths read; ``carried`` (rows as in
     ``msgs``) the ``channel_id`` and label columns the result carries; ``index_of`` maps
     ``(channel_id, message_id)`` to a position; ``candidate_pairs`` replaces
-    :func:`~._similarity.candidate_pairs` (e.g. on Dask)."""
+    :func:`~.similarity.candidate_pairs` (e.g. on Dask)."""
     a = arrays
     times, channel, message_id = a.times, a.channel, a.message_id
     n = len(times)
@@ -409,7 +455,7 @@ def _cluster_messages(msgs: pd.DataFrame, arrays: _MessageArrays, index: sim.Shi
     kinds = np.concatenate([np.full(len(e), k, dtype=np.int8) for k, e in enumerate(edges)])
     allpairs = np.concatenate([e.reshape(-1, 2).astype(np.int64) for e in edges])
     if len(allpairs) == 0:
-        return _empty_result(carried)
+        return empty_result(carried)
     graph = coo_matrix((np.ones(len(allpairs), dtype=np.int8), (allpairs[:, 0], allpairs[:, 1])),
                        shape=(n, n)).tocsr()
     _, label = connected_components(graph, directed=False)
@@ -425,7 +471,7 @@ def _cluster_messages(msgs: pd.DataFrame, arrays: _MessageArrays, index: sim.Shi
     n_channels = np.bincount(pair_keys // (len(a.channel_sorted) + 1), minlength=n)
     members = members[n_channels[label[members]] >= 2]
     if len(members) == 0:
-        return _empty_result(carried)
+        return empty_result(carried)
     order = np.lexsort((message_id[members], channel[members], a.is_fwd[members],
                         times[members], label[members]))
     members = members[order]
@@ -466,7 +512,8 @@ def _cluster_messages(msgs: pd.DataFrame, arrays: _MessageArrays, index: sim.Shi
     return out.take(order).reset_index(drop=True)
 
 
-def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame | None = None,
+@dispatchable("crosspost.find_crossposts")
+def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
                     threshold: float = 0.4, window: str | pd.Timedelta = "7D",
                     min_chars: int = 20, random_state: int = 0) -> pd.DataFrame:
     """Clusters of messages in different channels that carry the same content.
@@ -488,7 +535,7 @@ def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame |
         ``threshold``, and shared evidence at least that of a typical ``min_chars``-long text
         (``min_chars - 4`` shared shingles carrying the corpus' median shingle weight).
         Shingles are weighted by rarity and by how much more the same channels repeat them
-        than ordinary words (see :mod:`workbench.crosspost._similarity`), so shared headers,
+        than ordinary words (see :mod:`workbench.crosspost.similarity`), so shared headers,
         footers and stock phrases count for little. Candidates come from MinHash over a
         consistent weighted sample of shingles with LSH banding (28 bands of 3 rows: the
         S-curve midpoint is 0.33, below the threshold) and are confirmed with the exact
@@ -560,31 +607,28 @@ def find_crossposts(messages: pd.DataFrame | Corpus, *, channels: pd.DataFrame |
     >>> str(out.loc[1, "lag"])
     '0 days 01:30:00'
     """
-    if is_store(messages):  # a corpus store on disk: candidates generated out of core
-        return messages.find_crossposts(channels=channels, threshold=threshold, window=window,
-                                        min_chars=min_chars, random_state=random_state)
-    if isinstance(messages, Corpus):
+    if not isinstance(messages, pd.DataFrame) and hasattr(messages, "messages"):  # a Corpus
         channels = messages.channels if channels is None else channels
         messages = messages.messages
-    window_ns = _check(threshold, window, min_chars)
+    window_ns = check_options(threshold, window, min_chars)
     for col in ("channel_id", "message_id", "date"):
         if col not in messages.columns:
             raise SchemaError(f"messages: missing column {col!r}")
     msgs = messages.reset_index(drop=True)
     n = len(msgs)
     if n == 0:
-        return _empty_result(msgs)
-    arrays = _MessageArrays.of(msgs)
+        return empty_result(msgs)
+    arrays = MessageArrays.of(msgs)
     index_of = {(c, int(m)): i for i, (c, m) in enumerate(zip(arrays.channel_ids,
                                                                arrays.message_id))}
     # Texts: normalised in chunks, shingled and weighed.
     texts = (pa.chunked_array([pa.array(msgs["text"].astype(pd.StringDtype("pyarrow")))])
              if "text" in msgs.columns else pa.nulls(n, pa.large_string()))
-    chunks = (normalise_texts(texts[lo:lo + _CHUNK]) for lo in range(0, n, _CHUNK))
+    chunks = (normalise_texts(texts[lo:lo + TEXT_CHUNK]) for lo in range(0, n, TEXT_CHUNK))
     lengths = np.zeros(n, dtype=np.int64)
     text_key = np.zeros(n, dtype=np.uint64)
-    index = sim.build_index(_measured(chunks, lengths, text_key, arrays.needs_key),
+    index = sim.build_index(measured_texts(chunks, lengths, text_key, arrays.needs_key),
                             arrays.channel, random_state=random_state)
-    return _cluster_messages(msgs, arrays, index, lengths, text_key, carried=msgs,
-                             channels=channels, index_of=index_of, threshold=threshold,
-                             window_ns=window_ns, min_chars=min_chars, random_state=random_state)
+    return cluster_messages(msgs, arrays, index, lengths, text_key, carried=msgs,
+                            channels=channels, index_of=index_of, threshold=threshold,
+                            window_ns=window_ns, min_chars=min_chars, random_state=random_state)

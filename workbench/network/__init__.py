@@ -7,6 +7,10 @@ forwarded **from** (``source``) to the channel that forwarded (``target``); Page
 authority are computed on the endorsement direction, so the channels forwarded most rank
 highest. :func:`write_graph` (from :mod:`workbench.io.graph`) writes GEXF, GraphML or CSV.
 
+The kernels every backend of the edge analyses runs (:func:`forward_rows`,
+:func:`mention_rows`, :func:`mention_targets`, :func:`edge_table`, ..., see
+:mod:`workbench.backends`) are importable from here too, outside ``__all__``.
+
 Examples
 --------
 >>> import workbench as wb
@@ -21,6 +25,8 @@ Examples
 from ..io.graph import write_graph
 from ._edges import (build_edges, cocitation_edges, collection_candidates, forward_edges,
                      handle_key, mention_edges, parse_telegram_link)
+from ._edges import (edge_table, forward_rows, handle_map, mention_rows,  # kernels
+                     mention_target, mention_targets, mention_values)
 from ._graph import edges_to_graph, graph_kind
 from ._growth import network_growth, snapshot_graphs
 from ._measures import (CENTRALITY_COLUMNS, centrality, communities, compare_partitions,

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..ids import normalise_name, telegram_key
 from ..schema import CHANNEL_ID, DATE, FWD_CHANNEL_ID, FWD_NAME, STRING, UTC_TIME
-from ..store import is_store
 
 __all__ = [
     "forward_edges",
@@ -28,6 +28,14 @@ __all__ = [
     "parse_telegram_link",
     "handle_key",
     "build_edges",
+    # kernels the backends share (see workbench.backends)
+    "edge_table",
+    "forward_rows",
+    "handle_map",
+    "mention_rows",
+    "mention_target",
+    "mention_targets",
+    "mention_values",
 ]
 
 EDGE_KINDS = ("forward", "mention", "cocitation")
@@ -133,8 +141,26 @@ def _utc_naive(dates: pd.Series) -> np.ndarray:
     return dates.to_numpy().astype("datetime64[ns]")
 
 
-def _forward_rows(messages: pd.DataFrame) -> pd.DataFrame:
-    """One row per forwarded message: source key, target, resolved flag, date, delay."""
+def forward_rows(messages: pd.DataFrame) -> pd.DataFrame:
+    """One row per forwarded message: who forwarded it from whom.
+
+    The kernel of :func:`forward_edges`, shared with the backends (which pass it chunks of
+    messages).
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Messages with ``channel_id``, ``date``, ``fwd_from_channel_id`` and ``fwd_from_name``
+        (``platform`` and ``fwd_from_date`` when present).
+
+    Returns
+    -------
+    DataFrame
+        ``row`` (position in ``messages``), ``source`` (``fwd_from_channel_id``, else
+        ``<platform>:name:<normalised name>``), ``target``, ``resolved`` (source known by id),
+        ``date`` (UTC, naive ``datetime64[ns]``), ``delay`` (from ``fwd_from_date``, when
+        that column is there) and ``name`` (``fwd_from_name``).
+    """
     _require(messages, [CHANNEL_ID, DATE, FWD_CHANNEL_ID, FWD_NAME], "forward_edges")
     fwd_id = messages[FWD_CHANNEL_ID]
     fwd_name = messages[FWD_NAME]
@@ -158,8 +184,10 @@ def _forward_rows(messages: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _aggregate(rows: pd.DataFrame, *, min_weight: float, delay: bool) -> pd.DataFrame:
+def _pairs(rows: pd.DataFrame, *, delay: bool) -> pd.DataFrame:
     """Group edge rows by (source, target): weight, first, last[, median_delay], resolved."""
+    if rows.empty:
+        return rows.iloc[:0]
     src_codes, src_uniques = pd.factorize(rows["source"].to_numpy(), sort=True)
     tgt_codes, tgt_uniques = pd.factorize(rows["target"].to_numpy(), sort=True)
     # One int64 key per pair: grouping on it is several times faster than on two strings.
@@ -176,18 +204,75 @@ def _aggregate(rows: pd.DataFrame, *, min_weight: float, delay: bool) -> pd.Data
     out = grouped.agg(**agg)
     keys = out.index.to_numpy()
     n_tgt = max(len(tgt_uniques), 1)
+    return out.reset_index(drop=True).assign(source=src_uniques[keys // n_tgt],
+                                             target=tgt_uniques[keys % n_tgt])
+
+
+def edge_table(pairs: pd.DataFrame, *, kind: str, min_weight: float = 1,
+               delay: bool = False) -> pd.DataFrame:
+    """The edge table :func:`forward_edges` and :func:`mention_edges` return, from one row of
+    aggregates per (source, target) pair; every backend finishes its edges here.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        ``source``, ``target``, ``weight`` (messages), ``first`` and ``last`` (UTC instants:
+        naive ``datetime64`` or int64 nanoseconds since the epoch), ``resolved`` and, with
+        ``delay``, ``median_delay`` (``timedelta64``, or nanoseconds with None or NaN for
+        none), in any row order.
+    kind : str
+        ``edges.attrs["kind"]`` (``"forward"``, ``"mention"``).
+    min_weight : float, default 1
+        Keep pairs with at least this weight.
+    delay : bool, default False
+        Whether the table has a ``median_delay`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``source``, ``target`` (strings), ``weight`` (int64), ``first``, ``last`` (UTC),
+        ``median_delay`` (with ``delay``), ``resolved`` (bool); sorted by weight (heaviest
+        first), then source and target; a RangeIndex.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pairs = pd.DataFrame({"source": ["telegram:1"], "target": ["telegram:2"],
+    ...                       "weight": [3], "first": [0], "last": [86_400 * 10**9],
+    ...                       "resolved": [True]})
+    >>> edge_table(pairs, kind="forward")[["source", "weight", "last"]]
+           source  weight                      last
+    0  telegram:1       3 1970-01-02 00:00:00+00:00
+    """
+    if not len(pairs):
+        return _tag(_empty_edges(delay), kind)
     edges = pd.DataFrame({
-        "source": pd.array(src_uniques[keys // n_tgt], dtype=STRING),
-        "target": pd.array(tgt_uniques[keys % n_tgt], dtype=STRING),
-        "weight": out["weight"].to_numpy().astype(np.int64),
-        "first": pd.DatetimeIndex(out["first"].to_numpy()).tz_localize("UTC").astype(UTC_TIME),
-        "last": pd.DatetimeIndex(out["last"].to_numpy()).tz_localize("UTC").astype(UTC_TIME),
+        "source": pd.array(pairs["source"].astype(object).to_numpy(), dtype=STRING),
+        "target": pd.array(pairs["target"].astype(object).to_numpy(), dtype=STRING),
+        "weight": pairs["weight"].to_numpy().astype(np.int64),
+        "first": _utc_instants(pairs["first"]),
+        "last": _utc_instants(pairs["last"]),
     })
     if delay:
-        edges["median_delay"] = out["median_delay"].to_numpy()
-    edges["resolved"] = out["resolved"].to_numpy().astype(bool)
+        edges["median_delay"] = _durations(pairs["median_delay"])
+    edges["resolved"] = pairs["resolved"].to_numpy().astype(bool)
     edges = edges[edges["weight"] >= min_weight]
-    return _sorted(edges)
+    return _tag(_sorted(edges), kind)
+
+
+def _utc_instants(values: pd.Series) -> pd.DatetimeIndex:
+    values = values.to_numpy()
+    if values.dtype.kind in "iu":
+        values = values.astype(np.int64).view("M8[ns]")
+    return pd.DatetimeIndex(values).tz_localize("UTC").astype(UTC_TIME)
+
+
+def _durations(values: pd.Series) -> np.ndarray:
+    if values.dtype.kind == "m":
+        return values.to_numpy()
+    nat = np.iinfo(np.int64).min
+    ns = np.asarray([nat if v is None or v != v else int(v) for v in values], dtype=np.int64)
+    return ns.view("m8[ns]")
 
 
 def _sorted(edges: pd.DataFrame) -> pd.DataFrame:
@@ -210,6 +295,7 @@ def _tag(edges: pd.DataFrame, kind: str) -> pd.DataFrame:
     return edges
 
 
+@dispatchable("network.forward_edges")
 def forward_edges(messages: pd.DataFrame, *, min_weight: int = 1) -> pd.DataFrame:
     """Who forwards whom: one row per (source, target) pair, weighted by messages.
 
@@ -246,16 +332,21 @@ def forward_edges(messages: pd.DataFrame, *, min_weight: int = 1) -> pd.DataFram
     0              telegram:1  telegram:2       2      True
     1  telegram:name:nashir news  telegram:3       1     False
     """
-    if is_store(messages):  # a corpus store on disk: the same edges, computed out of core
-        return messages.forward_edges(min_weight=min_weight)
-    rows = _forward_rows(messages)
+    rows = forward_rows(messages)
     delay = "delay" in rows.columns
-    if rows.empty:
-        return _tag(_empty_edges(delay), "forward")
-    return _tag(_aggregate(rows, min_weight=min_weight, delay=delay), "forward")
+    return edge_table(_pairs(rows, delay=delay), kind="forward", min_weight=min_weight,
+                      delay=delay)
 
 
-def _handle_map(channels: pd.DataFrame | None) -> dict[str, str]:
+def handle_map(channels: pd.DataFrame | None) -> dict[str, str]:
+    """``{lower-case handle without @: channel_id}`` of the channels that have a handle.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> handle_map(pd.DataFrame({"channel_id": ["telegram:1"], "handle": ["@Alpha_News"]}))
+    {'alpha_news': 'telegram:1'}
+    """
     if channels is None or "handle" not in channels.columns:
         return {}
     known = channels[channels["handle"].notna()]
@@ -263,10 +354,9 @@ def _handle_map(channels: pd.DataFrame | None) -> dict[str, str]:
     return dict(zip(handles, known[CHANNEL_ID].astype(str)))
 
 
-def _mention_rows(messages: pd.DataFrame, channels: pd.DataFrame | None, *,
-                  self_mentions: bool) -> pd.DataFrame:
-    _require(messages, [CHANNEL_ID, DATE], "mention_edges")
-    handles = _handle_map(channels)
+def mention_values(messages: pd.DataFrame) -> pd.DataFrame:
+    """Every mention and link of every message, as strings: ``row`` (position in
+    ``messages``), ``platform`` and ``value``; all mentions first, then all links."""
     platform = _platform_of(messages)
     parts = []
     for column in ("mentions", "links"):
@@ -279,43 +369,112 @@ def _mention_rows(messages: pd.DataFrame, channels: pd.DataFrame | None, *,
             continue
         row = np.repeat(np.arange(len(messages)), lengths)
         values = [str(x) for cell, n in zip(cells, lengths) if n for x in cell]
-        parts.append(pd.DataFrame({"row": row, "value": values}))
+        parts.append(pd.DataFrame({"row": row, "platform": platform[row], "value": values}))
     if not parts:
-        return pd.DataFrame({"row": [], "source": [], "target": [], "resolved": [], "date": []})
-    flat = pd.concat(parts, ignore_index=True)
-    # Parse each distinct string once: link lists repeat the same few channel links a lot.
-    codes, uniques = pd.factorize(flat["value"].to_numpy())
-    parsed = [_mention_target(value, handles) for value in uniques]
-    target = np.array([t for t, _ in parsed] + [None], dtype=object)[codes]
-    resolved = np.array([r for _, r in parsed] + [False], dtype=bool)[codes]
-    flat = flat.assign(target=target, resolved=resolved)
-    flat = flat[flat["target"].notna()]
-    # Handles nobody in the corpus owns: keyed by handle, on the mentioning message's platform.
-    unresolved = ~flat["resolved"].to_numpy()
-    if unresolved.any():
-        t = flat["target"].to_numpy().copy()
-        plats = platform[flat["row"].to_numpy()]
-        t[unresolved] = [handle_key(h[1], p) for h, p in zip(t[unresolved], plats[unresolved])]
-        flat = flat.assign(target=t)
-    # A message counts once per channel it names, however many times it names it.
-    flat = flat.drop_duplicates(["row", "target"])
+        return pd.DataFrame({"row": np.zeros(0, np.int64), "platform": np.zeros(0, object),
+                             "value": np.zeros(0, object)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def mention_targets(values, channels: pd.DataFrame | None = None
+                    ) -> dict[tuple[str, str], tuple[str, bool]]:
+    """What each mention or link names, as :func:`mention_edges` reads them.
+
+    Parameters
+    ----------
+    values : iterable of (platform, value)
+        Distinct mentions and links with the platform of the message carrying them.
+    channels : DataFrame, optional
+        Channels with ``channel_id`` and ``handle``, to resolve handles.
+
+    Returns
+    -------
+    dict
+        ``{(platform, value): (target, resolved)}`` for the values that name a channel:
+        its ``channel_id`` and True, or ``<platform>:handle:<handle>`` and False for a
+        handle no channel in ``channels`` has.
+
+    Examples
+    --------
+    >>> mention_targets([("telegram", "@Beta_News"), ("telegram", "t.me/joinchat/x")])
+    {('telegram', '@Beta_News'): ('telegram:handle:beta_news', False)}
+    """
+    handles = handle_map(channels)
+    out = {}
+    for platform, value in values:
+        target, ok = mention_target(str(value), handles)
+        if target is None:
+            continue
+        if isinstance(target, tuple):  # a handle nobody in the corpus owns
+            target = handle_key(target[1], str(platform))
+        out[(platform, value)] = (target, ok)
+    return out
+
+
+def mention_rows(messages: pd.DataFrame, channels: pd.DataFrame | None = None, *,
+                 targets: dict | None = None, self_mentions: bool = False) -> pd.DataFrame:
+    """One row per message and channel it mentions or links to (once however often).
+
+    The kernel of :func:`mention_edges`, shared with the backends (which pass it chunks of
+    messages and the ``targets`` of the whole corpus).
+
+    Parameters
+    ----------
+    messages : DataFrame
+        Messages with ``channel_id``, ``date`` and the ``mentions`` and ``links`` lists.
+    channels : DataFrame, optional
+        Channels with ``handle``, to resolve handles (unused when ``targets`` is given).
+    targets : dict, optional
+        :func:`mention_targets` of the values (default: of those in ``messages``).
+    self_mentions : bool, default False
+        Keep a channel's mentions of itself.
+
+    Returns
+    -------
+    DataFrame
+        ``row`` (position in ``messages``), ``source``, ``target``, ``resolved`` and
+        ``date`` (UTC, naive ``datetime64[ns]``).
+    """
+    _require(messages, [CHANNEL_ID, DATE], "mention_edges")
+    flat = mention_values(messages)
+    if targets is None:
+        distinct = flat[["platform", "value"]].drop_duplicates()
+        targets = mention_targets(zip(distinct["platform"], distinct["value"]), channels)
+    pos = np.full(len(flat), -1, dtype=np.int64)
+    if targets and len(flat):
+        # Look each value up once: link lists repeat the same few channel links a lot.
+        pos = pd.MultiIndex.from_tuples(list(targets)).get_indexer(
+            pd.MultiIndex.from_arrays([flat["platform"].to_numpy(), flat["value"].to_numpy()]))
+    hit = pos >= 0
+    row, pos = flat["row"].to_numpy()[hit], pos[hit]
+    found = list(targets.values())
     rows = pd.DataFrame({
-        "row": flat["row"].to_numpy(),
-        "source": messages[CHANNEL_ID].astype(object).to_numpy()[flat["row"].to_numpy()],
-        "target": flat["target"].to_numpy(),
-        "resolved": flat["resolved"].to_numpy(),
-        "date": _utc_naive(messages[DATE])[flat["row"].to_numpy()],
+        "row": row,
+        "source": messages[CHANNEL_ID].astype(object).to_numpy()[row],
+        "target": np.asarray([t for t, _ in found] + [None], dtype=object)[pos],
+        "resolved": np.asarray([r for _, r in found] + [False], dtype=bool)[pos],
+        "date": _utc_naive(messages[DATE])[row],
     })
+    # A message counts once per channel it names, however many times it names it.
+    rows = rows.drop_duplicates(["row", "target"])
     if not self_mentions:
         rows = rows[rows["source"] != rows["target"]]
     return rows
 
 
-def _mention_target(value: str, handles: dict[str, str]) -> tuple[object, bool]:
+def mention_target(value: str, handles: dict[str, str]) -> tuple[object, bool]:
     """What a mention or link names, and whether it resolved to a channel of the corpus:
     ``(channel key, True)``; ``(("handle", handle), False)`` for a handle nobody in
-    ``handles`` owns (keyed by :func:`handle_key` on the mentioning message's platform); or
-    ``(None, False)`` when it names no channel."""
+    ``handles`` (:func:`handle_map`) owns (keyed by :func:`handle_key` on the mentioning
+    message's platform); or ``(None, False)`` when it names no channel.
+
+    Examples
+    --------
+    >>> mention_target("https://t.me/s/Alpha_News/12", {"alpha_news": "telegram:1"})
+    ('telegram:1', True)
+    >>> mention_target("@someone_else", {})
+    (('handle', 'someone_else'), False)
+    """
     hit = _parse_mention(value)
     if hit is None:
         return None, False
@@ -336,6 +495,7 @@ def _parse_mention(value: str) -> tuple[str, str] | None:
     return ("handle", text.casefold()) if _HANDLE.match(text) else None
 
 
+@dispatchable("network.mention_edges")
 def mention_edges(messages: pd.DataFrame, *, channels: pd.DataFrame | None = None,
                   min_weight: int = 1, self_mentions: bool = False) -> pd.DataFrame:
     """Who mentions whom: ``@handles`` and ``t.me`` links, resolved to channel ids.
@@ -385,15 +545,11 @@ def mention_edges(messages: pd.DataFrame, *, channels: pd.DataFrame | None = Non
     0  telegram:1  telegram:2       1
     1  telegram:2  telegram:1       1
     """
-    if is_store(messages):  # a corpus store on disk: the same edges, computed out of core
-        return messages.mention_edges(channels=channels, min_weight=min_weight,
-                                      self_mentions=self_mentions)
-    rows = _mention_rows(messages, channels, self_mentions=self_mentions)
-    if rows.empty:
-        return _tag(_empty_edges(False), "mention")
-    return _tag(_aggregate(rows, min_weight=min_weight, delay=False), "mention")
+    rows = mention_rows(messages, channels, self_mentions=self_mentions)
+    return edge_table(_pairs(rows, delay=False), kind="mention", min_weight=min_weight)
 
 
+@dispatchable("network.cocitation_edges")
 def cocitation_edges(messages: pd.DataFrame, *, metric: str = "cosine", min_weight: float = 0.0,
                      min_shared: int = 1) -> pd.DataFrame:
     """Channels linked by forwarding the same sources (a bipartite projection).
@@ -436,7 +592,7 @@ def cocitation_edges(messages: pd.DataFrame, *, metric: str = "cosine", min_weig
 
     if metric not in ("cosine", "jaccard"):
         raise ParameterError(f"metric={metric!r}; expected 'cosine' or 'jaccard'")
-    rows = _forward_rows(messages)
+    rows = forward_rows(messages)
     empty = pd.DataFrame({"source": pd.array([], dtype=STRING),
                           "target": pd.array([], dtype=STRING),
                           "weight": np.array([], dtype=float),
@@ -497,6 +653,7 @@ def _match_handles(per: pd.DataFrame, forwards: pd.DataFrame, mentions: pd.DataF
     return per, mentions
 
 
+@dispatchable("network.collection_candidates")
 def collection_candidates(data: pd.DataFrame, *, channels: pd.DataFrame | None = None,
                           mentions: bool = True) -> pd.DataFrame:
     """Channels the corpus points at but does not hold, ranked by how often they are forwarded.
@@ -548,7 +705,7 @@ def collection_candidates(data: pd.DataFrame, *, channels: pd.DataFrame | None =
         per["mentions"] = 0
         per["mentioned_by"] = 0
     else:
-        rows = _forward_rows(data)
+        rows = forward_rows(data)
         rows = rows[~rows["resolved"]]
         # The most frequent spelling of the name is the one to search for.
         spelled = (rows.groupby(["source", "name"], sort=True).size().rename("n").reset_index()
@@ -561,7 +718,7 @@ def collection_candidates(data: pd.DataFrame, *, channels: pd.DataFrame | None =
         per["mentions"] = 0
         per["mentioned_by"] = 0
         if mentions and ("mentions" in data.columns or "links" in data.columns):
-            m = _mention_rows(data, channels, self_mentions=False)
+            m = mention_rows(data, channels, self_mentions=False)
             m = m[~m["resolved"].astype(bool)]
             per, m = _match_handles(per, rows, m)
             if len(m):

@@ -6,9 +6,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..schema import CHANNEL_ID, DATE
-from ._edges import _forward_rows, _utc_naive, build_edges
+from ._edges import _utc_naive, build_edges, forward_rows
 from ._graph import edges_to_graph
 
 __all__ = ["network_growth", "snapshot_graphs"]
@@ -27,6 +28,7 @@ def _count_by_period(periods: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
     return periods.value_counts().reindex(index, fill_value=0).to_numpy(dtype=np.int64)
 
 
+@dispatchable("network.network_growth")
 def network_growth(messages: pd.DataFrame, *, freq: str = "W", silence: str = "14D"
                    ) -> pd.DataFrame:
     """Per period: channels active, new, gone silent, and forward edges new to the network.
@@ -83,7 +85,7 @@ def network_growth(messages: pd.DataFrame, *, freq: str = "W", silence: str = "1
     active = (authors.drop_duplicates(["period", "channel"])["period"]
               .value_counts().reindex(index, fill_value=0).to_numpy(dtype=np.int64))
 
-    fwd = _forward_rows(messages)
+    fwd = forward_rows(messages)
     seen = pd.concat([authors[["channel", "date"]],
                       pd.DataFrame({"channel": fwd["source"].to_numpy(),
                                     "date": fwd["date"].to_numpy()})], ignore_index=True)
@@ -104,6 +106,7 @@ def network_growth(messages: pd.DataFrame, *, freq: str = "W", silence: str = "1
     return out.astype(np.int64)
 
 
+@dispatchable("network.snapshot_graphs")
 def snapshot_graphs(messages: pd.DataFrame, *, freq: str = "M", kind: str = "forward",
                     channels=None, cumulative: bool = False, min_weight: float | None = None
                     ) -> dict[pd.Timestamp, nx.DiGraph]:

@@ -6,10 +6,10 @@ corpus holds them), normalised and shingled chunk by chunk; the shingle hashes g
 temporary file that is memory-mapped, so the in-memory part is a few arrays of one number per
 message (times, channel, lengths, masses) and the MinHash signatures of the eligible texts.
 The shingle weights, the LSH candidates, their confirmation, the forward, link and media
-paths and the clusters are then computed by the in-memory function's own code
-(:func:`workbench.crosspost._clusters._cluster_messages`), which is why the clusters are
-identical. With Dask (:func:`workbench.use_cluster`) the normalising, shingling and
-signatures run per partition on the cluster (:mod:`._dask`).
+paths and the clusters are then computed by the in-memory function's own kernel
+(:func:`workbench.crosspost.cluster_messages`), which is why the clusters are identical.
+With Dask (:func:`workbench.use_cluster`) the normalising, shingling and signatures run per
+partition on the cluster (:mod:`._dask`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import pandas as pd
 
 from .. import schema
 
-__all__ = ["find_crossposts", "KeyIndex"]
+__all__ = ["find_crossposts", "crossposts", "KeyIndex"]
+
 
 class KeyIndex:
     """``(channel_id, message_id) -> position`` for millions of messages without a dict of
@@ -53,7 +54,7 @@ class KeyIndex:
 def _frame(store) -> pd.DataFrame:
     """The columns the forward, link and media paths read, in message order. ``text`` is
     kept only where the link path reads it (no ``links``, and something URL-like)."""
-    from ..crosspost._clusters import _URLISH
+    from ..crosspost import URLISH
     from . import _tables as T
 
     arrow = store._sql("""
@@ -61,7 +62,7 @@ def _frame(store) -> pd.DataFrame:
                fwd_from_message_id, links, media_type, media_name, media_size, media_duration,
                channel,
                CASE WHEN len(links) = 0 AND regexp_matches(text, ?) THEN text END AS text
-        FROM _messages ORDER BY date, channel_id, message_id""", [_URLISH])
+        FROM _messages ORDER BY date, channel_id, message_id""", [URLISH])
     out = {}
     spec = schema.MESSAGES
     for col in arrow.column_names:
@@ -94,18 +95,18 @@ def _texts(store, rows: int):
 def text_index(chunks, n: int, channel: np.ndarray, needs_key: np.ndarray, folder: str, *,
                random_state: int):
     """Shingle the normalised texts (an iterable of ``(codes, offsets)`` chunks, in message
-    order) into a memory-mapped :class:`~workbench.crosspost._similarity.ShingleIndex`.
+    order) into a memory-mapped :class:`~workbench.crosspost.similarity.ShingleIndex`.
 
     Returns the index, the normalised lengths and the text keys (for forward matching)."""
-    from ..crosspost import _clusters as C
-    from ..crosspost import _similarity as sim
+    from ..crosspost import measured_texts
+    from ..crosspost import similarity as sim
 
     lengths = np.zeros(n, dtype=np.int64)
     text_key = np.zeros(n, dtype=np.uint64)
     counts = []
     path = os.path.join(folder, "shingles.u32")
     with open(path, "wb") as fh:
-        for codes, offsets in C._measured(chunks, lengths, text_key, needs_key):
+        for codes, offsets in measured_texts(chunks, lengths, text_key, needs_key):
             h, c = sim.shingle_hashes(codes, offsets)
             fh.write(np.ascontiguousarray(h, dtype=np.uint32).tobytes())
             counts.append(c)
@@ -114,9 +115,9 @@ def text_index(chunks, n: int, channel: np.ndarray, needs_key: np.ndarray, folde
 
 def mapped_index(path: str, counts: list[np.ndarray], channel: np.ndarray, *,
                  random_state: int):
-    """The :class:`~workbench.crosspost._similarity.ShingleIndex` of the shingle hashes in
+    """The :class:`~workbench.crosspost.similarity.ShingleIndex` of the shingle hashes in
     the file ``path`` (memory-mapped), ``counts`` per text in chunks."""
-    from ..crosspost import _similarity as sim
+    from ..crosspost import similarity as sim
 
     counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
     total = int(counts.sum())
@@ -126,20 +127,29 @@ def mapped_index(path: str, counts: list[np.ndarray], channel: np.ndarray, *,
 
 
 def _normalised(store):
-    from ..crosspost._clusters import _CHUNK
-    from ..crosspost._normalise import normalise_texts
+    from ..crosspost import TEXT_CHUNK, normalise_texts
 
-    for texts in _texts(store, _CHUNK):
+    for texts in _texts(store, TEXT_CHUNK):
         yield normalise_texts(texts)
 
 
 def find_crossposts(store, *, channels: pd.DataFrame | None = None, threshold: float = 0.4,
-                    window="7D", min_chars: int = 20, random_state: int = 0,
-                    dask: bool = False) -> pd.DataFrame:
-    """:func:`workbench.crosspost.find_crossposts` of the store's messages."""
-    from ..crosspost import _clusters as C
+                    window="7D", min_chars: int = 20, random_state: int = 0) -> pd.DataFrame:
+    """:func:`workbench.crosspost.find_crossposts` of the store's messages (candidates
+    generated out of core); ``channels`` defaults to the store's, as for a Corpus."""
+    return crossposts(store, channels=channels, threshold=threshold, window=window,
+                      min_chars=min_chars, random_state=random_state, dask=False)
 
-    window_ns = C._check(threshold, window, min_chars)
+
+def crossposts(store, *, channels, threshold, window, min_chars, random_state,
+               dask: bool) -> pd.DataFrame:
+    """:func:`find_crossposts` with the texts shingled here or, with ``dask``, on the cluster
+    (the rest is the same)."""
+    from ..crosspost import MessageArrays, check_options, cluster_messages, empty_result
+
+    window_ns = check_options(threshold, window, min_chars)
+    if channels is None:
+        channels = store.channels()
     msgs = _frame(store)
     n = len(msgs)
     labels = store._cache.get("labels", [])
@@ -148,8 +158,8 @@ def find_crossposts(store, *, channels: pd.DataFrame | None = None, threshold: f
         table = store.channels()
         for col in labels:
             empty[col] = table[col].iloc[:0].reset_index(drop=True)
-        return C._empty_result(empty)
-    arrays = C._MessageArrays.of(msgs)
+        return empty_result(empty)
+    arrays = MessageArrays.of(msgs)
     index_of = KeyIndex(arrays.channel, arrays.channel_sorted, arrays.message_id)
     options = {"threshold": threshold, "window_ns": window_ns, "min_chars": min_chars,
                "random_state": random_state}
@@ -165,9 +175,9 @@ def find_crossposts(store, *, channels: pd.DataFrame | None = None, threshold: f
             index, lengths, text_key = text_index(_normalised(store), n, arrays.channel,
                                                   arrays.needs_key, folder,
                                                   random_state=random_state)
-        return C._cluster_messages(msgs, arrays, index, lengths, text_key,
-                                   carried=_carried(store, msgs, labels), channels=channels,
-                                   index_of=index_of, **options)
+        return cluster_messages(msgs, arrays, index, lengths, text_key,
+                                carried=_carried(store, msgs, labels), channels=channels,
+                                index_of=index_of, **options)
 
 
 @contextmanager
@@ -193,7 +203,7 @@ def _workspace(store, dask: bool):
 
 def _carried(store, msgs: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     """``channel`` and the label columns the result carries, for every message."""
-    from ..io.labels import _take_or_na
+    from ..io.labels import _take_or_na  # private: io keeps this until its reader kit is public
 
     out = pd.DataFrame({"channel_id": msgs["channel_id"], "channel": msgs["channel"]})
     if labels:

@@ -1,11 +1,17 @@
-"""The store's analyses on Dask: any ``dask.distributed`` cluster, one machine or many.
+"""The store's Dask backend: the analyses over a store on any ``dask.distributed`` cluster,
+one machine or many (registered with :mod:`workbench.backends` in :mod:`workbench.store`,
+asked before DuckDB while a cluster is in use).
 
 :func:`use_cluster` points the workbench at a cluster (or a ``distributed.Client`` in scope
 is used). The aggregations then read the store's Parquet files with ``dask.dataframe``: each
-partition derives its rows (forwards resolved through a broadcast name index, period keys,
-mentions parsed through a broadcast table) and Dask's tree reduction (``groupby().agg``)
-combines them; the small result is finished by the same pandas code as everywhere else, so it
-is identical to the in-memory result.
+partition derives its rows with the analyses' own kernels (forwards through
+:func:`~workbench.network.forward_rows`, resolved through a broadcast name index; mentions
+through :func:`~workbench.network.mention_rows` and a broadcast table of
+:func:`~workbench.network.mention_targets`; period keys through
+:class:`~workbench.timeline.PeriodBinner`) and Dask's tree reduction (``groupby().agg``)
+combines them; the small result is finished by the same code as everywhere else
+(:func:`~workbench.network.edge_table`, the DuckDB backend's :func:`~._duckdb.volume_of` and
+:func:`~._duckdb.trend_of`), so it is identical to the in-memory result.
 
 Cross-posting: the texts are shingled per partition (in message order, so each text keeps its
 number) and the MinHash signatures are computed per partition; then the signatures are
@@ -28,7 +34,7 @@ import pandas as pd
 from ..errors import ParameterError
 
 __all__ = ["use_cluster", "current_client", "forward_edges", "mention_edges",
-           "message_volume", "keyword_trend"]
+           "message_volume", "keyword_trend", "find_crossposts"]
 
 _CLIENT = None
 
@@ -163,58 +169,54 @@ def _resolve(part: pd.DataFrame, lookup: dict) -> pd.Series:
     return out
 
 
-def _forward_rows(part: pd.DataFrame, index: dict, delays: bool) -> pd.DataFrame:
-    fid = _resolve(part, index)
-    is_fwd = (fid.notna() | part["fwd_from_name"].notna()).to_numpy()
-    sub = part.loc[is_fwd]
-    fid = fid[is_fwd]
-    key = sub["platform"].astype(str) + ":name:" + sub["_fwd_norm"].astype(object).fillna(
-        "").astype(str)
-    source = fid.astype(object).where(fid.notna(), key)
-    t = _ns(sub["date"])
-    out = pd.DataFrame({"source": source.astype(str).to_numpy(),
-                        "target": sub["channel_id"].astype(str).to_numpy(),
-                        "weight": np.ones(len(sub), dtype=np.int64), "first": t, "last": t,
-                        "resolved": fid.notna().to_numpy()})
+def _forward_part(part: pd.DataFrame, lookup: dict, delays: bool) -> pd.DataFrame:
+    """A partition's forwards (:func:`~workbench.network.forward_rows`, sources resolved
+    through the store's name index as its views resolve them) as rows to aggregate:
+    ``source``, ``target``, ``weight`` (1), ``first`` and ``last`` (ns), ``resolved`` and,
+    with ``delays``, ``delay`` (ns; only for forwards with the original post's date)."""
+    from ..network import forward_rows
+
     if delays:
-        out["delay"] = t - _ns(sub["fwd_from_date"], nat=True)
-        out["delay"] = out["delay"].where(sub["fwd_from_date"].notna().to_numpy())
+        part = part[part["fwd_from_date"].notna()]
+    rows = forward_rows(part.assign(fwd_from_channel_id=_resolve(part, lookup)))
+    t = rows["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    out = pd.DataFrame({"source": rows["source"].astype(str).to_numpy(dtype=object),
+                        "target": rows["target"].astype(str).to_numpy(dtype=object),
+                        "weight": np.ones(len(rows), dtype=np.int64), "first": t, "last": t,
+                        "resolved": rows["resolved"].to_numpy(dtype=bool)})
+    if delays:
+        out["delay"] = rows["delay"].to_numpy(dtype="timedelta64[ns]").view(np.int64)
     return out
 
 
-def _dated_forward_rows(part: pd.DataFrame, index: dict) -> pd.DataFrame:
-    """Forward rows with the original post's date (for the median delay)."""
-    return _forward_rows(part[part["fwd_from_date"].notna()], index, True)
+#: The rows both edge analyses aggregate per partition.
+_EDGE_META = {"source": object, "target": object, "weight": "int64", "first": "int64",
+              "last": "int64", "resolved": bool}
+_EDGE_AGG = {"weight": "sum", "first": "min", "last": "max", "resolved": "max"}
 
 
-def _ns(dates: pd.Series, nat: bool = False) -> np.ndarray:
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
-    values = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return values.astype("float64") if nat else values
+def _meta(columns: dict) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
 
 
 def forward_edges(store, *, min_weight: int = 1) -> pd.DataFrame:
     """:func:`workbench.network.forward_edges` of a store, on Dask."""
-    from ._analyses import _median_ns, edges_frame
+    from ..network import edge_table
+    from ._duckdb import _median_ns
     from ._store import _name_index
 
     ddf = _messages(store, ["platform", "channel_id", "date", "fwd_from_channel_id",
                             "fwd_from_name", "fwd_from_date", "_fwd_norm"])
     if ddf is None:
-        return edges_frame(pd.DataFrame(), min_weight=min_weight, delay=True, kind="forward")
+        return edge_table(pd.DataFrame(), kind="forward", min_weight=min_weight, delay=True)
     names = _name_index(store._exported_channels())
     # Broadcast tables go to the partitions as plain dicts (a DataFrame argument would be
     # taken for a collection to align with).
     index = dict(zip(zip(names["platform"], names["norm"]), names["channel_id"]))
-    meta = pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
-                         "weight": pd.Series(dtype="int64"), "first": pd.Series(dtype="int64"),
-                         "last": pd.Series(dtype="int64"), "resolved": pd.Series(dtype=bool)})
-    rows = ddf.map_partitions(_forward_rows, index, False, meta=meta)
-    agg = rows.groupby(["source", "target"]).agg(
-        {"weight": "sum", "first": "min", "last": "max", "resolved": "max"}, split_out=1)
-    delays = ddf.map_partitions(_dated_forward_rows, index,
-                                meta=meta.assign(delay=pd.Series(dtype="float64")))
+    rows = ddf.map_partitions(_forward_part, index, False, meta=_meta(_EDGE_META))
+    agg = rows.groupby(["source", "target"]).agg(_EDGE_AGG, split_out=1)
+    delays = ddf.map_partitions(_forward_part, index, True,
+                                meta=_meta({**_EDGE_META, "delay": "int64"}))
     agg, delays = _compute(agg, delays[["source", "target", "delay"]])
     agg = agg.reset_index()
     if len(delays):
@@ -224,65 +226,44 @@ def forward_edges(store, *, min_weight: int = 1) -> pd.DataFrame:
             _median_ns(lists.get((s, t))) for s, t in zip(agg["source"], agg["target"])]
     else:
         agg["median_delay"] = None
-    return edges_frame(agg, min_weight=min_weight, delay=True, kind="forward")
+    return edge_table(agg, kind="forward", min_weight=min_weight, delay=True)
 
 
 def _mention_values(part: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for col in ("mentions", "links"):
-        exploded = part[["platform", col]].explode(col).dropna(subset=[col])
-        rows.append(pd.DataFrame({"platform": exploded["platform"].astype(str).to_numpy(),
-                                  "v": exploded[col].astype(str).to_numpy()}))
-    return pd.concat(rows, ignore_index=True).drop_duplicates()
+    """A partition's distinct (platform, value) pairs of mentions and links."""
+    from ..network import mention_values
+
+    return mention_values(part)[["platform", "value"]].drop_duplicates()
 
 
-def _mention_rows(part: pd.DataFrame, lookup: dict, self_mentions: bool) -> pd.DataFrame:
-    """One row per (message, target) its mentions and links give, through ``lookup``
-    (``(platform, value) -> (target, resolved)``); a message's first hit of a target counts,
-    its mentions before its links."""
-    part = part.reset_index(drop=True)
-    values = pd.concat([part["mentions"].explode().dropna(), part["links"].explode().dropna()])
-    values = values.sort_index(kind="stable")
-    row = values.index.to_numpy(dtype=np.int64)
-    targets = np.asarray([t for t, _ in lookup.values()], dtype=object)
-    resolved = np.asarray([bool(r) for _, r in lookup.values()], dtype=bool)
-    pos = np.full(len(values), -1, dtype=np.int64)
-    if lookup and len(values):
-        pos = pd.MultiIndex.from_tuples(list(lookup)).get_indexer(pd.MultiIndex.from_arrays(
-            [part["platform"].astype(str).to_numpy()[row], values.astype(str).to_numpy()]))
-    hit = pos >= 0
-    row, pos = row[hit], pos[hit]
-    out = pd.DataFrame({
-        "row": row, "source": part["channel_id"].astype(str).to_numpy(dtype=object)[row],
-        "target": targets[pos], "resolved": resolved[pos], "first": _ns(part["date"])[row]})
-    out = out.drop_duplicates(["row", "target"])
-    if not self_mentions:
-        out = out[out["source"] != out["target"]]
-    out = out.assign(weight=np.int64(1), last=out["first"])
-    return out[["source", "target", "weight", "first", "last", "resolved"]]
+def _mention_part(part: pd.DataFrame, targets: dict, self_mentions: bool) -> pd.DataFrame:
+    """A partition's :func:`~workbench.network.mention_rows` (through the ``targets`` of the
+    whole store) as rows to aggregate, as :func:`_forward_part` gives them."""
+    from ..network import mention_rows
+
+    rows = mention_rows(part, targets=targets, self_mentions=self_mentions)
+    t = rows["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return pd.DataFrame({"source": rows["source"].astype(str).to_numpy(dtype=object),
+                         "target": rows["target"].to_numpy(dtype=object),
+                         "weight": np.ones(len(rows), dtype=np.int64), "first": t, "last": t,
+                         "resolved": rows["resolved"].to_numpy(dtype=bool)})
 
 
 def mention_edges(store, *, channels=None, min_weight: int = 1,
                   self_mentions: bool = False) -> pd.DataFrame:
     """:func:`workbench.network.mention_edges` of a store, on Dask."""
-    from ._analyses import edges_frame, mention_targets
+    from ..network import edge_table, mention_targets
 
     ddf = _messages(store, ["platform", "channel_id", "date", "mentions", "links"])
     if ddf is None:
-        return edges_frame(pd.DataFrame(), min_weight=min_weight, delay=False, kind="mention")
-    meta_v = pd.DataFrame({"platform": pd.Series(dtype=object), "v": pd.Series(dtype=object)})
-    (values,) = _compute(ddf.map_partitions(_mention_values, meta=meta_v).drop_duplicates(
+        return edge_table(pd.DataFrame(), kind="mention", min_weight=min_weight)
+    (values,) = _compute(ddf.map_partitions(
+        _mention_values, meta=_meta({"platform": object, "value": object})).drop_duplicates(
         split_out=1))
-    mapping = mention_targets(values.reset_index(drop=True), channels)
-    meta = pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
-                         "weight": pd.Series(dtype="int64"), "first": pd.Series(dtype="int64"),
-                         "last": pd.Series(dtype="int64"), "resolved": pd.Series(dtype=bool)})
-    lookup = {(p, v): (t, bool(r)) for p, v, t, r in zip(
-        mapping["platform"], mapping["v"], mapping["target"], mapping["resolved"])}
-    rows = ddf.map_partitions(_mention_rows, lookup, self_mentions, meta=meta)
-    (agg,) = _compute(rows.groupby(["source", "target"]).agg(
-        {"weight": "sum", "first": "min", "last": "max", "resolved": "max"}, split_out=1))
-    return edges_frame(agg.reset_index(), min_weight=min_weight, delay=False, kind="mention")
+    targets = mention_targets(zip(values["platform"], values["value"]), channels)
+    rows = ddf.map_partitions(_mention_part, targets, self_mentions, meta=_meta(_EDGE_META))
+    (agg,) = _compute(rows.groupby(["source", "target"]).agg(_EDGE_AGG, split_out=1))
+    return edge_table(agg.reset_index(), kind="mention", min_weight=min_weight)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,24 +275,28 @@ def _labelled(part: pd.DataFrame, labels: dict | None, by: str | None):
     return part["channel_id"].map(labels)
 
 
-def _volume_rows(part: pd.DataFrame, freq, tz, first, by, weight, labels, patterns=None):
-    from ..timeline._volume import _Binner
+def _volume_rows(part: pd.DataFrame, freq, tz, first, by, weight, labels, patterns=None,
+                 text_col=None):
+    from ..timeline import PeriodBinner
 
-    from ._analyses import _group, period_rows
+    from ._duckdb import _group, period_rows
 
-    binner = _Binner(freq, tz, [pd.Timestamp(first, tz="UTC")])
+    binner = PeriodBinner(freq, tz, [pd.Timestamp(first, tz="UTC")])
     out = period_rows(binner, part["date"], by=_labelled(part, labels, by),
                       weight=part[weight] if weight else None,
-                      texts=part["text"] if patterns else None, patterns=patterns or ())
+                      texts=part[text_col] if patterns else None, patterns=patterns or ())
     grouped = _group(out, by is not None)
     if by is not None:
         grouped["_by"] = grouped["_by"].astype(object)
     return grouped
 
 
-def _reduce(store, *, freq, by, tz, weight, patterns=None) -> pd.DataFrame | None:
+def _reduce(store, *, freq, by, tz, weight, patterns=None, text_col="text"
+            ) -> pd.DataFrame | None:
+    """:func:`~._duckdb.reduce_volume` on the cluster: per partition the period rows
+    (:func:`~._duckdb.period_rows`), grouped, then combined by Dask's tree reduction."""
     from .. import schema
-    from ._analyses import _first_ns, _reduced_frame
+    from ._duckdb import _first_ns, _reduced_frame
 
     cols = ["date", "channel_id"]
     labels = None
@@ -325,7 +310,7 @@ def _reduce(store, *, freq, by, tz, weight, patterns=None) -> pd.DataFrame | Non
     if weight is not None and weight not in cols:
         cols.append(weight)
     if patterns:
-        cols.append("text")
+        cols.append(text_col)
     # The earliest instant aligns the periods: DuckDB reads it from the date column alone,
     # rather than a first pass over every partition.
     first = _first_ns(store)
@@ -339,7 +324,7 @@ def _reduce(store, *, freq, by, tz, weight, patterns=None) -> pd.DataFrame | Non
     for k in range(len(patterns or [])):
         meta[f"_h{k}"] = pd.Series(dtype="int64")
     rows = ddf.map_partitions(_volume_rows, freq, tz, first, by, weight, labels, patterns,
-                              meta=pd.DataFrame(meta))
+                              text_col, meta=pd.DataFrame(meta))
     keys = ["_key", "_by"] if by is not None else ["_key"]
     agg = {"_t": "min", "_w": "sum", **{f"_h{k}": "sum" for k in range(len(patterns or []))}}
     (total,) = _compute(rows.groupby(keys, dropna=False).agg(agg, split_out=1))
@@ -351,23 +336,35 @@ def message_volume(store, *, freq: str = "D", by: str | None = None, tz: str = "
                    weight: str | None = None, start=None, end=None,
                    date_col: str = "date") -> pd.DataFrame:
     """:func:`workbench.timeline.message_volume` of a store, on Dask."""
-    from . import _analyses
+    from ._duckdb import volume_of
 
-    return _analyses.message_volume(store, freq=freq, by=by, tz=tz, weight=weight, start=start,
-                                    end=end, date_col=date_col, _reduce=_reduce)
+    return volume_of(store, _reduce, freq=freq, by=by, tz=tz, weight=weight, start=start,
+                     end=end, date_col=date_col)
+
+
+def _reduce_keywords(store, patterns, *, freq, by, tz, text_col):
+    return _reduce(store, freq=freq, by=by, tz=tz, weight=None, patterns=patterns,
+                   text_col=text_col)
 
 
 def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
                   text_col: str = "text", date_col: str = "date") -> pd.DataFrame:
     """:func:`workbench.timeline.keyword_trend` of a store, on Dask (texts normalised and
     matched per partition)."""
-    from . import _analyses
+    from ._duckdb import trend_of
 
-    def reduce(store_, patterns):
-        return _reduce(store_, freq=freq, by=by, tz=tz, weight=None, patterns=patterns)
+    return trend_of(store, terms, _reduce_keywords, freq=freq, by=by, tz=tz,
+                    text_col=text_col, date_col=date_col)
 
-    return _analyses.keyword_trend(store, terms, freq=freq, by=by, tz=tz, text_col=text_col,
-                                   date_col=date_col, _reduce=reduce)
+
+def find_crossposts(store, *, channels: pd.DataFrame | None = None, threshold: float = 0.4,
+                    window="7D", min_chars: int = 20, random_state: int = 0) -> pd.DataFrame:
+    """:func:`workbench.crosspost.find_crossposts` of a store, its texts shingled and signed
+    on the cluster (:func:`text_index_dask`, :func:`candidate_pairs_dask`)."""
+    from ._crosspost import crossposts
+
+    return crossposts(store, channels=channels, threshold=threshold, window=window,
+                      min_chars=min_chars, random_state=random_state, dask=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,15 +381,13 @@ def _shingle_chunk(path: str, out: str):
     """Normalise and shingle one chunk of texts; hashes to ``out``; per-text arrays back."""
     import pyarrow.parquet as pq
 
-    from ..crosspost import _clusters as C
-    from ..crosspost import _similarity as sim
-    from ..crosspost._normalise import normalise_texts
+    from ..crosspost import normalise_texts, similarity, text_keys
 
     texts = pq.read_table(path, columns=["text"]).column("text")
     codes, offsets = normalise_texts(texts)
     lengths = np.diff(offsets)
-    keys = C._text_keys(codes, offsets)
-    h, counts = sim.shingle_hashes(codes, offsets)
+    keys = text_keys(codes, offsets)
+    h, counts = similarity.shingle_hashes(codes, offsets)
     np.ascontiguousarray(h, dtype=np.uint32).tofile(out)
     os.unlink(path)
     return lengths, keys, counts
@@ -433,14 +428,14 @@ def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.nd
                      table: np.ndarray, a: np.ndarray, b: np.ndarray, sig_path: str,
                      n_docs: int) -> int:
     """MinHash signatures of ``docs`` (positions ``lo..`` among the eligible texts), as
-    :func:`~workbench.crosspost._similarity.candidate_pairs` computes them, written into the
+    :func:`~workbench.crosspost.similarity.candidate_pairs` computes them, written into the
     shared signature file (band-major: each band's columns of all texts are contiguous, so a
     band's task reads only its own)."""
-    from ..crosspost import _similarity as sim
+    from ..crosspost import similarity as sim
 
     hashes = np.memmap(hashes_path, dtype=np.uint32, mode="r", shape=(total,))
     starts = np.load(starts_path, mmap_mode="r")
-    block = sim._signatures(sim.ShingleIndex(hashes, starts, table), docs, lo, a, b)
+    block = sim.signatures(sim.ShingleIndex(hashes, starts, table), docs, lo, a, b)
     sig = np.memmap(sig_path, dtype=np.uint32, mode="r+", shape=(sim.BANDS, n_docs, sim.ROWS))
     sig[:, lo:lo + len(docs), :] = block.reshape(len(docs), sim.BANDS, sim.ROWS).transpose(
         1, 0, 2)
@@ -453,10 +448,10 @@ def _band_pairs(sig_path: str, n_docs: int, band: int, split: int, split_bits: i
     """The candidate pairs one LSH band gives (or the part of it whose buckets start with
     ``split`` in their top ``split_bits`` bits): bucket keys of all texts, sorted with their
     time rank, each text paired with its NEIGHBOURS successors within ``window``."""
-    from ..crosspost import _similarity as sim
+    from ..crosspost import similarity as sim
 
     sig = np.memmap(sig_path, dtype=np.uint32, mode="r", shape=(sim.BANDS, n_docs, sim.ROWS))
-    key = sim._band_key(np.asarray(sig[band]), band)
+    key = sim.band_key(np.asarray(sig[band]), band)
     rank = np.load(rank_path, mmap_mode="r")
     sorted_times = np.load(times_path, mmap_mode="r")
     by_time = np.empty(n_docs, dtype=np.int64)
@@ -465,7 +460,7 @@ def _band_pairs(sig_path: str, n_docs: int, band: int, split: int, split_bits: i
     if split_bits:
         sel = (key >> np.uint64(64 - split_bits)) == np.uint64(split)
         key, rank = key[sel], rank[sel]
-    pairs = sim._bucket_pairs(key, rank, by_time, np.asarray(sorted_times), n_docs, window)
+    pairs = sim.bucket_pairs(key, rank, by_time, np.asarray(sorted_times), n_docs, window)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     return sim.unique_pairs(np.sort(np.concatenate(pairs), axis=1))
@@ -479,18 +474,18 @@ BAND_TASK_TEXTS = 50_000_000
 def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int, *,
                          min_estimate: float = 0.0, random_state: int = 0,
                          chunk: int = 100_000) -> np.ndarray:
-    """:func:`~workbench.crosspost._similarity.candidate_pairs` on the cluster: signatures
+    """:func:`~workbench.crosspost.similarity.candidate_pairs` on the cluster: signatures
     per chunk of texts, then one task per LSH band (the band's keys of all texts meet on one
     worker, through the shared signature file) pairing time neighbours per bucket; the same
     pairs."""
-    from ..crosspost import _similarity as sim
+    from ..crosspost import similarity as sim
 
     if len(docs) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     if not isinstance(index.hashes, np.memmap):
         raise ParameterError("candidate_pairs_dask needs a memory-mapped shingle index")
     client = current_client()
-    a, b = sim._hash_family(random_state)
+    a, b = sim.hash_family(random_state)
     k = len(a)
     hashes_path = index.hashes.filename
     folder = os.path.dirname(hashes_path)

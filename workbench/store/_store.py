@@ -14,7 +14,7 @@ from ..errors import ParameterError, WorkbenchWarning
 from ._layout import (LOCK, MANIFEST, STAGING, STORE_FILE, TABLES, StoreError, new_manifest,
                       read_manifest, write_lock, write_manifest)
 
-__all__ = ["Store", "open_store", "is_store"]
+__all__ = ["Store", "open_store", "is_store", "on_cluster"]
 
 _CANONICAL = list(schema.MESSAGES)
 _BACKENDS = ("auto", "duckdb", "dask")
@@ -30,6 +30,25 @@ def is_store(obj: object) -> bool:
     False
     """
     return isinstance(obj, Store)
+
+
+def on_cluster(obj: object) -> bool:
+    """Whether ``obj`` is a :class:`Store` whose analyses run on Dask: a cluster is in use
+    (:func:`workbench.use_cluster`, or a ``distributed.Client`` in scope) and the store was
+    not opened with ``backend="duckdb"``.
+
+    Raises
+    ------
+    ParameterError
+        If the store was opened with ``backend="dask"`` and no cluster is in use.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> on_cluster(pd.DataFrame())
+    False
+    """
+    return isinstance(obj, Store) and obj._use_dask()
 
 
 def open_store(path: str | os.PathLike, *, create: bool = True, backend: str = "auto",
@@ -482,7 +501,7 @@ class Store:
             ``files`` (the ingest log) of the whole store.
         """
         from ..corpus import Corpus
-        from ..io.labels import _take_or_na
+        from ..io.labels import _take_or_na  # private: io keeps this until its reader kit is public
         from . import _tables as T
 
         where, params = self._where(channels, start, end, platforms)
@@ -632,57 +651,48 @@ class Store:
                                  "wb.use_cluster(address) or create a distributed.Client")
         return client is not None
 
+    # The analyses accept a store in place of messages (the DuckDB and Dask backends, see
+    # workbench.store); these methods are the same calls, for discovery.
     def forward_edges(self, *, min_weight: int = 1) -> pd.DataFrame:
         """:func:`workbench.network.forward_edges` over the store."""
-        if self._use_dask():
-            from . import _dask
-            return _dask.forward_edges(self, min_weight=min_weight)
-        from . import _analyses
-        return _analyses.forward_edges(self, min_weight=min_weight)
+        from ..network import forward_edges
+
+        return forward_edges(self, min_weight=min_weight)
 
     def mention_edges(self, *, channels=None, min_weight: int = 1,
                       self_mentions: bool = False) -> pd.DataFrame:
         """:func:`workbench.network.mention_edges` over the store."""
-        if self._use_dask():
-            from . import _dask
-            return _dask.mention_edges(self, channels=channels, min_weight=min_weight,
-                                       self_mentions=self_mentions)
-        from . import _analyses
-        return _analyses.mention_edges(self, channels=channels, min_weight=min_weight,
-                                       self_mentions=self_mentions)
+        from ..network import mention_edges
+
+        return mention_edges(self, channels=channels, min_weight=min_weight,
+                             self_mentions=self_mentions)
 
     def message_volume(self, **options) -> pd.DataFrame:
         """:func:`workbench.timeline.message_volume` over the store."""
-        if self._use_dask():
-            from . import _dask
-            return _dask.message_volume(self, **options)
-        from . import _analyses
-        return _analyses.message_volume(self, **options)
+        from ..timeline import message_volume
+
+        return message_volume(self, **options)
 
     def keyword_trend(self, terms, **options) -> pd.DataFrame:
         """:func:`workbench.timeline.keyword_trend` over the store."""
-        if self._use_dask():
-            from . import _dask
-            return _dask.keyword_trend(self, terms, **options)
-        from . import _analyses
-        return _analyses.keyword_trend(self, terms, **options)
+        from ..timeline import keyword_trend
+
+        return keyword_trend(self, terms, **options)
 
     def find_crossposts(self, *, channels: pd.DataFrame | None = None,
                         **options) -> pd.DataFrame:
         """:func:`workbench.crosspost.find_crossposts` over the store (candidate generation
         out of core); ``channels`` defaults to the store's, as for a Corpus."""
-        from . import _crosspost
-        if channels is None:
-            channels = self.channels()
-        return _crosspost.find_crossposts(self, channels=channels, dask=self._use_dask(),
-                                          **options)
+        from ..crosspost import find_crossposts
+
+        return find_crossposts(self, channels=channels, **options)
 
 
 def _name_index(channels: pd.DataFrame) -> pd.DataFrame:
     """(platform, normalised name, channel_id) of channels known by id: Telegram channels by
     display name, Twitter accounts by handle (screen name); names shared by several ids are
     left out, as a load leaves them unresolved."""
-    from ..io.builder import _name_index as index_of
+    from ..io.builder import _name_index as index_of  # private: io keeps this until its reader kit is public
 
     channels = schema.conform(channels, "channels")
     rows = []

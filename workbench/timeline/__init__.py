@@ -3,6 +3,11 @@
 Every analysis here starts from canonical messages or from the wide, zero-filled volume table
 of :func:`message_volume` (a tz-aware DatetimeIndex of period starts, one column per series).
 
+The kernels every backend of :func:`message_volume` and :func:`keyword_trend` runs
+(:class:`PeriodBinner`, :func:`check_period`, :func:`term_list`, :func:`term_matches`,
+:func:`trend_table`, see :mod:`workbench.backends`) are importable from here too, outside
+``__all__``.
+
 Examples
 --------
 >>> import pandas as pd
@@ -17,7 +22,9 @@ from ._bursts import bursts
 from ._change_points import change_points, regimes
 from ._compare import crossover
 from ._keywords import keyword_trend, normalise_text, term_pattern
+from ._keywords import term_list, term_matches, trend_table  # kernels
 from ._volume import message_volume, platform_share
+from ._volume import PeriodBinner, check_period  # kernels
 from ._window import EventWindow, event_window
 
 __all__ = [

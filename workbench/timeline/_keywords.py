@@ -29,12 +29,13 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..schema import DATE, TEXT
-from ..store import is_store
 from ._volume import message_volume
 
-__all__ = ["keyword_trend", "normalise_text", "term_pattern"]
+__all__ = ["keyword_trend", "normalise_text", "term_pattern", "term_list", "term_matches",
+           "trend_table"]
 
 _ARABIC_MAP = {
     "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
@@ -103,6 +104,7 @@ def _label(term) -> str:
     return term.pattern if isinstance(term, re.Pattern) else str(term)
 
 
+@dispatchable("timeline.keyword_trend")
 def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | None = None,
                   tz: str = "UTC", text_col: str = TEXT, date_col: str = DATE) -> pd.DataFrame:
     """Messages per period that use each term, and their share of all messages.
@@ -139,14 +141,10 @@ def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | N
     2 2016-12-01 00:00:00+00:00  عيد        1         2    0.5
     3 2016-12-02 00:00:00+00:00  عيد        0         1    0.0
     """
-    if is_store(messages):  # a corpus store on disk: texts streamed, the same table
-        return messages.keyword_trend(terms, freq=freq, by=by, tz=tz, text_col=text_col,
-                                      date_col=date_col)
-    terms = _terms(terms)
+    terms = term_list(terms)
     if text_col not in messages.columns:
         raise ParameterError(f"messages has no {text_col!r} column")
     patterns = [term_pattern(t) for t in terms]
-    texts = [normalise_text(t) for t in messages[text_col].tolist()]
     frame = pd.DataFrame({date_col: messages[date_col].to_numpy()})
     if by is not None:
         if by not in messages.columns:
@@ -155,16 +153,47 @@ def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | N
         frame[by] = messages[by].to_numpy()
     totals = message_volume(frame, freq=freq, by=by, tz=tz, date_col=date_col)
 
-    def hits(pattern):
-        frame["_hit"] = np.fromiter((pattern.search(t) is not None for t in texts),
-                                    dtype=bool, count=len(texts)).astype("int64")
+    def hits(matched):
+        frame["_hit"] = matched
         return message_volume(frame, freq=freq, by=by, tz=tz, weight="_hit", date_col=date_col)
 
-    return _trend_table(terms, totals, map(hits, patterns), by)
+    matches = term_matches(messages[text_col].tolist(), patterns)
+    return trend_table(terms, totals, map(hits, matches), by)
 
 
-def _terms(terms) -> list:
-    """``terms`` as a non-empty list (one term or pattern, or an iterable of them)."""
+def term_matches(texts, patterns):
+    """Which texts each pattern matches, on their normalised form (:func:`normalise_text`,
+    computed once for all patterns).
+
+    Parameters
+    ----------
+    texts : sequence of str or None
+    patterns : sequence of compiled patterns (:func:`term_pattern`)
+
+    Yields
+    ------
+    ndarray of int64
+        Per pattern, 1 where it matches a text, else 0.
+
+    Examples
+    --------
+    >>> [m.tolist() for m in term_matches(["Happy EID!", None], [term_pattern("eid")])]
+    [[1, 0]]
+    """
+    normalised = [normalise_text(t) for t in texts]
+    for pattern in patterns:
+        yield np.fromiter((pattern.search(t) is not None for t in normalised), dtype=bool,
+                          count=len(normalised)).astype("int64")
+
+
+def term_list(terms) -> list:
+    """``terms`` as a non-empty list (one term or pattern, or an iterable of them).
+
+    Examples
+    --------
+    >>> term_list("eid"), term_list(("eid", "عيد"))
+    (['eid'], ['eid', 'عيد'])
+    """
     if isinstance(terms, (str, re.Pattern)):
         terms = [terms]
     terms = list(terms) if isinstance(terms, Iterable) else [terms]
@@ -173,10 +202,26 @@ def _terms(terms) -> list:
     return terms
 
 
-def _trend_table(terms: list, totals: pd.DataFrame, hits, by: str | None) -> pd.DataFrame:
-    """The table :func:`keyword_trend` returns, from the messages per period (and series),
-    ``totals`` as :func:`message_volume` gives them, and the matching messages of each term,
-    ``hits`` (an iterable of such tables, one per term)."""
+def trend_table(terms: list, totals: pd.DataFrame, hits, by: str | None) -> pd.DataFrame:
+    """The table :func:`keyword_trend` returns; every backend finishes its trend here.
+
+    Parameters
+    ----------
+    terms : list
+        The terms as given (:func:`term_list`).
+    totals : DataFrame
+        All messages per period (and ``by`` value), as :func:`message_volume` gives them.
+    hits : iterable of DataFrame
+        Per term, the messages using it, in the same shape (missing periods or series are
+        zero).
+    by : str or None
+        The series column, as in :func:`message_volume`.
+
+    Returns
+    -------
+    DataFrame
+        ``date``, the ``by`` column, ``term``, ``matches``, ``messages``, ``share``.
+    """
     parts = []
     for term, matched in zip(terms, hits):
         matched = matched.reindex(index=totals.index, columns=totals.columns, fill_value=0)

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.offsets import Tick
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..schema import DATE, PLATFORM
-from ..store import is_store
 
-__all__ = ["message_volume", "platform_share"]
+__all__ = ["message_volume", "platform_share", "PeriodBinner", "check_period"]
 
 
 def _check(messages: pd.DataFrame, freq: str, tz: str, date_col: str, **columns) -> None:
@@ -25,6 +25,25 @@ def _check(messages: pd.DataFrame, freq: str, tz: str, date_col: str, **columns)
             raise ParameterError(
                 f"{name}={col!r} is not a column of messages; columns are {list(messages.columns)}"
             )
+    check_period(freq, tz)
+
+
+def check_period(freq: str, tz: str) -> None:
+    """Refuse a ``freq`` that is no pandas period alias or a ``tz`` that is no time zone.
+
+    Raises
+    ------
+    ParameterError
+        Naming both values and what pandas said.
+
+    Examples
+    --------
+    >>> check_period("W", "Europe/Berlin")
+    >>> check_period("fortnight", "UTC")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ParameterError: invalid freq='fortnight' or tz='UTC': ...
+    """
     try:
         pd.Timestamp("2016-01-01", tz=tz)
         pd.Period("2016-01-01", freq=freq)
@@ -69,6 +88,7 @@ def _localise(naive: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
     return naive.tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
 
 
+@dispatchable("timeline.message_volume")
 def message_volume(messages: pd.DataFrame, *, freq: str = "D", by: str | None = None,
                    tz: str = "UTC", weight: str | None = None, start=None, end=None,
                    date_col: str = DATE) -> pd.DataFrame:
@@ -112,13 +132,10 @@ def message_volume(messages: pd.DataFrame, *, freq: str = "D", by: str | None = 
     2016-12-19 00:00:00+01:00  1  0
     2016-12-20 00:00:00+01:00  0  1
     """
-    if is_store(messages):  # a corpus store on disk: the same table, computed out of core
-        return messages.message_volume(freq=freq, by=by, tz=tz, weight=weight, start=start,
-                                       end=end, date_col=date_col)
     _check(messages, freq, tz, date_col, by=by, weight=weight)
     dates = _utc(messages[date_col])
     bounds = [_utc(pd.Series([ts]))[0] for ts in (start, end) if ts is not None]
-    binner = _Binner(freq, tz, [*dates.dropna()[:1], *bounds])
+    binner = PeriodBinner(freq, tz, [*dates.dropna()[:1], *bounds])
     starts = binner.starts(dates)
     if by is not None:
         groups, labels = pd.factorize(messages[by], sort=True)
@@ -154,11 +171,38 @@ def _utc(dates) -> pd.Series:
     return dates.dt.tz_convert("UTC")
 
 
-class _Binner:
-    """Period starts for instants. Calendar periods (days, weeks, months) follow the wall
-    clock of ``tz``, so a day is a local day even when it lasts 23 or 25 hours. Fixed-length
-    periods (hours, minutes) are lengths of absolute time aligned to the zone's offset at the
-    first instant: across a DST change the hours stay distinct and none is skipped."""
+class PeriodBinner:
+    """Period starts for instants, as :func:`message_volume` bins them; every backend bins
+    with it (the kernel of the volume and keyword analyses).
+
+    Calendar periods (days, weeks, months) follow the wall clock of ``tz``, so a day is a
+    local day even when it lasts 23 or 25 hours. Fixed-length periods (hours, minutes) are
+    lengths of absolute time aligned to the zone's offset at the first instant: across a DST
+    change the hours stay distinct and none is skipped.
+
+    Parameters
+    ----------
+    freq : str
+        A pandas period alias (``"D"``, ``"W"``, ``"h"``, ``"15min"``).
+    tz : str
+        The time zone of the period boundaries.
+    reference : list of Timestamp
+        UTC instants; the earliest aligns fixed-length periods (none: 2016-01-01).
+
+    Attributes
+    ----------
+    tick : bool
+        Whether the periods are fixed-length (``"h"``, ``"15min"``) rather than calendar.
+    offset : Timedelta
+        The zone's UTC offset at the earliest reference instant.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dates = pd.Series(pd.to_datetime(["2016-12-19 23:30"], utc=True))
+    >>> [str(t) for t in PeriodBinner("D", "Europe/Berlin", list(dates)).starts(dates)]
+    ['2016-12-20 00:00:00']
+    """
 
     def __init__(self, freq: str, tz: str, reference: list) -> None:
         self.freq, self.tz, self.tick = freq, tz, _is_tick(freq)
@@ -166,16 +210,19 @@ class _Binner:
         self.offset = first.tz_convert(tz).utcoffset() or pd.Timedelta(0)
 
     def starts(self, dates: pd.Series) -> pd.DatetimeIndex:
-        """Naive period starts: UTC for fixed-length periods, wall time otherwise."""
+        """Naive period starts of UTC ``dates``: UTC for fixed-length periods, wall time
+        otherwise."""
         if self.tick:
             naive = pd.DatetimeIndex(dates.dt.tz_localize(None))
             return (naive + self.offset).floor(self.freq) - self.offset
         return _period_start(_wall_time(dates, self.tz), self.freq)
 
     def full_range(self, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DatetimeIndex:
+        """Every naive period start from ``lo`` to ``hi`` (period starts themselves)."""
         return _full_range(lo, hi, self.freq)
 
     def localise(self, naive: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        """Naive period starts as tz-aware instants in ``tz``."""
         if self.tick:
             return naive.tz_localize("UTC").tz_convert(self.tz)
         return _localise(naive, self.tz)

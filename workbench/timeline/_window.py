@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..events import resolve_event
 from ..schema import DATE
@@ -81,6 +82,7 @@ def _days(value, name: str) -> int:
     return int(delta / _DAY)
 
 
+@dispatchable("timeline.event_window")
 def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
                  by: str | None = None, tz: str = "UTC", align: str = "event",
                  level: float = 0.95, events: pd.DataFrame | None = None,

@@ -35,8 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["SHINGLE", "ShingleIndex", "build_index", "make_index", "candidate_pairs",
-           "weighted_jaccard"]
+__all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
+           "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
+           "hash_family", "signatures", "band_key", "bucket_pairs", "unique_pairs",
+           "sorted_unique"]
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
@@ -400,7 +402,7 @@ def _minhash(values: np.ndarray, seg: np.ndarray, a: np.ndarray, b: np.ndarray) 
     return out
 
 
-def _hash_family(random_state: int) -> tuple[np.ndarray, np.ndarray]:
+def hash_family(random_state: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``a`` and ``b`` of the ``ROWS * BANDS`` MinHash functions."""
     rng = np.random.default_rng([random_state, 1])
     k = ROWS * BANDS
@@ -409,11 +411,26 @@ def _hash_family(random_state: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b: np.ndarray
-               ) -> np.ndarray:
-    """MinHash signatures (one row of ``len(a)`` uint32 per doc) of ``docs``, the texts at
-    positions ``lo..`` among all the texts signed, over a consistent weighted sample of their
-    shingles (:meth:`ShingleIndex.sampled`, boosted for light texts)."""
+def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b: np.ndarray
+              ) -> np.ndarray:
+    """MinHash signatures of ``docs`` over a consistent weighted sample of their shingles
+    (:meth:`ShingleIndex.sampled`, boosted for light texts).
+
+    Parameters
+    ----------
+    index : ShingleIndex
+    docs : int array
+        Text numbers in ``index``.
+    lo : int
+        Position of ``docs[0]`` among all the texts signed (texts without weighty shingles
+        get a signature unique to their position, so they never collide).
+    a, b : uint64 arrays
+        The hash family (:func:`hash_family`).
+
+    Returns
+    -------
+    ndarray of uint32, shape ``(len(docs), len(a))``
+    """
     k = len(a)
     ln = index.starts[docs + 1] - index.starts[docs]
     first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
@@ -436,7 +453,7 @@ def _signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b
     return block
 
 
-def _band_key(cols: np.ndarray, band: int) -> np.ndarray:
+def band_key(cols: np.ndarray, band: int) -> np.ndarray:
     """The LSH bucket key of each text in one band, from its ``ROWS`` signature columns."""
     cols = cols.astype(np.uint64)
     with np.errstate(over="ignore"):
@@ -446,10 +463,10 @@ def _band_key(cols: np.ndarray, band: int) -> np.ndarray:
     return key
 
 
-def _bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
-                  sorted_times: np.ndarray, n_docs: int, window: int) -> list[np.ndarray]:
+def bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
+                 sorted_times: np.ndarray, n_docs: int, window: int) -> list[np.ndarray]:
     """The pairs (arrays of doc positions) one LSH band gives: the texts' bucket keys
-    (:func:`_band_key`) sorted with their time ``rank`` (uint64, among ``n_docs``), each text
+    (:func:`band_key`) sorted with their time ``rank`` (uint64, among ``n_docs``), each text
     paired with its ``NEIGHBOURS`` successors in its bucket that are at most ``window``
     later. ``by_time`` inverts the ranks; ``sorted_times`` are the times in rank order."""
     bits = np.uint64(max(1, int(n_docs - 1).bit_length()))
@@ -474,7 +491,7 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     first."""
     if len(docs) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    a, b = _hash_family(random_state)
+    a, b = hash_family(random_state)
     sig = np.empty((len(docs), len(a)), dtype=np.uint32)
     # Chunks of texts keep the temporary arrays small.
     lengths = index.starts[docs + 1] - index.starts[docs]
@@ -482,7 +499,7 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
                              * 4_000_000)
     edges = np.unique(np.concatenate([[0], bounds, [len(docs)]]))
     for lo, hi in zip(edges[:-1], edges[1:]):
-        sig[lo:hi] = _signatures(index, docs[lo:hi], lo, a, b)
+        sig[lo:hi] = signatures(index, docs[lo:hi], lo, a, b)
     # Buckets of each band in time order: rank texts by time once, and sort keys that carry
     # the bucket in their high bits and the time rank in their low bits.
     by_time = np.argsort(times, kind="stable")
@@ -491,8 +508,8 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     sorted_times = times[by_time]
     pairs = []
     for band in range(BANDS):
-        key = _band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
-        pairs += _bucket_pairs(key, rank, by_time, sorted_times, len(docs), window)
+        key = band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
+        pairs += bucket_pairs(key, rank, by_time, sorted_times, len(docs), window)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     p = unique_pairs(np.sort(np.concatenate(pairs), axis=1))

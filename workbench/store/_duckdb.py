@@ -1,10 +1,15 @@
-"""The analyses over a store, in DuckDB, giving exactly what the pandas functions give.
+"""The store's DuckDB backend: the analyses over a store, giving exactly what the pandas
+functions give (registered with :mod:`workbench.backends` in :mod:`workbench.store`).
 
 Each aggregation runs inside DuckDB down to a table small enough for pandas (one row per edge,
-or per period and series), which is then finished by the same pandas code the in-memory
-analyses use. Time series are reduced to one row per (series, local day) for calendar periods
-and per (series, period) for fixed-length ones, carrying the earliest instant of the group, so
-the pandas binning sees the same periods and the same first instant.
+or per period and series), which is then finished by the analyses' own kernels
+(:func:`~workbench.network.edge_table`, :class:`~workbench.timeline.PeriodBinner`,
+:func:`~workbench.timeline.trend_table`, and :func:`~workbench.timeline.message_volume` itself
+on the reduced table). Time series are reduced to one row per (series, local day) for
+calendar periods and per (series, period) for fixed-length ones, carrying the earliest instant
+of the group, so the pandas binning sees the same periods and the same first instant. The Dask
+backend (:mod:`._dask`) shares the reductions' finishing (:func:`volume_of`,
+:func:`trend_of`).
 """
 
 from __future__ import annotations
@@ -12,16 +17,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import schema
+from .. import schema, timeline
 from ..errors import ParameterError
+from ..network import edge_table, mention_targets
 from ..schema import STRING, UTC_TIME
-from ..timeline._volume import _is_tick
+from ..timeline import PeriodBinner, check_period, term_list, term_matches, term_pattern
 from ._store import _ident as _q
 
 __all__ = ["forward_edges", "mention_edges", "message_volume", "keyword_trend",
-           "reduce_volume", "edges_frame"]
-
-_NAT = np.iinfo(np.int64).min
+           "reduce_volume", "volume_of", "trend_of", "period_rows"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -36,32 +40,6 @@ def _median_ns(values) -> int | None:
     if n % 2:
         return int(np.float64(v[n // 2]))
     return int((np.float64(v[n // 2 - 1]) + np.float64(v[n // 2])) / 2)
-
-
-def edges_frame(agg: pd.DataFrame, *, min_weight: float, delay: bool, kind: str) -> pd.DataFrame:
-    """The edge table :func:`workbench.network.forward_edges` returns, from per-pair
-    aggregates (``source``, ``target``, ``weight``, ``first``/``last`` in ns, ``resolved``,
-    ``median_delay`` in ns or None)."""
-    from ..network._edges import _empty_edges, _sorted, _tag
-
-    if not len(agg):
-        return _tag(_empty_edges(delay), kind)
-    edges = pd.DataFrame({
-        "source": pd.array(agg["source"].astype(object).to_numpy(), dtype=STRING),
-        "target": pd.array(agg["target"].astype(object).to_numpy(), dtype=STRING),
-        "weight": agg["weight"].to_numpy().astype(np.int64),
-        "first": pd.DatetimeIndex(agg["first"].to_numpy(dtype=np.int64).view("M8[ns]"))
-        .tz_localize("UTC").astype(UTC_TIME),
-        "last": pd.DatetimeIndex(agg["last"].to_numpy(dtype=np.int64).view("M8[ns]"))
-        .tz_localize("UTC").astype(UTC_TIME),
-    })
-    if delay:
-        ns = np.asarray([_NAT if v is None or v != v else int(v) for v in agg["median_delay"]],
-                        dtype=np.int64)
-        edges["median_delay"] = ns.view("m8[ns]")
-    edges["resolved"] = agg["resolved"].to_numpy().astype(bool)
-    edges = edges[edges["weight"] >= min_weight]
-    return _tag(_sorted(edges), kind)
 
 
 FORWARD_SQL = """
@@ -82,24 +60,7 @@ def forward_edges(store, *, min_weight: int = 1) -> pd.DataFrame:
     without dated forwards gets no delays, hence no median)."""
     agg = store._sql(FORWARD_SQL).to_pandas()
     agg["median_delay"] = agg.pop("delays").map(_median_ns)
-    return edges_frame(agg, min_weight=min_weight, delay=True, kind="forward")
-
-
-def mention_targets(values: pd.DataFrame, channels: pd.DataFrame | None) -> pd.DataFrame:
-    """For distinct (platform, value) pairs of mentions and links: the target channel key
-    and whether it resolved, as :func:`workbench.network.mention_edges` parses them."""
-    from ..network._edges import _handle_map, _mention_target, handle_key
-
-    handles = _handle_map(channels)
-    targets, resolved = [], []
-    for platform, value in zip(values["platform"], values["v"]):
-        target, ok = _mention_target(str(value), handles)
-        if isinstance(target, tuple):  # a handle nobody in the corpus owns
-            target = handle_key(target[1], str(platform))
-        targets.append(target)
-        resolved.append(ok)
-    out = values.assign(target=targets, resolved=resolved)
-    return out[out["target"].notna()].reset_index(drop=True)
+    return edge_table(agg, kind="forward", min_weight=min_weight, delay=True)
 
 
 MENTION_SQL = """
@@ -126,16 +87,17 @@ def mention_edges(store, *, channels=None, min_weight: int = 1,
         SELECT DISTINCT platform, v FROM (
             SELECT platform, unnest(list_concat(mentions, links)) AS v FROM _messages
             WHERE len(mentions) > 0 OR len(links) > 0)""").to_pandas()
-    mapping = mention_targets(values, channels)
+    targets = mention_targets(zip(values["platform"], values["v"]), channels)
     con.register("_mention_map_tmp", pd.DataFrame({
-        "platform": mapping["platform"].astype(object), "v": mapping["v"].astype(object),
-        "target": mapping["target"].astype(object),
-        "resolved": mapping["resolved"].astype(bool)}))
+        "platform": pd.Series([p for p, _ in targets], dtype=object),
+        "v": pd.Series([v for _, v in targets], dtype=object),
+        "target": pd.Series([t for t, _ in targets.values()], dtype=object),
+        "resolved": pd.Series([r for _, r in targets.values()], dtype=bool)}))
     con.execute("CREATE OR REPLACE TEMP TABLE _mention_map AS SELECT * FROM _mention_map_tmp")
     con.unregister("_mention_map_tmp")
     where = "" if self_mentions else "WHERE channel_id <> target"
     agg = store._sql(MENTION_SQL.format(where=where)).to_pandas()
-    return edges_frame(agg, min_weight=min_weight, delay=False, kind="mention")
+    return edge_table(agg, kind="mention", min_weight=min_weight)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,13 +120,12 @@ def _is_utc(tz) -> bool:
     return isinstance(tz, str) and tz.upper() in ("UTC", "Z", "GMT", "ETC/UTC")
 
 
-def _bin_sql(freq: str, tz, first_ns: int) -> tuple[str, list]:
+def _bin_sql(binner: PeriodBinner) -> tuple[str, list]:
     """SQL for a key shared by all messages of one period (a finer split is fine): the
-    fixed-length period (aligned as pandas aligns it), or the UTC day."""
-    if _is_tick(freq):
-        step = pd.tseries.frequencies.to_offset(freq).nanos
-        offset = pd.Timedelta(pd.Timestamp(first_ns, tz="UTC").tz_convert(tz).utcoffset() or 0)
-        return "(epoch_ns(date) + ?) // ?", [int(offset.value), int(step)]
+    fixed-length period (aligned as the binner aligns it), or the UTC day."""
+    if binner.tick:
+        step = pd.tseries.frequencies.to_offset(binner.freq).nanos
+        return "(epoch_ns(date) + ?) // ?", [int(pd.Timedelta(binner.offset).value), int(step)]
     return "epoch_ns(date) // 86400000000000", []
 
 
@@ -180,7 +141,7 @@ def _by_dtype(store, by: str):
             return STRING
         return dtype
     channels = store.channels()
-    from ..io.labels import _nullable
+    from ..io.labels import _nullable  # private: io keeps this until its reader kit is public
 
     return _nullable(channels[by].dtype)
 
@@ -196,11 +157,12 @@ def reduce_volume(store, *, freq: str, by: str | None, tz, weight: str | None) -
     first = _first_ns(store)
     if first is None:
         return None
-    if not _is_tick(freq) and not _is_utc(tz):
+    binner = PeriodBinner(freq, tz, [pd.Timestamp(first, tz="UTC")])
+    if not binner.tick and not _is_utc(tz):
         # Local days of other zones: binned by pandas itself (exact whatever the zone's
         # rules), over streamed batches.
-        return _reduce_streamed(store, freq=freq, by=by, tz=tz, weight=weight, first=first)
-    key, params = _bin_sql(freq, tz, first)
+        return _reduce_streamed(store, binner, by=by, weight=weight)
+    key, params = _bin_sql(binner)
     by_sql = f", {_q(by)} AS _by" if by is not None else ""
     group = "_key, _by" if by is not None else "_key"
     value = f"sum(coalesce({_q(weight)}, 0))" if weight is not None else "count(*)"
@@ -229,14 +191,12 @@ def _reduced_frame(store, frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return out
 
 
-def period_rows(binner, dates, *, by=None, weight=None, texts=None, patterns=()
-                ) -> pd.DataFrame:
+def period_rows(binner: PeriodBinner, dates, *, by=None, weight=None, texts=None,
+                patterns=()) -> pd.DataFrame:
     """The rows a reduction groups, one per message: its period key (``_key``, from the
     binner) and instant (``_t``, ns), its ``by`` value (``_by``, None for nulls) when ``by``
     values are given, its weight (``_w``: the ``weight`` values, nulls as 0, else 1.0), and
     per pattern whether its normalised text matches (``_h0``, ``_h1``, ...; 0 or 1)."""
-    from ..timeline._keywords import normalise_text
-
     dates = pd.Series(pd.DatetimeIndex(dates).tz_convert("UTC"))
     out = pd.DataFrame({"_key": np.asarray(binner.starts(dates)).view(np.int64),
                         "_t": dates.to_numpy(dtype="datetime64[ns]").view(np.int64)})
@@ -246,19 +206,15 @@ def period_rows(binner, dates, *, by=None, weight=None, texts=None, patterns=()
     out["_w"] = (pd.to_numeric(weight).fillna(0).to_numpy(dtype="float64")
                  if weight is not None else 1.0)
     if patterns:
-        normalised = [normalise_text(t) for t in texts.tolist()]
-        for k, pattern in enumerate(patterns):
-            out[f"_h{k}"] = np.fromiter((pattern.search(t) is not None for t in normalised),
-                                        dtype=bool, count=len(normalised)).astype("int64")
+        for k, matched in enumerate(term_matches(texts.tolist(), patterns)):
+            out[f"_h{k}"] = matched
     return out
 
 
-def _reduce_streamed(store, *, freq, by, tz, weight, first, patterns=(), text_col=None):
+def _reduce_streamed(store, binner: PeriodBinner, *, by, weight, patterns=(),
+                     text_col=None):
     """The reduction in pandas over streamed batches (time zones DuckDB does not know, and
     keyword matches: per period and ``by`` value the matches of each pattern)."""
-    from ..timeline._volume import _Binner
-
-    binner = _Binner(freq, tz, [pd.Timestamp(first, tz="UTC")])
     cols = (["date"] + ([text_col] if patterns else []) + ([by] if by is not None else [])
             + ([weight] if weight else []))
     partials = []
@@ -289,22 +245,27 @@ def _stream(store, columns: list[str], extra: str | None, rows: int = 500_000):
 
 
 def message_volume(store, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
-                   weight: str | None = None, start=None, end=None, date_col: str = "date",
-                   _reduce=None) -> pd.DataFrame:
-    """:func:`workbench.timeline.message_volume` of the store's messages
-    (``_reduce(store, freq=, by=, tz=, weight=)`` computes the reduction elsewhere, e.g. on
-    Dask)."""
-    from ..timeline._volume import _check, message_volume as pandas_volume
+                   weight: str | None = None, start=None, end=None, date_col: str = "date"
+                   ) -> pd.DataFrame:
+    """:func:`workbench.timeline.message_volume` of the store's messages, in DuckDB."""
+    return volume_of(store, reduce_volume, freq=freq, by=by, tz=tz, weight=weight,
+                     start=start, end=end, date_col=date_col)
 
+
+def volume_of(store, reduce, *, freq, by, tz, weight, start, end, date_col) -> pd.DataFrame:
+    """:func:`workbench.timeline.message_volume` of the store's messages from a reduction
+    ``reduce(store, freq=, by=, tz=, weight=)`` (:func:`reduce_volume`, or one on Dask):
+    the parameters checked as the analysis checks them, the reduced table binned by the
+    analysis itself."""
     if date_col != "date":
         raise ParameterError(f"date_col={date_col!r}: a store's messages have 'date'")
     _check_columns(store, by=by, weight=weight)
-    _check(pd.DataFrame({"date": []}), freq, tz, "date")
-    reduced = (reduce_volume if _reduce is None else _reduce)(store, freq=freq, by=by, tz=tz,
-                                                               weight=weight)
+    check_period(freq, tz)
+    reduced = reduce(store, freq=freq, by=by, tz=tz, weight=weight)
     if reduced is None:
         reduced = _empty_reduced(store, by)
-    return pandas_volume(reduced, freq=freq, by=by, tz=tz, weight="_w", start=start, end=end)
+    return timeline.message_volume(reduced, freq=freq, by=by, tz=tz, weight="_w", start=start,
+                                   end=end)
 
 
 def _empty_reduced(store, by: str | None, patterns: int = 0) -> pd.DataFrame:
@@ -322,31 +283,31 @@ def _keyword_reduce(store, patterns, *, freq, by, tz, text_col) -> pd.DataFrame 
     first = _first_ns(store)
     if first is None:
         return None
-    return _reduce_streamed(store, freq=freq, by=by, tz=tz, weight=None, first=first,
-                            patterns=patterns, text_col=text_col)
+    binner = PeriodBinner(freq, tz, [pd.Timestamp(first, tz="UTC")])
+    return _reduce_streamed(store, binner, by=by, weight=None, patterns=patterns,
+                            text_col=text_col)
 
 
 def keyword_trend(store, terms, *, freq: str = "D", by: str | None = None, tz: str = "UTC",
-                  text_col: str = "text", date_col: str = "date", _reduce=None
-                  ) -> pd.DataFrame:
-    """:func:`workbench.timeline.keyword_trend` of the store's messages (texts streamed;
-    ``_reduce(store, patterns)`` computes the reduction elsewhere, e.g. on Dask)."""
-    from ..timeline._keywords import _terms, _trend_table, term_pattern
-    from ..timeline._volume import message_volume as pandas_volume
+                  text_col: str = "text", date_col: str = "date") -> pd.DataFrame:
+    """:func:`workbench.timeline.keyword_trend` of the store's messages (texts streamed)."""
+    return trend_of(store, terms, _keyword_reduce, freq=freq, by=by, tz=tz, text_col=text_col,
+                    date_col=date_col)
 
-    terms = _terms(terms)
+
+def trend_of(store, terms, reduce, *, freq, by, tz, text_col, date_col) -> pd.DataFrame:
+    """:func:`workbench.timeline.keyword_trend` of the store's messages from a reduction
+    ``reduce(store, patterns, freq=, by=, tz=, text_col=)`` giving per period key and ``by``
+    value the messages (``_w``) and the matches of each pattern (``_h0``, ``_h1``, ...)."""
+    terms = term_list(terms)
     if date_col != "date":
         raise ParameterError(f"date_col={date_col!r}: a store's messages have 'date'")
     _check_columns(store, text_col=text_col, by=by)
     patterns = [term_pattern(t) for t in terms]
-    if _reduce is None:
-        reduced = _keyword_reduce(store, patterns, freq=freq, by=by, tz=tz, text_col=text_col)
-    else:
-        reduced = _reduce(store, patterns)
+    reduced = reduce(store, patterns, freq=freq, by=by, tz=tz, text_col=text_col)
     if reduced is None:
         reduced = _empty_reduced(store, by, len(patterns))
-    totals = pandas_volume(reduced, freq=freq, by=by, tz=tz, weight="_w")
-    hits = (pandas_volume(reduced, freq=freq, by=by, tz=tz, weight=f"_h{k}")
+    totals = timeline.message_volume(reduced, freq=freq, by=by, tz=tz, weight="_w")
+    hits = (timeline.message_volume(reduced, freq=freq, by=by, tz=tz, weight=f"_h{k}")
             for k in range(len(terms)))
-    return _trend_table(terms, totals, hits, by)
-
+    return timeline.trend_table(terms, totals, hits, by)
