@@ -3,7 +3,8 @@
 Copies of one statement differ in ways that carry no meaning: Unicode presentation forms,
 case, diacritics and Arabic letter variants, an added emoji, hashtag, @mention or link,
 punctuation and spacing. :func:`normalise_text` removes those differences; links and media are
-compared on their own (:func:`normalise_url`, :func:`link_kind`, :func:`media_fingerprint`).
+compared on their own (:func:`normalise_url`, :func:`link_kind`, from :mod:`workbench.links`;
+:func:`media_fingerprint`).
 
 Examples
 --------
@@ -24,12 +25,13 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
-from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ..links import URL_PATTERN, extract_urls, link_kind, normalise_url
 
 __all__ = [
     "normalise_text",
@@ -41,15 +43,8 @@ __all__ = [
 ]
 
 # Removed from the compared text and handled as features of their own. Hashtags may be written
-# in any script; Telegram usernames are ASCII. The bare-domain branch needs a path so that
-# sentences such as "e.g. this" are left alone. (RE2 syntax: pyarrow runs it on whole columns.)
-_URL_RE2 = (
-    r"(?:https?://|www\.)[^\s<>\"'«»]+"
-    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s<>\"'«»]+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"'«»]*"
-)
-_STRIP_RE2 = "(?i)" + _URL_RE2 + r"|[#＃][\p{L}\p{N}\p{M}_]+|@[a-z0-9_]{3,}"
-_URL = re.compile(_URL_RE2, re.IGNORECASE)
+# in any script; Telegram usernames are ASCII. (RE2 syntax: pyarrow runs it on whole columns.)
+_STRIP_RE2 = "(?i)" + URL_PATTERN + r"|[#＃][\p{L}\p{N}\p{M}_]+|@[a-z0-9_]{3,}"
 
 #: Arabic (and Persian/Urdu) letters written interchangeably; hamza carriers on alef, waw and
 #: yeh decompose under NFD and lose their hamza with the other combining marks.
@@ -178,120 +173,6 @@ def normalise_text(text: object) -> str:
     """
     codes, _ = normalise_texts([text])
     return codes.tobytes().decode("utf-32-le")
-
-
-# --- links -------------------------------------------------------------------------------
-
-_TRACKING = re.compile(r"^(?:utm_.*|fbclid|gclid|yclid|igshid|mc_[a-z]+|ref|ref_src|si|s|"
-                       r"feature|share|amp|_ga|spm)$", re.IGNORECASE)
-_TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog", "www.t.me"}
-_TRAILING = ".,;:!?)]}>'\"»”’…"
-#: Words in a host or path that mark donation, payment and crowdfunding links.
-DONATION_WORDS = ("donat", "paypal", "patreon", "gofundme", "buymeacoffee", "ko-fi", "kofi",
-                  "bitcoin", "btc", "wallet", "crypto", "sadaqa", "sadaka", "zakat", "infaq",
-                  "payeer", "perfectmoney", "qiwi", "webmoney", "liberapay", "blockchain.info",
-                  "etherscan", "monero", "support-us", "supportus")
-_RESERVED_TME = {"joinchat", "addstickers", "addemoji", "share", "proxy", "socks", "setlanguage",
-                 "addtheme", "login", "confirmphone", "iv", "contact", "boost", "invoice",
-                 "giftcode", "addlist", "m"}
-
-
-def normalise_url(url: object) -> str | None:
-    """A canonical form of a link, so that copies of one link compare equal.
-
-    Scheme and ``www.`` dropped, host lower-cased, Telegram's alternative hosts and web-preview
-    paths (``telegram.me``, ``t.me/s/<handle>``) folded to ``t.me/<handle>``, Telegram paths
-    lower-cased (handles are case-insensitive), tracking parameters (``utm_*``, ``fbclid``, ...)
-    and fragments dropped, trailing slashes and punctuation removed. ``None`` when nothing
-    link-like is left.
-
-    Examples
-    --------
-    >>> normalise_url("https://telegram.me/s/Amaq_Agency/12?single")
-    't.me/amaq_agency/12'
-    >>> normalise_url("http://news.example.org/2016/12/article.html?id=5&utm_medium=x).")
-    'news.example.org/2016/12/article.html?id=5'
-    >>> normalise_url("  ") is None
-    True
-    """
-    if not isinstance(url, str):
-        return None
-    text = unicodedata.normalize("NFKC", url).strip().rstrip(_TRAILING)
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.IGNORECASE)
-    text = text.split("#", 1)[0]
-    host, slash, rest = text.partition("/")
-    host = host.lower().split("@")[-1].rstrip(".")
-    host = re.sub(r":(80|443)$", "", host)
-    if host.startswith("www."):
-        host = host[4:]
-    if not host or "." not in host:
-        return None
-    path, _, query = rest.partition("?")
-    if host in _TELEGRAM_HOSTS:
-        host = "t.me"
-        parts = [p for p in path.lower().split("/") if p]
-        if parts[:1] == ["s"]:
-            parts = parts[1:]
-        return "/".join([host, *parts])
-    path = path.rstrip("/")
-    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-              if not _TRACKING.match(k)]
-    out = host + ("/" + path if path else "")
-    if params:
-        out += "?" + urlencode(params)
-    return out
-
-
-def link_kind(url: str) -> str:
-    """What a normalised link points to: ``"content"`` (an article, a file, a
-    ``t.me/<handle>/<id>`` post) or a boilerplate kind: ``"channel"`` (``t.me/<handle>``),
-    ``"invite"`` (``t.me/joinchat/...``, ``t.me/+...``, sticker and share links), ``"bot"``
-    (a handle ending in ``bot`` or a ``?start=`` deep link), ``"donation"`` (payment,
-    crowdfunding and wallet links, see ``DONATION_WORDS``) or ``"homepage"`` (a site's root).
-
-    Only content links join messages into one cluster; links that are frequent across the
-    corpus are dropped later whatever their kind.
-
-    Examples
-    --------
-    >>> [link_kind(u) for u in ["t.me/+AbC", "t.me/newsbot/3", "paypal.me/x", "example.com",
-    ...                          "example.com/files/report.pdf"]]
-    ['invite', 'bot', 'donation', 'homepage', 'content']
-    """
-    host, _, rest = url.partition("/")
-    path = rest.split("?", 1)[0]
-    lowered = url.lower()
-    if any(word in lowered for word in DONATION_WORDS):
-        return "donation"
-    if host == "t.me":
-        parts = [p for p in path.split("/") if p]
-        if not parts:
-            return "homepage"
-        if parts[0] in _RESERVED_TME or parts[0].startswith("+"):
-            return "invite"
-        if parts[0].endswith("bot") or "start=" in lowered:
-            return "bot"
-        if parts[0] == "c" and len(parts) >= 3 and parts[2].isdigit():
-            return "content"  # a post in a private channel
-        if len(parts) >= 2 and parts[1].isdigit():
-            return "content"
-        return "channel"
-    if not path.strip("/"):
-        return "homepage"
-    return "content"
-
-
-def extract_urls(text: object) -> list[str]:
-    """URLs written in a text (with or without a scheme; ``t.me/...`` included).
-
-    Examples
-    --------
-    >>> extract_urls("read https://ex.org/a, and t.me/chan/5!")
-    ['https://ex.org/a,', 't.me/chan/5!']
-    """
-    if not isinstance(text, str) or not text:
-        return []
-    return _URL.findall(unicodedata.normalize("NFKC", text))
 
 
 # --- media -------------------------------------------------------------------------------
