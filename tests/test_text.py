@@ -1,6 +1,18 @@
-import pandas as pd
+"""workbench.text: the one text normaliser (keywords and shingles levels) and the display
+helpers (escape, shorten; defang comes from workbench.links)."""
 
-from workbench.text import defang, escape, shorten
+import math
+import unicodedata
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import workbench as wb
+from workbench import text
+from workbench.errors import ParameterError
+from workbench.text import defang, escape, normalise_text, normalise_texts, shorten
 
 PAYLOADS = ["<script>document.title='pwned'</script>", "<img src=x onerror=alert(1)>",
             '"><svg onload=alert(1)>']
@@ -28,3 +40,121 @@ def test_shorten():
     assert shorten("x" * 100, 10) == "x" * 9 + "…"
     assert shorten("short  text\n", 10) == "short text"
     assert shorten(None) == ""
+
+
+# --- normalisation: one normaliser, two levels ----------------------------------------------
+
+def kw(value):
+    return normalise_text(value, level="keywords")
+
+
+def sh(value):
+    return normalise_text(value, level="shingles")
+
+
+# (input, keywords level, shingles level), worked out by hand from the module notes.
+CASES = [
+    # Arabic: harakat and shadda out, hamza on alef out, teh marbuta -> heh
+    ("الدَّوْلَةُ الإِسْلَامِيَّةُ!", "الدوله الاسلاميه!", "الدوله الاسلاميه"),
+    ("أمير آمن إعلان ٱلعيد", "امير امن اعلان العيد", "امير امن اعلان العيد"),
+    ("مستشفى، على", "مستشفي، علي", "مستشفي علي"),            # alef maksura -> yeh
+    ("عـــيد", "عيد", "عيد"),                                 # tatweel
+    ("ﻻ ﷲ", "لا الله", "لا الله"),                            # presentation forms
+    ("٢٠١٦", "2016", "2016"),                                 # Arabic-Indic digits
+    # Urdu: keheh -> kaf, choti yeh and yeh barree -> yeh, heh goal and do-chashmi -> heh,
+    # teh marbuta goal -> heh; peh, retroflexes and noon ghunna stay
+    ("پاکستان", "پاكستان", "پاكستان"),
+    ("یہ ہے۔", "يه هي۔", "يه هي"),
+    ("بھائی", "بهايي", "بهايي"),                              # yeh with hamza: hamza out
+    ("زکوٰۃ", "زكوه", "زكوه"),                                # superscript alef out
+    ("ٹوٹا ڈنڈا بڑا ہاں", "ٹوٹا ڈنڈا بڑا هاں", "ٹوٹا ڈنڈا بڑا هاں"),
+    # Persian: zero-width non-joiner out, ezafe (heh + hamza, heh with yeh above) -> heh,
+    # Persian digits
+    ("کتاب\u200cهای ما ۱۳۹۵", "كتابهاي ما 1395", "كتابهاي ما 1395"),
+    ("خانهٔ خانۀ", "خانه خانه", "خانه خانه"),
+    # Latin with diacritics, mixed case, sharp s, Greek final sigma, ligatures, full width
+    ("Crème  Brûlée, Ñandú!", "creme  brulee, nandu!", "creme brulee nandu"),
+    ("ISIS Daesh DAESH داعش", "isis daesh daesh داعش", "isis daesh daesh داعش"),
+    ("Straße ΟΔΟΣ ﬁnal ＥＩＤ", "strasse οδοσ final eid", "strasse οδοσ final eid"),
+    # Cyrillic: diaeresis and breve are marks like any other
+    ("Ёлка — ЙОД", "елка — иод", "елка иод"),
+    # zero-width and direction characters, keycap frames, emoji
+    ("e\u200bi\u200cd\u200d\u2060\ufeff a\u200fb\u202ec", "eid abc", "eid abc"),
+    ("1\ufe0f\u20e3 news 🔥", "1 news 🔥", "1 news"),
+    # what only the shingles level removes: links, hashtags, mentions, punctuation, spacing
+    ("Eid! #Eid @amaq_agency https://T.me/X  ", "eid! #eid @amaq_agency https://t.me/x  ",
+     "eid"),
+]
+
+
+@pytest.mark.parametrize("raw, keywords, shingles", CASES)
+def test_normalise_text_levels_by_hand(raw, keywords, shingles):
+    assert kw(raw) == keywords
+    assert sh(raw) == shingles
+    assert normalise_text(raw) == keywords  # the default level
+
+
+# Each Arabic-script variant and the letter it becomes, at both levels (the two old
+# normalisers disagreed on the Urdu ones).
+VARIANTS = {
+    "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u06d2": "\u064a", "\u06d3": "\u064a",
+    "\u0626": "\u064a", "\u0624": "\u0648",
+    "\u0629": "\u0647", "\u06c3": "\u0647", "\u06c0": "\u0647", "\u06c1": "\u0647",
+    "\u06c2": "\u0647", "\u06be": "\u0647", "\u06d5": "\u0647",
+    "\u06a9": "\u0643",
+}
+
+
+@pytest.mark.parametrize("variant, letter", sorted(VARIANTS.items()))
+def test_letter_variants_fold_alike_at_both_levels(variant, letter):
+    assert kw(variant) == sh(variant) == letter
+    assert kw("ب" + variant + "ب") == sh("ب" + variant + "ب") == "ب" + letter + "ب"
+
+
+@pytest.mark.parametrize("letter", list("پچژگٹڈڑںگ"))
+def test_distinct_letters_are_kept(letter):
+    assert kw(letter) == sh(letter) == letter
+
+
+def test_nulls_and_levels():
+    for null in (None, pd.NA, math.nan):
+        assert kw(null) == "" and sh(null) == ""
+    assert kw(12) == "12" and sh(12) == ""
+    with pytest.raises(ParameterError, match="level='words'"):
+        normalise_text("x", level="words")
+
+
+def test_old_entry_points_are_the_one_normaliser_at_their_level():
+    samples = [raw for raw, _, _ in CASES] + [None, "", "  ", "ٱلعيد و۲۰۱۷ ＃وسم #tag"]
+    assert wb.timeline.normalise_text is text.normalise_text
+    assert wb.crosspost.normalise_texts is text.normalise_texts
+    for raw in samples:
+        assert wb.timeline.normalise_text(raw) == kw(raw)
+        assert wb.crosspost.normalise_text(raw) == sh(raw)
+    codes, offsets = normalise_texts(samples)
+    decoded = [codes[a:b].tobytes().decode("utf-32-le") for a, b in zip(offsets, offsets[1:])]
+    assert decoded == [sh(raw) for raw in samples]
+
+
+def _squash(value: str) -> str:
+    """Punctuation, symbols, separators and controls as spaces, runs collapsed, ends trimmed."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] in "PSZC" else c
+                            for c in value).split())
+
+
+# Letters, marks, digits, punctuation and invisible characters of the scripts we read; no
+# characters that start a link, hashtag or mention (those the shingles level removes).
+_ALPHABET = st.characters(
+    codec="utf-8",
+    categories=("L", "M", "N", "P", "S", "Zs", "Cc", "Cf"),
+    exclude_characters=".:/@#\uff03\ufe6b\uff0e\uff0f\uff1a\u2024\u2025\u2026",
+    max_codepoint=0x06FF,
+) | st.sampled_from(["\u200b", "\u200c", "\u200d", "\u200f", "\u2060", "\ufeff", "\u0640",
+                     "\u00a0", "\u20e3", "\ufe0f"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ALPHABET, max_size=30))
+def test_the_levels_differ_only_in_what_shingles_removes(raw):
+    assert sh(raw) == _squash(kw(raw))

@@ -1,5 +1,5 @@
 """Timelines beyond change points: volume details, event windows, bursts, keyword trends,
-platform shares, their plots and the volume explorer. Hand-computed cases, planted truth in
+rising terms, platform shares, their plots and the volume explorer. Hand-computed cases, planted truth in
 the fixture world and in generated worlds, and simulations whose answer is known."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from workbench.errors import EventError, ParameterError
 from workbench.plots import (plot_event_window, plot_keyword_trend, plot_platform_share,
                              plot_volume)
 from workbench.timeline import (bursts, change_points, event_window, keyword_trend,
-                                message_volume, normalise_text, platform_share)
+                                message_volume, normalise_text, platform_share, rising_terms)
 from workbench.widgets import volume_explorer
 
 
@@ -508,3 +508,19 @@ def test_volume_explorer_options_drive_the_figure(corpus):
         explorer.update(freq="fortnight")
     with pytest.raises(ParameterError):
         explorer.update(colour="red")
+
+
+# -- rising_terms ------------------------------------------------------------------------------
+
+def test_rising_terms_find_the_planted_keyword(corpus, truth):
+    terms = rising_terms(corpus.messages, truth["surge"]["event"], before="28D")
+    assert terms["term"].iloc[0] == truth["keyword"]
+    top = terms.iloc[0]
+    assert top["window_share"] > 0.05 > top["baseline_share"]
+    # Before the keyword was planted there is nothing to find about it.
+    early = rising_terms(corpus.messages, "2016-11-15", before="28D", top=20)
+    assert truth["keyword"] not in set(early["term"])
+
+
+def test_rising_terms_is_the_briefings():
+    assert wb.briefing.rising_terms is rising_terms

@@ -3,7 +3,8 @@ identifiers.
 
 Message texts and channel names come from adversaries. In a briefing every one of them is
 HTML-escaped (:func:`safe_html`) and every link inside them is defanged
-(:func:`defang_text`), so nothing is interpreted as markup and nothing is clickable.
+(:func:`defang_text`, from :mod:`workbench.links`), so nothing is interpreted as markup and
+nothing is clickable.
 
 :class:`Pseudonymiser` replaces user and channel identifiers and names with salted hashes
 (HMAC-SHA-256) for briefings that leave the team. The same salt gives the same pseudonyms,
@@ -35,44 +36,10 @@ import pandas as pd
 
 from ..corpus import Corpus
 from ..ids import name_key, normalise_name
-from ..text import defang, escape
+from ..links import RESERVED_PATHS, defang_text
+from ..text import escape
 
 __all__ = ["defang_text", "safe_html", "Pseudonymiser", "pseudonymise_corpus"]
-
-# URL-like tokens in free text: a scheme, www., Telegram links, or host.tld/path; and
-# "javascript:"-style pseudo-schemes that a reader could paste into a browser.
-_URL_IN_TEXT = re.compile(
-    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'«»]+"
-    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s<>\"'«»]*"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"'«»]*"
-    r"|\b(?:javascript|vbscript|data|tg):[^\s<>\"'«»]*",
-    re.IGNORECASE)
-_BARE_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|me|io|info|ru|de|fr|uk|tv|ly|gl|"
-                        r"co|to|cc|ws|su|ir|tk|xyz|online|site|news|app)\b", re.IGNORECASE)
-
-
-def defang_text(value: object) -> str:
-    """Free text with every link in it defanged (``hxxps://t[.]me/...``); not escaped.
-
-    Use it for texts and names handed to a plot function (which escapes them); use
-    :func:`safe_html` for HTML.
-
-    Examples
-    --------
-    >>> defang_text('<a href="javascript:alert(1)">open</a>')
-    '<a href="javascript[:]alert(1)">open</a>'
-    >>> defang_text("mirror: example.com and t.me/s/handle")
-    'mirror: example[.]com and t[.]me/s/handle'
-    >>> defang_text(None)
-    ''
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    # Every link found in the text goes through text.defang, which is idempotent: defanging
-    # an already defanged text changes nothing (titles pass twice).
-    text = _URL_IN_TEXT.sub(lambda m: defang(m.group(0)), str(value))
-    return _BARE_HOST.sub(lambda m: m.group(0).replace(".", "[.]"), text)
-
 
 def safe_html(value: object) -> str:
     """A data-derived value ready for HTML: links defanged, then HTML-escaped.
@@ -90,7 +57,7 @@ def safe_html(value: object) -> str:
 _HANDLE_IN_TEXT = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{2,31})\b")
 _TME_IN_TEXT = re.compile(
     r"\b((?:https?://)?(?:t|telegram)\.(?:me|dog)/(?:s/|c/)?)([A-Za-z0-9_]{3,})", re.IGNORECASE)
-_TME_RESERVED = {"joinchat", "addstickers", "share", "proxy", "socks", "iv", "login"}
+_TME_RESERVED = RESERVED_PATHS
 
 
 class Pseudonymiser:

@@ -2,8 +2,10 @@
 
 Copies of one statement differ in ways that carry no meaning: Unicode presentation forms,
 case, diacritics and Arabic letter variants, an added emoji, hashtag, @mention or link,
-punctuation and spacing. :func:`normalise_text` removes those differences; links and media are
-compared on their own (:func:`normalise_url`, :func:`link_kind`, :func:`media_fingerprint`).
+punctuation and spacing. :func:`normalise_text` removes those differences (the shingles level
+of :func:`workbench.text.normalise_text`); links are compared on their own
+(:func:`normalise_url`, :func:`link_kind`, from :mod:`workbench.links`) and so is media
+(:func:`media_fingerprint`).
 
 Examples
 --------
@@ -19,17 +21,14 @@ True
 
 from __future__ import annotations
 
-import functools
 import re
-import sys
 import unicodedata
-from collections.abc import Sequence
-from urllib.parse import parse_qsl, urlencode
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from .. import text as _text
+from ..links import extract_urls, link_kind, normalise_url
+from ..text import normalise_texts
 
 __all__ = [
     "normalise_text",
@@ -40,132 +39,10 @@ __all__ = [
     "media_fingerprint",
 ]
 
-# Removed from the compared text and handled as features of their own. Hashtags may be written
-# in any script; Telegram usernames are ASCII. The bare-domain branch needs a path so that
-# sentences such as "e.g. this" are left alone. (RE2 syntax: pyarrow runs it on whole columns.)
-_URL_RE2 = (
-    r"(?:https?://|www\.)[^\s<>\"'«»]+"
-    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s<>\"'«»]+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"'«»]*"
-)
-_STRIP_RE2 = "(?i)" + _URL_RE2 + r"|[#＃][\p{L}\p{N}\p{M}_]+|@[a-z0-9_]{3,}"
-_URL = re.compile(_URL_RE2, re.IGNORECASE)
-
-#: Arabic (and Persian/Urdu) letters written interchangeably; hamza carriers on alef, waw and
-#: yeh decompose under NFD and lose their hamza with the other combining marks.
-ARABIC_VARIANTS = {
-    "\u0671": "\u0627",  # alef wasla -> alef
-    "\u0649": "\u064a",  # alef maksura -> yeh
-    "\u06cc": "\u064a",  # Farsi yeh -> yeh
-    "\u06d2": "\u064a",  # yeh barree -> yeh
-    "\u0629": "\u0647",  # teh marbuta -> heh
-    "\u06c0": "\u0647",  # heh with yeh above -> heh
-    "\u06c1": "\u0647",  # heh goal -> heh
-    "\u06d5": "\u0647",  # ae -> heh
-    "\u06a9": "\u0643",  # keheh -> kaf
-}
-_DELETE = 0
-_SPACE = 32
-
-
-@functools.cache
-def _codepoint_table() -> np.ndarray:
-    """Map every code point to its replacement: itself, another letter, a space or 0 (delete).
-
-    Combining marks (diacritics, harakat, the hamza left by NFD), format characters (zero-width
-    joiners, direction marks, tags) and the Arabic tatweel are deleted; punctuation, symbols
-    (emoji), separators and controls become spaces; decimal digits of any script become ASCII.
-    """
-    table = np.arange(sys.maxunicode + 1, dtype=np.uint32)
-    category = unicodedata.category
-    for cp in range(sys.maxunicode + 1):
-        ch = chr(cp)
-        cat = category(ch)
-        first = cat[0]
-        if cat in ("Mn", "Me", "Cf"):
-            table[cp] = _DELETE
-        elif first in "PSZ" or cat in ("Cc", "Co", "Cs", "Cn"):
-            table[cp] = _SPACE
-        elif cat == "Nd" and cp > 127:
-            table[cp] = ord(str(unicodedata.decimal(ch)))
-    # What casefold does beyond lower-casing, for single characters.
-    table[0x03C2] = 0x03C3  # final sigma
-    table[0x017F] = ord("s")  # long s
-    table[0x0640] = _DELETE  # tatweel (kashida): a stretched letter, not a letter
-    for src, dst in ARABIC_VARIANTS.items():
-        table[ord(src)] = ord(dst)
-    return table
-
-
-def _prepare(texts: Sequence[object] | pa.Array | pa.ChunkedArray) -> list[str]:
-    """NFKC, URLs/hashtags/mentions out, lower-cased (with casefold's ß -> ss), NFD."""
-    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
-        arr = texts.cast(pa.large_string())
-    else:
-        arr = pa.array([t if isinstance(t, str) else None for t in texts], type=pa.large_string())
-    arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.replace_substring_regex(arr, _STRIP_RE2, " ")
-    arr = pc.replace_substring(pc.utf8_lower(arr), "ß", "ss")
-    arr = pc.utf8_normalize(arr, "NFD")
-    return [t or "" for t in arr.to_pylist()]
-
-
-def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Normalise many texts at once into a flat array of code points.
-
-    Steps, in order: Unicode NFKC; URLs, ``#hashtags`` and ``@mentions`` removed; case folded;
-    NFD and combining marks removed (diacritics, Arabic harakat and hamza), format characters
-    and tatweel removed; Arabic letter variants unified; digits of any script made ASCII;
-    punctuation, symbols and emoji made spaces; runs of whitespace collapsed and the ends
-    trimmed. Null or non-text values become empty texts. ``texts`` may be a pyarrow string
-    array (no Python strings are made for it then).
-
-    Returns
-    -------
-    codes : ndarray of uint32
-        The normalised texts' code points, one after the other.
-    offsets : ndarray of int64
-        ``len(texts) + 1`` offsets: text ``i`` is ``codes[offsets[i]:offsets[i + 1]]``.
-
-    Examples
-    --------
-    >>> codes, offsets = normalise_texts(["Ab, C!", None])
-    >>> codes.tobytes().decode("utf-32-le"), offsets.tolist()
-    ('ab c', [0, 4, 4])
-    """
-    prepared = _prepare(texts)
-    lengths = np.fromiter((len(t) for t in prepared), dtype=np.int64, count=len(prepared))
-    offsets = np.zeros(len(prepared) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    codes = _codepoint_table()[np.frombuffer("".join(prepared).encode("utf-32-le"),
-                                             dtype=np.uint32)]
-    # Deleted characters out.
-    keep = codes != _DELETE
-    codes, offsets = codes[keep], _new_offsets(keep, offsets)
-    # Keep the first space of each run, none at the start of a text...
-    is_space = codes == _SPACE
-    drop = is_space.copy()
-    drop[1:] &= is_space[:-1]
-    drop[offsets[:-1][offsets[:-1] < offsets[1:]]] = is_space[offsets[:-1][offsets[:-1] < offsets[1:]]]
-    codes, offsets = codes[~drop], _new_offsets(~drop, offsets)
-    # ... and none at its end.
-    ends = offsets[1:][offsets[1:] > offsets[:-1]] - 1
-    drop = np.zeros(len(codes), dtype=bool)
-    drop[ends] = codes[ends] == _SPACE
-    codes, offsets = codes[~drop], _new_offsets(~drop, offsets)
-    return np.ascontiguousarray(codes), offsets
-
-
-def _new_offsets(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Offsets of the segments after dropping the positions where ``keep`` is False."""
-    kept = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept[1:])
-    return kept[offsets]
-
 
 def normalise_text(text: object) -> str:
-    """Normalise one message text for comparison (see :func:`normalise_texts` for the steps).
+    """Normalise one message text for comparison: :func:`workbench.text.normalise_text` at
+    the shingles level (see :func:`normalise_texts` for the steps).
 
     Examples
     --------
@@ -176,122 +53,7 @@ def normalise_text(text: object) -> str:
     >>> normalise_text(None)
     ''
     """
-    codes, _ = normalise_texts([text])
-    return codes.tobytes().decode("utf-32-le")
-
-
-# --- links -------------------------------------------------------------------------------
-
-_TRACKING = re.compile(r"^(?:utm_.*|fbclid|gclid|yclid|igshid|mc_[a-z]+|ref|ref_src|si|s|"
-                       r"feature|share|amp|_ga|spm)$", re.IGNORECASE)
-_TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog", "www.t.me"}
-_TRAILING = ".,;:!?)]}>'\"»”’…"
-#: Words in a host or path that mark donation, payment and crowdfunding links.
-DONATION_WORDS = ("donat", "paypal", "patreon", "gofundme", "buymeacoffee", "ko-fi", "kofi",
-                  "bitcoin", "btc", "wallet", "crypto", "sadaqa", "sadaka", "zakat", "infaq",
-                  "payeer", "perfectmoney", "qiwi", "webmoney", "liberapay", "blockchain.info",
-                  "etherscan", "monero", "support-us", "supportus")
-_RESERVED_TME = {"joinchat", "addstickers", "addemoji", "share", "proxy", "socks", "setlanguage",
-                 "addtheme", "login", "confirmphone", "iv", "contact", "boost", "invoice",
-                 "giftcode", "addlist", "m"}
-
-
-def normalise_url(url: object) -> str | None:
-    """A canonical form of a link, so that copies of one link compare equal.
-
-    Scheme and ``www.`` dropped, host lower-cased, Telegram's alternative hosts and web-preview
-    paths (``telegram.me``, ``t.me/s/<handle>``) folded to ``t.me/<handle>``, Telegram paths
-    lower-cased (handles are case-insensitive), tracking parameters (``utm_*``, ``fbclid``, ...)
-    and fragments dropped, trailing slashes and punctuation removed. ``None`` when nothing
-    link-like is left.
-
-    Examples
-    --------
-    >>> normalise_url("https://telegram.me/s/Amaq_Agency/12?single")
-    't.me/amaq_agency/12'
-    >>> normalise_url("http://news.example.org/2016/12/article.html?id=5&utm_medium=x).")
-    'news.example.org/2016/12/article.html?id=5'
-    >>> normalise_url("  ") is None
-    True
-    """
-    if not isinstance(url, str):
-        return None
-    text = unicodedata.normalize("NFKC", url).strip().rstrip(_TRAILING)
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text, flags=re.IGNORECASE)
-    text = text.split("#", 1)[0]
-    host, slash, rest = text.partition("/")
-    host = host.lower().split("@")[-1].rstrip(".")
-    host = re.sub(r":(80|443)$", "", host)
-    if host.startswith("www."):
-        host = host[4:]
-    if not host or "." not in host:
-        return None
-    path, _, query = rest.partition("?")
-    if host in _TELEGRAM_HOSTS:
-        host = "t.me"
-        parts = [p for p in path.lower().split("/") if p]
-        if parts[:1] == ["s"]:
-            parts = parts[1:]
-        return "/".join([host, *parts])
-    path = path.rstrip("/")
-    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-              if not _TRACKING.match(k)]
-    out = host + ("/" + path if path else "")
-    if params:
-        out += "?" + urlencode(params)
-    return out
-
-
-def link_kind(url: str) -> str:
-    """What a normalised link points to: ``"content"`` (an article, a file, a
-    ``t.me/<handle>/<id>`` post) or a boilerplate kind: ``"channel"`` (``t.me/<handle>``),
-    ``"invite"`` (``t.me/joinchat/...``, ``t.me/+...``, sticker and share links), ``"bot"``
-    (a handle ending in ``bot`` or a ``?start=`` deep link), ``"donation"`` (payment,
-    crowdfunding and wallet links, see ``DONATION_WORDS``) or ``"homepage"`` (a site's root).
-
-    Only content links join messages into one cluster; links that are frequent across the
-    corpus are dropped later whatever their kind.
-
-    Examples
-    --------
-    >>> [link_kind(u) for u in ["t.me/+AbC", "t.me/newsbot/3", "paypal.me/x", "example.com",
-    ...                          "example.com/files/report.pdf"]]
-    ['invite', 'bot', 'donation', 'homepage', 'content']
-    """
-    host, _, rest = url.partition("/")
-    path = rest.split("?", 1)[0]
-    lowered = url.lower()
-    if any(word in lowered for word in DONATION_WORDS):
-        return "donation"
-    if host == "t.me":
-        parts = [p for p in path.split("/") if p]
-        if not parts:
-            return "homepage"
-        if parts[0] in _RESERVED_TME or parts[0].startswith("+"):
-            return "invite"
-        if parts[0].endswith("bot") or "start=" in lowered:
-            return "bot"
-        if parts[0] == "c" and len(parts) >= 3 and parts[2].isdigit():
-            return "content"  # a post in a private channel
-        if len(parts) >= 2 and parts[1].isdigit():
-            return "content"
-        return "channel"
-    if not path.strip("/"):
-        return "homepage"
-    return "content"
-
-
-def extract_urls(text: object) -> list[str]:
-    """URLs written in a text (with or without a scheme; ``t.me/...`` included).
-
-    Examples
-    --------
-    >>> extract_urls("read https://ex.org/a, and t.me/chan/5!")
-    ['https://ex.org/a,', 't.me/chan/5!']
-    """
-    if not isinstance(text, str) or not text:
-        return []
-    return _URL.findall(unicodedata.normalize("NFKC", text))
+    return _text.normalise_text(text, level="shingles")
 
 
 # --- media -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ that mentions (``source``) to the channel it mentions (``target``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -17,7 +16,8 @@ import pandas as pd
 
 from ..backends import dispatchable
 from ..errors import ParameterError
-from ..ids import normalise_name, telegram_key
+from ..ids import normalise_name
+from ..links import handle_key, normalise_handle, parse_mention, parse_telegram_link
 from ..schema import CHANNEL_ID, DATE, FWD_CHANNEL_ID, FWD_NAME, STRING, UTC_TIME
 
 __all__ = [
@@ -39,76 +39,6 @@ __all__ = [
 ]
 
 EDGE_KINDS = ("forward", "mention", "cocitation")
-
-# Paths on t.me that are not channel handles (invites, sharing, sticker sets, settings).
-_RESERVED = frozenset({
-    "joinchat", "share", "addstickers", "addemoji", "addlist", "addtheme", "proxy", "socks",
-    "setlanguage", "bg", "login", "confirmphone", "invoice", "iv", "contact", "msg", "boost",
-    "giftcode", "m",
-})
-_HANDLE = re.compile(r"^[a-z][a-z0-9_]{3,31}$", re.IGNORECASE)
-_TME = re.compile(
-    r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)"
-    r"(?:/(?P<path>[^?#\s]*))?",
-    re.IGNORECASE,
-)
-_SUBDOMAIN = re.compile(r"^(?:https?://)?(?P<handle>[a-z0-9_]+)\.t\.me(?:[/?#]|$)", re.IGNORECASE)
-_TG_RESOLVE = re.compile(r"^tg://resolve\?(?:.*&)?domain=(?P<handle>[a-z0-9_]+)", re.IGNORECASE)
-
-
-def handle_key(handle: str, platform: str = "telegram") -> str:
-    """Key of a channel known only by its public handle: ``<platform>:handle:<handle>``.
-
-    Handles are case-insensitive on Telegram, so the key is lower-case and has no ``@``.
-
-    Examples
-    --------
-    >>> handle_key("@Nashir_News")
-    'telegram:handle:nashir_news'
-    """
-    return f"{platform}:handle:{handle.lstrip('@').casefold()}"
-
-
-def parse_telegram_link(link: str) -> tuple[str, str] | None:
-    """What a Telegram link points at: ``("handle", <lower-case handle>)``,
-    ``("id", "telegram:<bare id>")`` for private ``t.me/c/<id>/<msg>`` links, or ``None`` for
-    links that name no channel (invites, ``share``, sticker sets, other sites).
-
-    Accepts ``t.me/<h>``, ``t.me/<h>/<msg>``, ``t.me/s/<h>``, ``telegram.me/<h>``,
-    ``t.me/c/<id>/<msg>``, ``<h>.t.me`` and ``tg://resolve?domain=<h>``, with or without scheme.
-
-    Examples
-    --------
-    >>> parse_telegram_link("https://t.me/s/Nashir_News/1203")
-    ('handle', 'nashir_news')
-    >>> parse_telegram_link("t.me/c/1292077344/77")
-    ('id', 'telegram:1292077344')
-    >>> parse_telegram_link("https://t.me/joinchat/AAAAAEx") is None
-    True
-    """
-    text = str(link).strip()
-    match = _TME.match(text)
-    if match:
-        parts = [p for p in (match.group("path") or "").split("/") if p]
-        if not parts:
-            return None
-        head = parts[0]
-        if head.lower() == "s" and len(parts) > 1:
-            head = parts[1]
-        elif head.lower() == "c":
-            if len(parts) > 1 and parts[1].isdigit():
-                return ("id", telegram_key(int(parts[1])))
-            return None
-        if head.startswith("+") or head.lower() in _RESERVED or not _HANDLE.match(head):
-            return None
-        return ("handle", head.casefold())
-    for pattern in (_SUBDOMAIN, _TG_RESOLVE):
-        match = pattern.match(text)
-        if match and _HANDLE.match(match.group("handle")):
-            handle = match.group("handle")
-            if handle.lower() not in _RESERVED and handle.lower() != "www":
-                return ("handle", handle.casefold())
-    return None
 
 
 def _require(messages: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -350,7 +280,7 @@ def handle_map(channels: pd.DataFrame | None) -> dict[str, str]:
     if channels is None or "handle" not in channels.columns:
         return {}
     known = channels[channels["handle"].notna()]
-    handles = known["handle"].astype(str).str.lstrip("@").str.casefold()
+    handles = known["handle"].astype(str).map(normalise_handle)
     return dict(zip(handles, known[CHANNEL_ID].astype(str)))
 
 
@@ -475,7 +405,7 @@ def mention_target(value: str, handles: dict[str, str]) -> tuple[object, bool]:
     >>> mention_target("@someone_else", {})
     (('handle', 'someone_else'), False)
     """
-    hit = _parse_mention(value)
+    hit = parse_mention(value)
     if hit is None:
         return None, False
     if hit[0] == "id":
@@ -483,16 +413,6 @@ def mention_target(value: str, handles: dict[str, str]) -> tuple[object, bool]:
     if hit[1] in handles:
         return handles[hit[1]], True
     return ("handle", hit[1]), False
-
-
-def _parse_mention(value: str) -> tuple[str, str] | None:
-    """An ``@handle``, a bare handle or a link, whichever column it came from."""
-    text = value.strip()
-    if text.startswith("@"):
-        text = text[1:]
-    elif "/" in text or "." in text:
-        return parse_telegram_link(text)
-    return ("handle", text.casefold()) if _HANDLE.match(text) else None
 
 
 @dispatchable("network.mention_edges")

@@ -1,15 +1,13 @@
 """Keyword trends: how many messages per period use a term, and what share of all messages.
 
-Texts and terms go through the same normalisation (:func:`normalise_text`) before matching,
-so spelling variants that readers treat as one word match as one word:
-
-* Unicode compatibility forms are unified (NFKD: ligatures, presentation forms, full-width
-  letters), combining marks are removed (Latin diacritics, Arabic harakat and the hamza and
-  madda carried by alef), and invisible format characters (zero-width joiners, direction
-  marks, soft hyphens, often used to dodge filters) are dropped;
-* Arabic: alef forms ``أ إ آ ٱ`` become ``ا``, ``ى`` becomes ``ي``, ``ة`` becomes ``ه``,
-  tatweel ``ـ`` is removed, and the Persian letters ``ی ک`` become ``ي ك``;
-* everything is case-folded (``ß`` matches ``ss``).
+Texts and terms go through the same normalisation before matching, the keywords level of
+:func:`workbench.text.normalise_text` (re-exported here as :func:`normalise_text`), so
+spelling variants that readers treat as one word match as one word: compatibility forms
+unified, combining marks (diacritics, harakat, hamza) and invisible format characters
+dropped, Arabic, Persian and Urdu letter variants unified (alef forms, ``ى ی ے`` as ``ي``,
+``ة ہ ھ ۀ`` as ``ه``, ``ک`` as ``ك``), tatweel removed, digits of any script made ASCII,
+everything case-folded (``ß`` matches ``ss``). The notes of :mod:`workbench.text` give the
+whole table and why.
 
 A plain term matches whole words (Unicode word boundaries, any script); in Arabic script it
 may also carry the attached proclitics و ف ب ك ل ال (and their combinations, e.g. ``وبال``,
@@ -21,15 +19,13 @@ normalised text.
 from __future__ import annotations
 
 import re
-import sys
-import unicodedata
 from collections.abc import Iterable
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from ..backends import dispatchable
+from ..text import normalise_text  # its default level, "keywords", is the one used here
 from ..errors import ParameterError
 from ..schema import DATE, TEXT
 from ._volume import message_volume
@@ -37,44 +33,10 @@ from ._volume import message_volume
 __all__ = ["keyword_trend", "normalise_text", "term_pattern", "term_list", "term_matches",
            "trend_table"]
 
-_ARABIC_MAP = {
-    "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
-    "\u0649": "\u064a", "\u06cc": "\u064a", "\u0629": "\u0647", "\u06a9": "\u0643",
-    "\u0640": None,
-}
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 # Attached proclitics: conjunction (wa, fa), preposition (bi, ka, li), article (al),
 # and li + al written "lil".
 _PROCLITICS = "(?:[\u0648\u0641]?(?:[\u0628\u0643\u0644]|\u0644\u0644)?(?:\u0627\u0644)?)"
-
-
-def normalise_text(text) -> str:
-    """The matching form of a text: compatibility-decomposed, without combining marks or
-    invisible format characters, Arabic letter variants unified, case-folded.
-
-    Examples
-    --------
-    >>> normalise_text("Café ÉTÉ")
-    'cafe ete'
-    >>> normalise_text("أَعْيَادُ") == normalise_text("اعياد")
-    True
-    >>> normalise_text("مدرسة") == "مدرسه", normalise_text("على") == "علي"
-    (True, True)
-    """
-    if text is None or text is pd.NA or (isinstance(text, float) and text != text):
-        return ""
-    return unicodedata.normalize("NFKD", str(text)).translate(_table()).casefold()
-
-
-@cache
-def _table() -> dict[int, str | None]:
-    """One translation table: drop every combining mark and format character, unify the
-    Arabic letter variants (built once, on first use)."""
-    table: dict[int, str | None] = {
-        cp: None for cp in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(cp)) in ("Mn", "Cf")}
-    table.update({ord(k): v for k, v in _ARABIC_MAP.items()})
-    return table
 
 
 def term_pattern(term) -> re.Pattern:
