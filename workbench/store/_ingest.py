@@ -34,15 +34,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .. import schema
-from ..corpus import Corpus
-from ..errors import LoadError, WorkbenchError, WorkbenchWarning
+from ..corpus import Corpus, read_corpus
+from ..errors import WorkbenchError, WorkbenchWarning
+from ..folders import is_saved_corpus
 from ..ids import normalise_name
 from ..io import builder as _builder
+from ..io import files as io_files
 from ..io.builder import Builder
-from ..io.privacy import _replace
-from ..io.sources import Source, find_sources, source_for
+from ..io.privacy import pseudonymise_columns
+from ..io.progress import progress_bar
+from ..io.sources import Source, walk
 from . import _tables as T
-from ._layout import (MANIFEST, STAGING, STORE_FILE, TABLES, now_iso, read_manifest,
+from ._layout import (STAGING, STORE_FILE, TABLES, now_iso, read_manifest,
                       write_lock, write_manifest)
 
 __all__ = ["ingest", "set_labels", "DEFAULT_BATCH_BYTES"]
@@ -216,25 +219,10 @@ def _write_messages(frame: pd.DataFrame, job: dict, lists: dict) -> list[dict]:
 
 def _read_batch(job: dict) -> dict:
     """Read the inputs of one batch; write its messages to staging; return the rest."""
-    from ..io import _no_gc, detect
-
     batch = _Batch(tz=job["tz"], channel_id=job.get("channel_id"))
-    forced = detect.get_format(job["format"]) if job["format"] else None
-    for inp in job["inputs"]:
+    for inp in job["inputs"]:  # the read path of wb.load
         source = Source(Path(inp["path"]), inp["label"], inp["size"])
-        fmt = forced
-        try:
-            if fmt is None:
-                fmt = detect.detect(source.head(), source.path, label=source.label)
-            out = batch.file(source, fmt.NAME)
-            with _no_gc():  # as wb.load: the parsed records form no cycles
-                fmt.read(source, out)
-        except WorkbenchError as exc:
-            if inp["strict"]:
-                raise
-            batch.discard(source, fmt.NAME if fmt is not None else None, str(exc))
-            continue
-        batch.commit(out)
+        io_files.read_file(source, batch, format=job["format"], strict=inp["strict"])
     built = batch.result(job.get("labels"))
     return _finish(job, batch.parts, batch.forward_ids, batch.service, batch.rejected,
                    batch.files, batch.warnings, built)
@@ -251,8 +239,8 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     frame = messages[list(schema.MESSAGES)].copy(deep=False)
     salt = job.get("pseudonymise")
     if salt:  # personal data never reaches the disk (as wb.load(pseudonymise=...))
-        frame["author_id"], frame["author"] = _replace(frame["author_id"], frame["author"],
-                                                       salt)
+        frame["author_id"], frame["author"] = pseudonymise_columns(
+            frame["author_id"], frame["author"], salt)
     lists = {c: T.list_array(frame[c].tolist()) for c in schema.LIST_COLUMNS}
     if len(frame):
         frame["_hash"] = _content_hash(frame, lists)
@@ -291,8 +279,8 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     svc["_row"] = order_base + np.arange(len(svc), dtype=np.int64)
     rej = pd.DataFrame(rejected, columns=list(schema.REJECTED))
     if salt:
-        svc["actor_id"], svc["actor"] = _replace(svc["actor_id"].astype(schema.STRING),
-                                                 svc["actor"].astype(schema.STRING), salt)
+        svc["actor_id"], svc["actor"] = pseudonymise_columns(
+            svc["actor_id"].astype(schema.STRING), svc["actor"].astype(schema.STRING), salt)
         rej["raw"] = None
     rej["_ingest"] = np.int32(seq)
     rej["_row"] = order_base + np.arange(len(rej), dtype=np.int64)
@@ -316,11 +304,9 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
 
 def _read_corpus_batch(job: dict) -> dict:
     """A Corpus (in memory or a saved folder) as one input of a batch."""
-    from ..io import parquet
-
     corpus = job["corpus"]
     if not isinstance(corpus, Corpus):
-        corpus = parquet.read_corpus(corpus)
+        corpus = read_corpus(corpus)
     messages = corpus.messages
     channels = corpus.channels
     cid = messages["channel_id"]
@@ -372,53 +358,40 @@ def _none(value):
 # ---------------------------------------------------------------------------------------------
 # The ingest (in this process, holding the store's lock)
 # ---------------------------------------------------------------------------------------------
-def _inputs(paths) -> list[dict]:
-    """Every input file (or corpus) under ``paths``, in load order."""
-    from ..io import parquet
-
+def _inputs(paths, own: Path | None = None) -> tuple[list[dict], list[str]]:
+    """Every input file (or corpus) under ``paths``, in load order, and the warnings of the
+    folder walks (the same as wb.load's: saved corpora and stores inside are left out; the
+    store ingested into, ``own``, without a word)."""
     if isinstance(paths, (str, os.PathLike, Corpus)):
         paths = [paths]
     found: list[dict] = []
+    notes: list[str] = []
     for item in paths:
         if isinstance(item, Corpus):
             found.append({"kind": "corpus", "corpus": item, "path": None,
                           "label": "corpus", "size": 0, "strict": True})
             continue
         root = Path(item)
-        if not root.exists():
-            raise LoadError(f"{root.name or item}: no such file or folder")
-        if parquet.is_saved_corpus(root):
+        if is_saved_corpus(root):
             size = sum(p.stat().st_size for p in root.iterdir() if p.is_file())
             found.append({"kind": "corpus", "corpus": root, "path": str(root),
                           "label": root.name, "size": size, "strict": True})
             continue
-        skip, stores = set(), set()
-        if root.is_dir():
-            skip = {p.parent for p in root.rglob(parquet.MANIFEST) if parquet.is_saved_corpus(p)}
-            # A store inside the folder is not an input (its store.json is JSON, not data).
-            stores = {p.parent for p in root.rglob(MANIFEST) if _is_store(p.parent)}
-            if (root / MANIFEST).is_file() and _is_store(root):
-                raise LoadError(f"{root.name}: is a corpus store; open it with wb.open_store")
-            for folder in sorted(skip):
-                found.append({"kind": "corpus", "corpus": folder, "path": str(folder),
-                              "label": source_for(folder, root).label,
-                              "size": sum(p.stat().st_size for p in folder.iterdir()
-                                          if p.is_file()), "strict": True})
-        sources = find_sources(root, skip_dirs=skip | stores)
-        if root.is_dir() and not sources and not skip:
-            raise LoadError(f"{root.name}: no exports found in this folder")
-        for s in sources:
+        walked = walk(root)  # raises for a missing path, a store, a folder without exports
+        if own is not None:
+            walked.stores = [p for p in walked.stores if not _same(p, own)]
+        notes.extend(walked.notes)
+        for s in walked.sources:
             found.append({"kind": "file", "path": str(s.path), "label": s.label,
                           "size": s.size, "strict": root.is_file()})
-    return found
+    return found, notes
 
 
-def _is_store(folder: Path) -> bool:
+def _same(a: Path, b: Path) -> bool:
     try:
-        read_manifest(folder)
-    except WorkbenchError:
+        return a.resolve() == b.resolve()
+    except OSError:
         return False
-    return True
 
 
 def _sha256(item: dict) -> str | None:
@@ -480,17 +453,6 @@ def _cleanup(root: Path, meta: dict) -> None:
                 path.unlink(missing_ok=True)
     for tmp in root.glob(".store.json.tmp-*"):
         tmp.unlink(missing_ok=True)
-
-
-def _progress(total: int, progress: bool | None):
-    from ..io import _progress_enabled
-
-    if not _progress_enabled(progress) or total <= 0:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="ingesting",
-                delay=0 if progress is True else 1.0, leave=False, dynamic_ncols=True)
 
 
 class _Ingest:
@@ -748,8 +710,7 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
         label_table = pa.Table.from_pandas(frame, preserve_index=False)
     root = store.path
     budget = int(batch_bytes or DEFAULT_BATCH_BYTES)
-    notes: list[str] = []
-    items = _inputs(paths if paths is not None else [])
+    items, notes = _inputs(paths if paths is not None else [], own=store.path)
     with write_lock(root):
         meta = read_manifest(root)
         _cleanup(root, meta)
@@ -822,7 +783,7 @@ def _run(state: _Ingest, todo: list[dict], budget: int, progress, workers, optio
     n_workers = workers if workers is not None else (
         min(os.cpu_count() or 1, 4) if est >= _PARALLEL_MIN_BYTES else 1)
     n_workers = max(1, min(int(n_workers), len(jobs)))
-    bar = _progress(total, progress)
+    bar = progress_bar(total, progress, desc="ingesting")
     state.staging.mkdir(parents=True, exist_ok=True)
     try:
         if n_workers == 1:
