@@ -38,9 +38,8 @@ from ..corpus import Corpus, read_corpus
 from ..errors import WorkbenchError, WorkbenchWarning
 from ..folders import is_saved_corpus
 from ..ids import normalise_name
-from ..io import builder as _builder
 from ..io import files as io_files
-from ..io.builder import Builder
+from ..io.builder import Builder, Part, ns_to_utc
 from ..io.privacy import pseudonymise_columns
 from ..io.progress import progress_bar
 from ..io.sources import Source, walk
@@ -67,58 +66,6 @@ REPORT_COLUMNS = ["path", "status", "loaded", "added", "updated", "unchanged", "
 # ---------------------------------------------------------------------------------------------
 # Reading one batch (in a worker process or in this one)
 # ---------------------------------------------------------------------------------------------
-class _Batch(Builder):
-    """A Builder whose result keeps what a store needs: forwards unresolved (they are resolved
-    across the whole store when read), the export each row came from, all channel
-    descriptions."""
-
-    def result(self, labels=None) -> dict:
-        # Chats an export names only by display name take the id another export of the
-        # batch (or the labels) gives that name, before duplicates merge (as in a load).
-        _builder._rekey_by_name(self, labels)
-        _builder._rekey_by_telegram_handle(self)
-        n_parts = len(self.parts)
-        part_max = np.full(n_parts, _NAT, dtype=np.int64)
-        keys = []
-        for ch in self.chunks:
-            part = np.asarray(ch["_part"], dtype=np.int64)
-            date = ch["date"].fill_null(_NAT).to_numpy()
-            np.maximum.at(part_max, part, date)
-            keys.append((ch["channel_id"], ch["message_id"], part))
-        overlap = _builder._may_overlap(self.parts)
-        key_frame = None
-        if overlap and keys:
-            key_frame = pd.DataFrame({
-                "channel_id": pa.chunked_array([k[0] for k in keys]).to_pandas(),
-                "message_id": np.concatenate([k[1].to_numpy() for k in keys]),
-                "part": np.concatenate([k[2] for k in keys])})
-        messages, merged_per_file = self._messages()
-        messages = _builder._rekey_by_handle(self.parts, messages, self.warnings)
-        _, merged_service = self._service_frame()
-        if not len(messages):
-            part_of_row = np.zeros(0, dtype=np.int64)
-        elif not overlap:
-            part_of = {p.channel_id: p.index for p in self.parts}
-            codes, uniques = pd.factorize(messages["channel_id"])
-            part_of_row = np.asarray([part_of[c] for c in uniques], dtype=np.int64)[codes]
-        else:
-            rank = self._rank
-            key_frame["rank"] = rank[key_frame["part"].to_numpy()]
-            best = (key_frame.sort_values("rank", kind="stable")
-                    .drop_duplicates(_KEY, keep="last"))
-            found = (messages[_KEY].astype({"channel_id": object})
-                     .merge(best.astype({"channel_id": object}), on=_KEY, how="left")["part"])
-            if found.isna().any():  # re-keyed since: fall back to the channel's newest part
-                newest = {}
-                for p in sorted(self.parts, key=lambda p: rank[p.index]):
-                    newest[p.channel_id] = p.index
-                fallback = messages["channel_id"].map(newest)
-                found = found.fillna(fallback)
-            part_of_row = found.to_numpy(dtype=np.int64)
-        return {"messages": messages, "part_max": part_max, "part_of_row": part_of_row,
-                "merged_per_file": merged_per_file, "merged_service": merged_service}
-
-
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -219,11 +166,15 @@ def _write_messages(frame: pd.DataFrame, job: dict, lists: dict) -> list[dict]:
 
 def _read_batch(job: dict) -> dict:
     """Read the inputs of one batch; write its messages to staging; return the rest."""
-    batch = _Batch(tz=job["tz"], channel_id=job.get("channel_id"))
+    batch = Builder(tz=job["tz"], channel_id=job.get("channel_id"))
     for inp in job["inputs"]:  # the read path of wb.load
         source = Source(Path(inp["path"]), inp["label"], inp["size"])
         io_files.read_file(source, batch, format=job["format"], strict=inp["strict"])
-    built = batch.result(job.get("labels"))
+    # Forwards stay unresolved: the store resolves them over everything it holds when read.
+    merged = batch.merge(labels=job.get("labels"))
+    built = {"messages": merged.messages, "part_max": merged.part_max,
+             "part_of_row": merged.part_of_row, "merged_per_file": merged.merged_per_file,
+             "merged_service": merged.merged_service}
     return _finish(job, batch.parts, batch.forward_ids, batch.service, batch.rejected,
                    batch.files, batch.warnings, built)
 
@@ -271,7 +222,7 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     svc = pd.DataFrame(service, columns=[*schema.SERVICE, "_part"])
     svc_part = svc["_part"].to_numpy(dtype=np.int64)
     svc = svc.drop(columns="_part")
-    svc["date"] = _builder._ns_to_utc(pd.array(svc["date"].tolist(), dtype="Int64"))
+    svc["date"] = ns_to_utc(pd.array(svc["date"].tolist(), dtype="Int64"))
     svc["_export"] = pd.array([None if m == _NAT else int(m) for m in part_max[svc_part]],
                               dtype="Int64")
     svc["_ingest"] = np.int32(seq)
@@ -315,11 +266,11 @@ def _read_corpus_batch(job: dict) -> dict:
         channels["channel_id"].isin(has_messages) | (channels["kind"].astype(str) != "unknown"))]
     known_ids = channels[channels["resolved"].astype(bool)
                          & ~channels["channel_id"].isin(exported["channel_id"])]
-    parts = [_builder.Part(index=i, file=0, order=i, platform=str(r.platform),
+    parts = [Part(index=i, file=0, order=i, platform=str(r.platform),
                            channel_id=r.channel_id, name=_none(r.name), kind=str(r.kind),
                            handle=_none(r.handle), resolved=True)
              for i, r in enumerate(exported.itertuples(index=False))]
-    extra = [_builder.Part(index=len(parts) + i, file=0, order=len(parts) + i,
+    extra = [Part(index=len(parts) + i, file=0, order=len(parts) + i,
                            platform=str(cid_.split(":", 1)[0]), channel_id=cid_, name=None,
                            kind="unknown", handle=None, resolved=True)
              for i, cid_ in enumerate(sorted(has_messages - set(exported["channel_id"])))]
