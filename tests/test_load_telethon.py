@@ -20,7 +20,7 @@ import workbench as wb
 from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree,
                             assert_rows, expected, load_quietly, load_world, plain, records_read)
 from workbench.errors import FormatError, LoadError, WorkbenchWarning
-from workbench.io import _telethon_common as common
+from workbench.io import _mtproto, records, streams
 from workbench.io import telethon
 from workbench.synth import generate_world
 from workbench.synth._telethon import telethon_records, write_telethon
@@ -126,12 +126,12 @@ def test_current_channels_and_warnings(current):
 def test_utf16_offsets_slice_astral_characters():
     text = "😀😀 read @news_agency now"
     assert text[10:22] != "@news_agency"  # Python indices would cut the wrong span
-    assert common.utf16_slice(text, 10, 12) == "@news_agency"
-    assert common.utf16_slice("👍🏽 see example.org/a", 9, 13) == "example.org/a"
+    assert _mtproto.utf16_slice(text, 10, 12) == "@news_agency"
+    assert _mtproto.utf16_slice("👍🏽 see example.org/a", 9, 13) == "example.org/a"
     with pytest.raises(ValueError):
-        common.utf16_slice("😀", 1, 1)  # half a surrogate pair
+        _mtproto.utf16_slice("😀", 1, 1)  # half a surrogate pair
     with pytest.raises(ValueError):
-        common.utf16_slice("abc", 2, 5)
+        _mtproto.utf16_slice("abc", 2, 5)
 
 
 # --------------------------------------------------------------------------------------
@@ -211,17 +211,17 @@ def test_tiny_blocks_and_batches_give_the_same_rows(monkeypatch, tmp_path):
     compact.write_text(json.dumps(records), encoding="utf-8")
     normal = [load_quietly(DATA / "current.jsonl"), load_quietly(tmp_path / "dump.json"),
               load_quietly(compact)]
-    monkeypatch.setattr(common, "BLOCK_BYTES", 97)
-    monkeypatch.setattr(common, "_BATCH_BYTES", 500)
+    monkeypatch.setattr(streams, "BLOCK_BYTES", 97)
+    monkeypatch.setattr(streams, "_BATCH_BYTES", 500)
     parsed = []
 
     def loads(data):
         parsed.append(len(data))
         return real_loads(data)
 
-    real_loads = common.orjson.loads
-    monkeypatch.setattr(common, "orjson", SimpleNamespace(
-        loads=loads, JSONDecodeError=common.orjson.JSONDecodeError))
+    real_loads = streams.orjson.loads
+    monkeypatch.setattr(streams, "orjson", SimpleNamespace(
+        loads=loads, JSONDecodeError=streams.orjson.JSONDecodeError))
     tiny = [load_quietly(DATA / "current.jsonl"), load_quietly(tmp_path / "dump.json"),
             load_quietly(compact)]
     # arrays were cut between records (entities' "MessageEntity..." objects are no cut
@@ -282,10 +282,10 @@ def test_to_ns_forms():
     for value in ("2021-03-01T10:00:00+00:00", "2021-03-01 10:00:00+00:00",
                   "2021-03-01T10:00:00Z", "2021-03-01 12:00:00+02:00", "2021-03-01 10:00:00",
                   1_614_592_800, 1_614_592_800.0, "1614592800"):
-        assert common.to_ns(value) == ns, value
+        assert records.to_ns(value) == ns, value
     for bad in ("yesterday", None, True, float("nan"), 10**20, [1]):
         with pytest.raises((ValueError, TypeError)):
-            common.to_ns(bad)
+            records.to_ns(bad)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Telethon ``Message.to_dict()`` dumps: a JSON array or JSON Lines, as scrapers write them.
 
-What such dumps hold (see :mod:`._telethon_common` for the shapes):
+What such dumps hold (see :mod:`._mtproto` for the shapes):
 
 * one ``Message`` / ``MessageService`` (``MessageEmpty`` for deleted ones) per record, type
   key ``"_"`` first; the channel as ``peer_id`` (current) or ``to_id`` (legacy, before 2020);
@@ -39,9 +39,9 @@ import re
 from pathlib import Path
 
 from ..errors import LoadError
-from ._telethon_common import (TELETHON_TYPE, RecordReader, first_byte, first_line,
-                               iter_array, json_head, parse_document, read_document,
-                               read_lines)
+from ._mtproto import TELETHON_TYPE
+from ._mtproto_records import RecordReader, read_document, read_lines
+from .streams import first_byte, first_line, iter_array, json_head, parse_document
 from .builder import FileOutput
 from .sources import Source
 
