@@ -137,27 +137,27 @@ def test_utf16_offsets_slice_astral_characters():
 # --------------------------------------------------------------------------------------
 # legacy.json (a pretty-printed array in the pre-2020 layer)
 # --------------------------------------------------------------------------------------
-L = "legacy.json#"
+L = "legacy.json#"  # positions in the array, from 1
 LEGACY = {
-    L + "0": expected(L + "0", 1001, "2019-05-01T12:00:00+00:00", channel_id=SOURCE,
+    L + "1": expected(L + "1", 1001, "2019-05-01T12:00:00+00:00", channel_id=SOURCE,
                       text="Legacy post", views=300),
-    L + "1": expected(L + "1", 1002, "2019-05-01T13:00:00+00:00", channel_id=SOURCE,
+    L + "2": expected(L + "2", 1002, "2019-05-01T13:00:00+00:00", channel_id=SOURCE,
                       text="Forwarded (legacy)", views=310, fwd_from_channel_id=CHANNEL,
                       fwd_from_message_id=101, fwd_from_date="2019-04-30T08:00:00+00:00"),
-    L + "2": expected(L + "2", 1003, "2019-05-01T14:00:00+00:00", channel_id=SOURCE,
+    L + "3": expected(L + "3", 1003, "2019-05-01T14:00:00+00:00", channel_id=SOURCE,
                       text="Forwarded from a user", fwd_from_channel_id="telegram:777888999",
                       fwd_from_date="2019-04-29T08:00:00+00:00"),
-    L + "3": expected(L + "3", 1004, "2019-05-01T15:00:00+00:00", channel_id=SOURCE,
+    L + "4": expected(L + "4", 1004, "2019-05-01T15:00:00+00:00", channel_id=SOURCE,
                       text="Legacy reply", reply_to=1001),
-    L + "5": expected(L + "5", 7, "2019-05-02T09:00:00+00:00", channel_id="telegram:300400500",
+    L + "6": expected(L + "6", 7, "2019-05-02T09:00:00+00:00", channel_id="telegram:300400500",
                       text="group chatter", author_id="telegram:555000111"),
-    L + "6": expected(L + "6", 1005, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
+    L + "7": expected(L + "7", 1005, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
                       text="Epoch dated"),
-    L + "7": expected(L + "7", 1006, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
+    L + "8": expected(L + "8", 1006, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
                       media_type="location"),
-    L + "8": expected(L + "8", 1007, "2019-05-02T13:00:00+00:00", channel_id=SOURCE,
+    L + "9": expected(L + "9", 1007, "2019-05-02T13:00:00+00:00", channel_id=SOURCE,
                       media_type="sticker", media_size=23456),
-    L + "10": expected(L + "10", 1008, "2019-05-02T14:00:00+00:00", channel_id=SOURCE,
+    L + "11": expected(L + "11", 1008, "2019-05-02T14:00:00+00:00", channel_id=SOURCE,
                        media_type="contact"),
 }
 
@@ -167,10 +167,10 @@ def test_legacy_every_field_of_every_record():
     assert_rows(corpus, LEGACY)
     svc = corpus.service.iloc[0]
     assert (svc["channel_id"], svc["message_id"], svc["action"], svc["actor_id"], svc["text"],
-            svc["source"]) == (SOURCE, 1, "create_channel", SOURCE, "Source Channel", L + "4")
+            svc["source"]) == (SOURCE, 1, "create_channel", SOURCE, "Source Channel", L + "5")
     assert svc["date"] == pd.Timestamp("2019-01-01", tz="UTC")
     assert corpus.rejected[["source", "reason"]].values.tolist() == [
-        [L + "9", "a JSON str, not a record object"]]
+        [L + "10", "a JSON str, not a record object"]]
     kinds = corpus.channels.set_index("channel_id")["kind"]
     assert kinds[SOURCE] == "channel" and kinds["telegram:300400500"] == "group"
     accounted(corpus)
@@ -456,4 +456,4 @@ def test_documents_one_record_and_wrappers(tmp_path):
         assert corpus.files["format"].tolist() == ["telethon"]
         m = corpus.messages.iloc[0]
         assert (m["channel_id"], m["channel"], m["message_id"], m["source"]) == (
-            CHANNEL, "Quirk Channel", 105, f"{name}#0")
+            CHANNEL, "Quirk Channel", 105, f"{name}#1")  # the first of the messages

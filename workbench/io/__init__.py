@@ -130,7 +130,7 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     0              telegram:42      True
     1  telegram:name:elsewhere     False
     >>> corpus.rejected["source"].tolist()
-    ['exports/result.json#2']
+    ['exports/result.json#3']
     """
     if pseudonymise is not None and (not isinstance(pseudonymise, str) or not pseudonymise):
         raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")

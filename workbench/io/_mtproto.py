@@ -142,7 +142,8 @@ def chat_description(chat: object, type_key: str = "_") -> tuple[str, str | None
     raw = chat.get("id")
     if type(raw) is not int:
         return None
-    typ = chat.get(type_key) or ""
+    typ = chat.get(type_key)
+    typ = typ if type(typ) is str else ""  # a damaged type key names no kind
     if typ.startswith("User") or "first_name" in chat:
         first, last = chat.get("first_name"), chat.get("last_name")
         name = " ".join(p for p in (first, last) if type(p) is str and p) or None

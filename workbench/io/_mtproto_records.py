@@ -14,7 +14,7 @@ Examples
 >>> path = Path(tempfile.mkdtemp()) / "dump.json"
 >>> _ = path.write_text(json.dumps([{"_": "MessageEmpty", "id": 3}]))
 >>> wb.load(path).rejected[["source", "reason"]].to_dict("records")
-[{'source': 'dump.json#0', 'reason': 'MessageEmpty: a deleted message, only its id is left'}]
+[{'source': 'dump.json#1', 'reason': 'MessageEmpty: a deleted message, only its id is left'}]
 """
 
 from __future__ import annotations
@@ -439,7 +439,7 @@ def read_document(doc: object, out: FileOutput, *, type_key: str = "_") -> None:
     label = out.source.label
     if type(doc) is list:
         reader = RecordReader(out, type_key=type_key)
-        for i, rec in enumerate(doc):
+        for i, rec in enumerate(doc, 1):
             reader.record(rec, i)
         reader.finish()
         return
@@ -449,7 +449,7 @@ def read_document(doc: object, out: FileOutput, *, type_key: str = "_") -> None:
     if "messages" not in doc:
         if doc.get(type_key) in ("Message", "MessageService", "MessageEmpty"):
             reader = RecordReader(out, type_key=type_key)
-            reader.record(doc, 0)
+            reader.record(doc, 1)
             reader.finish()
             return
         raise LoadError(f"{label}: a JSON object without a 'messages' list: not a Telethon "
@@ -468,6 +468,6 @@ def read_document(doc: object, out: FileOutput, *, type_key: str = "_") -> None:
         if desc is not None and desc[1]:
             users[desc[0]] = desc[1]
     reader = RecordReader(out, type_key=type_key, chats=chats, users=users)
-    for i, rec in enumerate(messages):
-        reader.record(rec, i)  # source: file#<index in messages>
+    for i, rec in enumerate(messages, 1):
+        reader.record(rec, i)  # source: file#<position in messages>
     reader.finish()

@@ -11,6 +11,10 @@ A reader works on one :class:`FileOutput` per input file:
   (dates as int nanoseconds since the epoch, UTC).
 * ``out.add_service(...)``, ``out.reject(index, reason, raw)``, ``out.warn(message)``.
 
+``index`` locates the record in its file, which ``source`` records as ``<file>#<index>``: a
+record or line number counted from 1, or a path of such numbers (the convention is set out in
+:mod:`workbench.io.records`, with the helpers readers share).
+
 Fast readers declare the columns they fill with ``cols = out.columns([...])`` and append
 one value per column per message (see :meth:`FileOutput.columns`).
 
@@ -25,13 +29,13 @@ Examples
 >>> b = Builder()
 >>> out = b.file(Source(Path("x.json"), "x.json"), "example")
 >>> part = out.part("telegram:1", name="One", kind="channel")
->>> out.add_message(0, message_id=7, date=1_480_000_000 * 10**9, text="hi @someone")
+>>> out.add_message(1, message_id=7, date=1_480_000_000 * 10**9, text="hi @someone")
 True
->>> out.add_service(1, message_id=1, date=None, action="create_channel")
+>>> out.add_service(2, message_id=1, date=None, action="create_channel")
 >>> b.commit(out)
 >>> corpus = b.build()
 >>> corpus.messages[["channel_id", "message_id", "text", "source"]].to_dict("records")
-[{'channel_id': 'telegram:1', 'message_id': 7, 'text': 'hi @someone', 'source': 'x.json#0'}]
+[{'channel_id': 'telegram:1', 'message_id': 7, 'text': 'hi @someone', 'source': 'x.json#1'}]
 >>> corpus.messages["mentions"][0]
 ['someone']
 """
@@ -135,7 +139,8 @@ class Part:
     kind: str
     handle: str | None
     resolved: bool
-    #: ``"<file label>#<locator>"``, to which record indexes are appended in ``source``
+    #: ``"<file label>#<locator>"``, to which record numbers are appended in ``source`` (see
+    #: the locators of :mod:`workbench.io.records`)
     source_prefix: str = ""
     #: message ids already added for this unit (a repeat within one export is rejected)
     seen: set = field(default_factory=set)
@@ -169,7 +174,7 @@ class FileOutput:
              handle: str | None = None, platform: str = "telegram",
              resolved: bool = True, locator: str = "") -> Part:
         """Open an export unit; following rows belong to it. ``locator`` prefixes record
-        indexes in ``source`` (``"chats/3/"`` gives ``file#chats/3/12``)."""
+        numbers in ``source`` (``"chats/3/"`` gives ``file#chats/3/12``)."""
         if kind not in schema.KIND_DTYPE.categories:
             kind = "unknown"
         index = self.builder._next_part + len(self.parts)
@@ -204,7 +209,7 @@ class FileOutput:
 
         A fast reader appends exactly one value to every one of these lists per message
         (nothing for a rejected record). ``channel_id`` and ``channel`` default to the part's,
-        ``source`` to the part's locator plus the int appended to ``"_index"``; undeclared
+        ``source`` to the part's locator plus the record number appended to ``"_index"``; undeclared
         columns are null (list columns: empty lists). Dates are int nanoseconds, UTC.
         """
         names = list(names)

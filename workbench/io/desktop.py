@@ -33,7 +33,7 @@ Examples
 >>> m[["channel_id", "date", "text", "mentions", "source"]].to_dict("records")[0]
 ... # doctest: +NORMALIZE_WHITESPACE
 {'channel_id': 'telegram:42', 'date': Timestamp('2016-10-01 12:00:00+0000', tz='UTC'),
- 'text': 'see @other_channel', 'mentions': ['other_channel'], 'source': 'result.json#0'}
+ 'text': 'see @other_channel', 'mentions': ['other_channel'], 'source': 'result.json#1'}
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def _parse_error(data: bytes, label: str, exc: Exception, *, repaired: bool) -> 
         if top >= 0:
             records = data.count(b"\n  {", top, pos)
             if records:
-                where += f", in or after message record #{records - 1}"
+                where += f", in or after message record #{records}"
         where += ")"
     if "end of data" in msg:
         return LoadError(f"{label}: the JSON ends unexpectedly{where}: the file looks "
@@ -217,7 +217,7 @@ def _chats(doc: object, label: str) -> list[tuple[str, dict]]:
         chats = section.get("list") if isinstance(section, dict) else None
         if not isinstance(chats, list):
             raise FormatError(f"{label}: {key!r} has no 'list' of chats")
-        for i, chat in enumerate(chats):
+        for i, chat in enumerate(chats, 1):
             if isinstance(chat, dict) and "messages" in chat:
                 found.append((f"{key}/{i}/", chat))
     if not found and not any(k in doc for k in ("chats", "left_chats")):
@@ -426,8 +426,9 @@ def _media_name(value: object) -> str | None:
 
 def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                   assumed: set) -> int:
-    """Add one batch of records; return the index after the last. ``prefix`` locates the
-    chat's records in a full-account export (``"chats/3/"``), empty for a single chat."""
+    """Add one batch of records, ``index`` of them read before; return how many are read
+    after it. A record's locator is its position in the chat's ``messages``, from 1, after
+    ``prefix``: the chat in a full-account export (``"chats/3/"``), empty for a single chat."""
     cols = out.columns(_COLUMNS)
     (a_index, a_author_id, a_author, a_message_id, a_date, a_text, a_fwd_id, a_fwd_name,
      a_reply, a_edited, a_media_type, a_media_name, a_media_size, a_duration, a_mentions,
@@ -437,7 +438,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
     channel_id = part.channel_id
     is_channel = part.kind == "channel"
     id_cache: dict = {}
-    for i, rec in enumerate(records, index):
+    for i, rec in enumerate(records, index + 1):
         if type(rec) is not dict:
             out.reject(prefix + str(i),
                        f"a {type(rec).__name__}, not a record object", rec)

@@ -6,8 +6,9 @@ The default export format of Telegram Desktop. What the pages really hold (see
 * one folder per chat with ``messages.html``, ``messages2.html``, ... of 1000 records each,
   linked by "Previous messages" / "Next messages"; the chat's name is the page header. Reading
   a page follows its "Next messages" links, so the pages of one export are read in order as
-  one unit: ``files`` counts all their records in the first page's row, each message's
-  ``source`` names its own page, and a later page met again in a folder walk adds nothing;
+  one unit: ``files`` counts all their records in the first page's row, each record's
+  ``source`` names its own page and the line its element starts on (``messages2.html#57``),
+  and a later page met again in a folder walk adds nothing;
 * ``<div class="message default clearfix" id="message123">``: a message; with ``joined`` it has
   no sender block and belongs to the previous message's sender (and forward source);
   ``<div class="message service" id="message-5">``: a service record, negative ids being the
@@ -837,7 +838,7 @@ class _Export:
                 upcoming = off
         assumed = False
         for i, rec in enumerate(records):
-            where = rec.id if rec.id else f"line{rec.start[0]}"
+            where = str(rec.start[0])  # the line its element starts on
             if rec.cut:
                 out.reject(where, "cut off: the page ends inside this record",
                            _excerpt(page, rec))

@@ -174,7 +174,7 @@ _BATCH_BYTES = 4 * BLOCK_BYTES
 
 
 def iter_array(source: Source, out: FileOutput):
-    """``(index, record)`` of a top-level JSON array of Telethon records (0-based), parsed
+    """``(position, record)`` of a top-level JSON array of Telethon records (from 1), parsed
     a few MB at a time with orjson (cut between records, see ``_ARRAY_CUT``); a layout that
     cannot be cut there is parsed whole.
 
@@ -188,7 +188,7 @@ def iter_array(source: Source, out: FileOutput):
     buf = b""
     consumed = 0  # bytes of the decompressed file before ``buf``
     opened = False
-    index = 0
+    index = 0  # records yielded so far
     for block in stream:
         buf += block
         if not opened:
@@ -214,8 +214,8 @@ def iter_array(source: Source, out: FileOutput):
         except orjson.JSONDecodeError:
             break  # not where we thought: parse the rest as one document
         for record in records:
-            yield index, record
             index += 1
+            yield index, record
         consumed += cut.end()
         buf = buf[cut.end():]
     buf += b"".join(stream)  # what is left if the loop stopped early (else nothing)
@@ -230,10 +230,10 @@ def iter_array(source: Source, out: FileOutput):
     except orjson.JSONDecodeError as exc:
         pos = max(getattr(exc, "pos", 1) - 1, 0)
         raise LoadError(f"{label}: invalid JSON at byte {consumed + pos:,} (in or after "
-                        f"record #{index}): {exc.msg}") from None
+                        f"record #{index + 1}): {exc.msg}") from None
     for record in records:
-        yield index, record
         index += 1
+        yield index, record
 
 
 def iter_csv(source: Source, out: FileOutput):
@@ -303,7 +303,8 @@ def parse_document(source: Source, out: FileOutput) -> object:
     Raises
     ------
     LoadError
-        Naming the byte position where the JSON stops being valid.
+        For an empty file, text that is not UTF-8 (naming the byte), or JSON that is invalid
+        or cut short (naming the byte position and line).
     """
     data = source.read_bytes()
     out.advance(source.size)
@@ -314,6 +315,11 @@ def parse_document(source: Source, out: FileOutput) -> object:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise LoadError(f"{source.label}: not UTF-8 text: byte 0x{data[bad.start]:02x} at "
+                            f"byte {bad.start:,} cannot be decoded") from None
         pos = getattr(exc, "pos", None)
         where = ""
         if pos is not None:
@@ -321,5 +327,5 @@ def parse_document(source: Source, out: FileOutput) -> object:
             where = f" at byte {pos:,} (line {line})"
         if "end of data" in exc.msg or (pos is not None and pos >= len(data.rstrip())):
             raise LoadError(f"{source.label}: the JSON ends unexpectedly{where}: the file looks "
-                            "truncated") from None
+                            f"truncated ({len(data):,} bytes)") from None
         raise LoadError(f"{source.label}: invalid JSON{where}: {exc.msg}") from None

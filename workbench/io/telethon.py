@@ -13,7 +13,8 @@ What such dumps hold (see :mod:`._mtproto` for the shapes):
 
 JSON Lines (and ``.gz``/``.zst``) are read line by line: memory holds one block of the file,
 whatever its size; a line that is not JSON is rejected with its line number
-(``source`` = ``file#<line>``). A JSON array is parsed a few MB at a time (``file#<index>``).
+(``source`` = ``file#<line>``). A JSON array is parsed a few MB at a time (``file#<position>``,
+from 1).
 
 Examples
 --------

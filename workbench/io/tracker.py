@@ -7,7 +7,7 @@ What the tool writes:
   "messages.ChannelMessages"``, ``messages``, ``chats``, ``users``) with times and bytes
   written by ``str()`` (``"2022-02-24 05:00:12+00:00"``, ``"b'...'"``). ``chats`` name the
   channel and the channels it forwards from; ``users`` name group members. Read as one
-  document (the tool itself loads it whole); ``source`` is ``file#<index in messages>``.
+  document (the tool itself loads it whole); ``source`` is ``file#<position in messages>``.
 * ``msgs_dataset.csv``: one row per ``Message`` (service records are not written), 49 columns
   (``signature, channel_id, channel_name, msg_id, message, cleaned_message, date, msg_link,
   msg_from_peer, msg_from_id, views, number_replies, number_forwards, is_forward,
