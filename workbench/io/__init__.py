@@ -34,7 +34,7 @@ from .detect import FORMATS, format_names, register
 from .files import FileRead, read_file
 from .privacy import pseudonymise_people
 from .progress import progress_bar, progress_enabled
-from .sources import find_sources, walk
+from .sources import walk
 
 __all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "walk",
            "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
