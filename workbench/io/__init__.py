@@ -27,7 +27,7 @@ from .. import schema
 from ..corpus import Corpus, read_corpus
 from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
 from ..folders import is_saved_corpus
-from . import builder, desktop, detect, entities, files, labels, parquet, sources
+from . import builder, desktop, detect, entities, files, graph, labels, parquet, sources
 from ._gc import no_gc
 from .builder import Builder
 from .detect import FORMATS, format_names, register
@@ -38,7 +38,8 @@ from .sources import walk
 
 __all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "walk",
            "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
-           "builder", "desktop", "detect", "entities", "files", "labels", "parquet", "sources"]
+           "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
+           "sources"]
 
 #: Former private names, kept for code that imported them.
 _no_gc = no_gc
