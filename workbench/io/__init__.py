@@ -1,10 +1,19 @@
 """Loading: any supported input into one validated :class:`~workbench.Corpus`.
 
+One read path, shared with ``Store.ingest``: :func:`~.sources.walk` finds the files under a
+path (leaving out saved corpora and stores inside it, with a warning), :func:`read_file` reads
+each through its format's reader into a :class:`~.builder.Builder`, accounting for every record
+(loaded, service or rejected), and the builder merges, resolves and validates the tables.
+
 Modules: :mod:`.detect` (format registry and sniffing), :mod:`.sources` (finding, naming and
-decompressing files), :mod:`.builder` (the shared record builder: rows to canonical tables,
-re-export merging, forward resolution), :mod:`.entities` (mentions, links, hashtags),
-:mod:`.labels` (analyst labels), one module per format (:mod:`.desktop`), and
-:mod:`.parquet` (saved corpora).
+decompressing files; the folder walk), :mod:`.files` (reading one file), :mod:`.builder` (rows
+to canonical tables, duplicates across exports merged) with :mod:`.resolve` (channels across
+files: forward sources and chats known only by name), the reader kit :mod:`.records`
+(``BadRecord``, ``Rows``, the locator convention of ``source``) and :mod:`.streams` (streaming
+input), :mod:`.entities` (mentions, links, hashtags), :mod:`.labels` (analyst labels),
+:mod:`.privacy` (pseudonyms), one module per format (:mod:`.desktop`, :mod:`.desktop_html`,
+:mod:`.telethon`, :mod:`.pushshift`, :mod:`.fourcat`, :mod:`.tracker`, :mod:`.twitter_v1`,
+:mod:`.twitter_v2`, :mod:`.twitter_kaggle`), and :mod:`.parquet` (saved corpora read back).
 
 Examples
 --------

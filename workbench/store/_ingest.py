@@ -179,7 +179,8 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
     ----------
     store : Store
     paths : path, Corpus, or a list of them
-        Anything :func:`workbench.load` reads: files, folders (searched recursively), saved
+        Anything :func:`workbench.load` reads: files, folders (searched recursively; saved
+        corpora and stores inside are left out with a warning, as by ``wb.load``), saved
         corpus folders; also in-memory :class:`~workbench.Corpus` objects.
     channels : DataFrame or CSV path, optional
         Analyst labels (as ``wb.load(channels=...)``); stored with this ingest, they replace
