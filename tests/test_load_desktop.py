@@ -79,7 +79,7 @@ def test_tg2md_legacy_sample_field_by_field(samples):
         assert row["author_id"] is pd.NA  # a channel: no signature in these posts
         assert row["fwd_from_name"] is pd.NA and row["fwd_from_channel_id"] is pd.NA
         assert row["views"] is pd.NA and row["forwards"] is pd.NA  # Desktop has none
-        assert row["source"] == f"{Path(TG2MD_OLD).name}#{raw.index(r)}"
+        assert row["source"] == f"{Path(TG2MD_OLD).name}#{raw.index(r) + 1}"  # from 1
     # media: photo (a generated file name), voice message and audio file with durations
     assert by_id.loc[3, "media_type"] == "photo"
     assert by_id.loc[3, "media_name"] == "photo_1@12-11-2020_12-57-31.jpg"
@@ -141,7 +141,7 @@ def test_both_tg2md_exports_merge_into_one_channel_of_18(samples, tmp_path):
     by_id = m.set_index("message_id")
     for r in new_msgs:
         row = by_id.loc[r["id"]]
-        assert row["source"] == f"tg2md/{new.name}#{raw_new.index(r)}"
+        assert row["source"] == f"tg2md/{new.name}#{raw_new.index(r) + 1}"
         assert (None if row["text"] is pd.NA else row["text"]) == (flat(r["text"]) or None)
         assert row["date"] == pd.Timestamp(r["date"], tz="UTC")
     assert by_id.loc[21, "text"] == "тестирование utf-8."
@@ -153,7 +153,7 @@ def test_both_tg2md_exports_merge_into_one_channel_of_18(samples, tmp_path):
     assert files.loc[f"tg2md/{old.name}", "loaded"] == 0
     assert files.loc[f"tg2md/{new.name}", "loaded"] == 18
     assert len(both.service) == 1
-    assert both.service.loc[0, "source"] == f"tg2md/{new.name}#0"
+    assert both.service.loc[0, "source"] == f"tg2md/{new.name}#1"
     assert both.channels["channel_id"].tolist() == ["telegram:1292077344"]
     accounted(both)
 
@@ -195,13 +195,13 @@ def test_tele_dashboard_every_record_accounted_for(samples):
     assert row["author_id"] == "telegram:user000AX6969"
     assert row["date"] == pd.Timestamp(0, tz="UTC")  # date_unixtime "0000000000"
     assert row["edited"] == pd.Timestamp(int(first["edited_unixtime"]), unit="s", tz="UTC")
-    assert row["source"] == f"{path.name}#1"
+    assert row["source"] == f"{path.name}#2"  # the second record (records count from 1)
     assert corpus.channels.loc[0, "kind"] == "group"  # private_group
     assert corpus.service["action"].tolist() == [r["action"] for r in raw
                                                  if r["type"] == "service"]
     rejected_sources = set(corpus.rejected["source"])
     dup_positions = [i for i, r in enumerate(raw) if r["type"] == "message"][1:]
-    assert rejected_sources == {f"{path.name}#{i}" for i in dup_positions}
+    assert rejected_sources == {f"{path.name}#{i + 1}" for i in dup_positions}
     # the raw excerpt is the record itself
     assert json.loads(corpus.rejected.loc[0, "raw"]) == raw[dup_positions[0]]
 
@@ -311,11 +311,11 @@ def test_quirks_one_per_record(quirk_folder):
         {"message_id": 5, "action": "pin_message", "actor_id": "telegram:777"}]
     rejected = dict(zip(corpus.rejected["source"], corpus.rejected["reason"]))
     base = "exports/ChatExport_1/result.json#"
-    assert set(rejected) == {base + "5", base + "8", base + "9", base + "10"}
-    assert rejected[base + "5"].startswith("unsupported record")
-    assert rejected[base + "8"] == "no message id"
-    assert rejected[base + "9"].startswith("text is of type int")
-    assert rejected[base + "10"] == "no date"
+    assert set(rejected) == {base + "6", base + "9", base + "10", base + "11"}  # from 1
+    assert rejected[base + "6"].startswith("unsupported record")
+    assert rejected[base + "9"] == "no message id"
+    assert rejected[base + "10"].startswith("text is of type int")
+    assert rejected[base + "11"] == "no date"
     # channels: both exports, the unresolved source by name, the id-only source
     ch = corpus.channels.set_index("channel_id")
     assert ch.loc["telegram:name:unseen source", "resolved"] == False  # noqa: E712
@@ -400,8 +400,9 @@ def test_full_account_export_with_chats_and_left_chats(tmp_path):
         assert m.loc[("telegram:303", 5), "author"] == "Bob"
         assert m.loc[("telegram:404", 3), "author_id"] == "telegram:77"  # 2^32 + 77
         assert m.loc[("telegram:303", 6), "fwd_from_channel_id"] == "telegram:101"
-        assert m.loc[("telegram:101", 2), "source"] == f"{path.name}#chats/0/1"
-        assert m.loc[("telegram:404", 3), "source"] == f"{path.name}#left_chats/0/0"
+        # the 2nd message of the 1st chat, the 1st message of the 1st left chat
+        assert m.loc[("telegram:101", 2), "source"] == f"{path.name}#chats/1/2"
+        assert m.loc[("telegram:404", 3), "source"] == f"{path.name}#left_chats/1/1"
         assert len(corpus.messages) == 6
         accounted(corpus)
 

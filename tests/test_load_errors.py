@@ -57,9 +57,9 @@ def test_truncated_file_names_the_byte_and_record(tmp_path):
     assert message.startswith("result.json: ")
     assert "truncated" in message
     assert f"at byte {cut:,}" in message
-    # the record being read where the file ends
+    # the record being read where the file ends (records count from 1)
     records_before = text[:cut].count("\n  {")
-    assert f"record #{records_before - 1}" in message
+    assert f"record #{records_before}" in message
 
 
 def test_truncated_gzip(tmp_path):
@@ -140,7 +140,7 @@ def test_invalid_json_in_the_middle(tmp_path):
     path.write_text(text, encoding="utf-8")
     position = text.index(" oops") + 1
     with pytest.raises(LoadError, match=rf"result\.json: invalid JSON at byte {position:,} "
-                                        r"\(line \d+, in or after message record #1\)"):
+                                        r"\(line \d+, in or after message record #2\)"):
         wb.load(path)
 
 
@@ -213,20 +213,20 @@ def test_unreadable_records_are_rejected_with_reasons(tmp_path):
     assert corpus.messages.set_index("message_id").loc[6, "text"] == "ok"
     reasons = dict(zip(corpus.rejected["source"].str.replace("result.json#", ""),
                        corpus.rejected["reason"]))
-    assert reasons == {
-        "1": "message id 'two' is not an integer",
-        "2": "date_unixtime 'soon' is not a Unix time",
-        "3": "date 'yesterday' is not an ISO date-time",
-        "4": "reply_to_message_id 'x' is not an integer",
-        "6": reasons["6"],
-        "7": "a str, not a record object",
-        "8": "record without a 'type'",
-        "9": "unknown record type 'sticker_pack'",
-        "10": "date_unixtime '99999999999999' is out of range",
-        "11": "duplicate message id 1 within one export of telegram:31337 (the first is kept)",
+    assert reasons == {  # positions in the list, counted from 1
+        "2": "message id 'two' is not an integer",
+        "3": "date_unixtime 'soon' is not a Unix time",
+        "4": "date 'yesterday' is not an ISO date-time",
+        "5": "reply_to_message_id 'x' is not an integer",
+        "7": reasons["7"],
+        "8": "a str, not a record object",
+        "9": "record without a 'type'",
+        "10": "unknown record type 'sticker_pack'",
+        "11": "date_unixtime '99999999999999' is out of range",
+        "12": "duplicate message id 1 within one export of telegram:31337 (the first is kept)",
     }
-    assert reasons["6"].startswith("unreadable record")
-    raw = corpus.rejected.set_index("source").loc["result.json#1", "raw"]
+    assert reasons["7"].startswith("unreadable record")
+    raw = corpus.rejected.set_index("source").loc["result.json#2", "raw"]
     assert json.loads(raw) == records[1]
     assert len(corpus.messages) + len(corpus.rejected) + len(corpus.service) == len(records)
 

@@ -40,7 +40,7 @@ def blocks(page: str) -> list[dict]:
         block = page[pos:end]
         outer, marker, forwarded = block.partition('class="forwarded body"')
         rec = {"id": mid, "service": "service" in classes, "joined": "joined" in classes,
-               "forwarded": bool(marker)}
+               "forwarded": bool(marker), "line": page.count("\n", 0, pos) + 1}
         title = re.search(r'class="pull_right date details" title="([^"]+)"', block)
         rec["title"] = title.group(1) if title else None
         sender = re.search(r'<div class="from_name">\n(.*?)\n *</div>', outer, re.S)
@@ -160,7 +160,8 @@ def test_golden_every_message_field_by_field(golden):
         # hashtag links first (as the JSON reader takes entities first), then the text's own
         tagged = list(dict.fromkeys(r["hashtags"]))
         assert row["hashtags"][: len(tagged)] == tagged
-        assert row["source"] == f"{GOLDEN}/messages.html#message{r['id']}"
+        # the line its element starts on, counted from 1
+        assert row["source"] == f"{GOLDEN}/messages.html#{r['line']}"
         checked += 1
     assert checked == 998
 
@@ -503,6 +504,16 @@ def quirks(tmp_path):
     return path
 
 
+def line_of(path, element_id: str, *, last: bool = False) -> str:
+    """``quirks/messages.html#<line>``: the locator of the element ``id="<element_id>"``, the
+    line it starts on (the first such element, or the ``last``)."""
+    text = path.read_text(encoding="utf-8")
+    marker = f'id="{element_id}"'
+    at = text.rindex(marker) if last else text.index(marker)
+    start = text.rindex("<div", 0, at)
+    return f"quirks/messages.html#{text.count(chr(10), 0, start) + 1}"
+
+
 def test_quirks_field_by_field(quirks):
     corpus, caught = load_quiet(quirks.parent)
     m = corpus.messages.set_index("message_id")
@@ -525,12 +536,12 @@ def test_quirks_field_by_field(quirks):
     assert corpus.channels.set_index("channel_id").loc["telegram:name:quirk group", "kind"] \
         == "group"
     reasons = corpus.rejected.set_index("source")["reason"].to_dict()
-    src = "quirks/messages.html#"
-    assert "date title 'yesterday'" in reasons[src + "message9"]
-    assert "no date" in reasons[src + "message10"]
-    assert "'messageX' is not 'message<number>'" in reasons[src + "messageX"]
-    assert "duplicate message id 2" in reasons[src + "message2"]
-    assert "unsupported" in reasons[src + "message14"]
+    assert len(reasons) == 5
+    assert "date title 'yesterday'" in reasons[line_of(quirks, "message9")]
+    assert "no date" in reasons[line_of(quirks, "message10")]
+    assert "'messageX' is not 'message<number>'" in reasons[line_of(quirks, "messageX")]
+    assert "duplicate message id 2" in reasons[line_of(quirks, "message2", last=True)]
+    assert "unsupported" in reasons[line_of(quirks, "message14")]
     svc = corpus.service.set_index("message_id")
     assert (svc.loc[13, "action"], svc.loc[13, "actor"]) == ("phone_call", "Ann")
     assert (svc.loc[1, "action"], svc.loc[1, "actor"]) == ("create_group", "Ann")
@@ -547,7 +558,7 @@ def test_truncated_page_rejects_the_cut_message(quirks):
     corpus, caught = load_quiet(quirks.parent)
     assert any("looks truncated" in w for w in caught)
     assert corpus.rejected["reason"].tolist() == ["cut off: the page ends inside this record"]
-    assert corpus.rejected["source"].tolist() == ["quirks/messages.html#message3"]
+    assert corpus.rejected["source"].tolist() == [line_of(quirks, "message3")]
     assert len(corpus.messages) == 1 and len(corpus.service) == 2
 
 

@@ -20,7 +20,7 @@ import workbench as wb
 from tests._loading import (CHANNEL, GROUP, SOURCE, accounted, assert_columns_agree,
                             assert_rows, expected, load_quietly, load_world, plain, records_read)
 from workbench.errors import FormatError, LoadError, WorkbenchWarning
-from workbench.io import _telethon_common as common
+from workbench.io import _mtproto, records, streams
 from workbench.io import telethon
 from workbench.synth import generate_world
 from workbench.synth._telethon import telethon_records, write_telethon
@@ -126,38 +126,38 @@ def test_current_channels_and_warnings(current):
 def test_utf16_offsets_slice_astral_characters():
     text = "😀😀 read @news_agency now"
     assert text[10:22] != "@news_agency"  # Python indices would cut the wrong span
-    assert common.utf16_slice(text, 10, 12) == "@news_agency"
-    assert common.utf16_slice("👍🏽 see example.org/a", 9, 13) == "example.org/a"
+    assert _mtproto.utf16_slice(text, 10, 12) == "@news_agency"
+    assert _mtproto.utf16_slice("👍🏽 see example.org/a", 9, 13) == "example.org/a"
     with pytest.raises(ValueError):
-        common.utf16_slice("😀", 1, 1)  # half a surrogate pair
+        _mtproto.utf16_slice("😀", 1, 1)  # half a surrogate pair
     with pytest.raises(ValueError):
-        common.utf16_slice("abc", 2, 5)
+        _mtproto.utf16_slice("abc", 2, 5)
 
 
 # --------------------------------------------------------------------------------------
 # legacy.json (a pretty-printed array in the pre-2020 layer)
 # --------------------------------------------------------------------------------------
-L = "legacy.json#"
+L = "legacy.json#"  # positions in the array, from 1
 LEGACY = {
-    L + "0": expected(L + "0", 1001, "2019-05-01T12:00:00+00:00", channel_id=SOURCE,
+    L + "1": expected(L + "1", 1001, "2019-05-01T12:00:00+00:00", channel_id=SOURCE,
                       text="Legacy post", views=300),
-    L + "1": expected(L + "1", 1002, "2019-05-01T13:00:00+00:00", channel_id=SOURCE,
+    L + "2": expected(L + "2", 1002, "2019-05-01T13:00:00+00:00", channel_id=SOURCE,
                       text="Forwarded (legacy)", views=310, fwd_from_channel_id=CHANNEL,
                       fwd_from_message_id=101, fwd_from_date="2019-04-30T08:00:00+00:00"),
-    L + "2": expected(L + "2", 1003, "2019-05-01T14:00:00+00:00", channel_id=SOURCE,
+    L + "3": expected(L + "3", 1003, "2019-05-01T14:00:00+00:00", channel_id=SOURCE,
                       text="Forwarded from a user", fwd_from_channel_id="telegram:777888999",
                       fwd_from_date="2019-04-29T08:00:00+00:00"),
-    L + "3": expected(L + "3", 1004, "2019-05-01T15:00:00+00:00", channel_id=SOURCE,
+    L + "4": expected(L + "4", 1004, "2019-05-01T15:00:00+00:00", channel_id=SOURCE,
                       text="Legacy reply", reply_to=1001),
-    L + "5": expected(L + "5", 7, "2019-05-02T09:00:00+00:00", channel_id="telegram:300400500",
+    L + "6": expected(L + "6", 7, "2019-05-02T09:00:00+00:00", channel_id="telegram:300400500",
                       text="group chatter", author_id="telegram:555000111"),
-    L + "6": expected(L + "6", 1005, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
+    L + "7": expected(L + "7", 1005, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
                       text="Epoch dated"),
-    L + "7": expected(L + "7", 1006, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
+    L + "8": expected(L + "8", 1006, "2019-05-02T12:00:00+00:00", channel_id=SOURCE,
                       media_type="location"),
-    L + "8": expected(L + "8", 1007, "2019-05-02T13:00:00+00:00", channel_id=SOURCE,
+    L + "9": expected(L + "9", 1007, "2019-05-02T13:00:00+00:00", channel_id=SOURCE,
                       media_type="sticker", media_size=23456),
-    L + "10": expected(L + "10", 1008, "2019-05-02T14:00:00+00:00", channel_id=SOURCE,
+    L + "11": expected(L + "11", 1008, "2019-05-02T14:00:00+00:00", channel_id=SOURCE,
                        media_type="contact"),
 }
 
@@ -167,10 +167,10 @@ def test_legacy_every_field_of_every_record():
     assert_rows(corpus, LEGACY)
     svc = corpus.service.iloc[0]
     assert (svc["channel_id"], svc["message_id"], svc["action"], svc["actor_id"], svc["text"],
-            svc["source"]) == (SOURCE, 1, "create_channel", SOURCE, "Source Channel", L + "4")
+            svc["source"]) == (SOURCE, 1, "create_channel", SOURCE, "Source Channel", L + "5")
     assert svc["date"] == pd.Timestamp("2019-01-01", tz="UTC")
     assert corpus.rejected[["source", "reason"]].values.tolist() == [
-        [L + "9", "a JSON str, not a record object"]]
+        [L + "10", "a JSON str, not a record object"]]
     kinds = corpus.channels.set_index("channel_id")["kind"]
     assert kinds[SOURCE] == "channel" and kinds["telegram:300400500"] == "group"
     accounted(corpus)
@@ -211,17 +211,17 @@ def test_tiny_blocks_and_batches_give_the_same_rows(monkeypatch, tmp_path):
     compact.write_text(json.dumps(records), encoding="utf-8")
     normal = [load_quietly(DATA / "current.jsonl"), load_quietly(tmp_path / "dump.json"),
               load_quietly(compact)]
-    monkeypatch.setattr(common, "BLOCK_BYTES", 97)
-    monkeypatch.setattr(common, "_BATCH_BYTES", 500)
+    monkeypatch.setattr(streams, "BLOCK_BYTES", 97)
+    monkeypatch.setattr(streams, "_BATCH_BYTES", 500)
     parsed = []
 
     def loads(data):
         parsed.append(len(data))
         return real_loads(data)
 
-    real_loads = common.orjson.loads
-    monkeypatch.setattr(common, "orjson", SimpleNamespace(
-        loads=loads, JSONDecodeError=common.orjson.JSONDecodeError))
+    real_loads = streams.orjson.loads
+    monkeypatch.setattr(streams, "orjson", SimpleNamespace(
+        loads=loads, JSONDecodeError=streams.orjson.JSONDecodeError))
     tiny = [load_quietly(DATA / "current.jsonl"), load_quietly(tmp_path / "dump.json"),
             load_quietly(compact)]
     # arrays were cut between records (entities' "MessageEntity..." objects are no cut
@@ -282,10 +282,10 @@ def test_to_ns_forms():
     for value in ("2021-03-01T10:00:00+00:00", "2021-03-01 10:00:00+00:00",
                   "2021-03-01T10:00:00Z", "2021-03-01 12:00:00+02:00", "2021-03-01 10:00:00",
                   1_614_592_800, 1_614_592_800.0, "1614592800"):
-        assert common.to_ns(value) == ns, value
+        assert records.to_ns(value) == ns, value
     for bad in ("yesterday", None, True, float("nan"), 10**20, [1]):
         with pytest.raises((ValueError, TypeError)):
-            common.to_ns(bad)
+            records.to_ns(bad)
 
 
 # --------------------------------------------------------------------------------------
@@ -456,4 +456,4 @@ def test_documents_one_record_and_wrappers(tmp_path):
         assert corpus.files["format"].tolist() == ["telethon"]
         m = corpus.messages.iloc[0]
         assert (m["channel_id"], m["channel"], m["message_id"], m["source"]) == (
-            CHANNEL, "Quirk Channel", 105, f"{name}#0")
+            CHANNEL, "Quirk Channel", 105, f"{name}#1")  # the first of the messages

@@ -91,16 +91,16 @@ def test_the_whole_output_folder_names_channels_and_sources():
     accounted(corpus)
 
 
-J = "quirk_channel_messages.json#"
+J = "quirk_channel_messages.json#"  # positions in the messages list, from 1
 JSON = {
-    J + "0": expected(J + "0", 303, "2022-02-25T10:00:00+00:00", channel="Quirk Channel",
+    J + "1": expected(J + "1", 303, "2022-02-25T10:00:00+00:00", channel="Quirk Channel",
                       text="fwd", views=10, forwards=1, fwd_from_channel_id=SOURCE,
                       fwd_from_name="Source Channel", fwd_from_message_id=90,
                       fwd_from_date="2022-02-25T09:00:00+00:00"),
-    J + "1": expected(J + "1", 302, "2022-02-25T09:30:00+00:00", channel="Quirk Channel",
+    J + "2": expected(J + "2", 302, "2022-02-25T09:30:00+00:00", channel="Quirk Channel",
                       text="signed", views=10, forwards=1, author_id="telegram:555000111",
                       author="Abu Example"),
-    J + "3": expected(J + "3", 300, "2022-02-25T08:00:00+00:00", channel="Quirk Channel",
+    J + "4": expected(J + "4", 300, "2022-02-25T08:00:00+00:00", channel="Quirk Channel",
                       text="photo", views=10, forwards=1, media_type="photo", media_size=5000),
 }
 
@@ -112,7 +112,7 @@ def test_channel_messages_json_every_field():
     svc = corpus.service.iloc[0]
     assert (svc["message_id"], svc["action"], svc["actor_id"], svc["actor"], svc["text"],
             svc["source"]) == (301, "edit_group_title", CHANNEL, "Quirk Channel",
-                               "Quirk Channel", J + "2")
+                               "Quirk Channel", J + "3")
     ch = corpus.channels.set_index("channel_id")
     # the source's chat has username null and its handle in the newer "usernames" list
     assert ch.loc[SOURCE, ["name", "handle", "kind"]].tolist() == [

@@ -116,9 +116,10 @@ def test_v2_samples_field_by_field(samples):
     m = corpus.messages
     expected_rows = []
     for name in V2_FILES:
-        for line_no, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines()):
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        for line_no, line in enumerate(lines, 1):  # lines and positions count from 1
             page = json.loads(line)
-            for i, tweet in enumerate(page["data"]):
+            for i, tweet in enumerate(page["data"], 1):
                 want = expected_v2(page, tweet)
                 want["source"] = f"twitter-v2/{name}#{line_no}/data/{i}"
                 expected_rows.append(want)
@@ -204,7 +205,7 @@ def test_v1_sample_field_by_field(samples):
               hashtags=list(dict.fromkeys(h["text"] for h in ents["hashtags"])),
               media_type=media[0]["type"] if media[0] else None,
               media_name=media[0]["id_str"] if media[0] else None,
-              source=f"search_results_2019.json#{i}")
+              source=f"search_results_2019.json#{i + 1}")  # positions count from 1
     channels = corpus.channels.set_index("channel_id")
     users = {t["user"]["id_str"]: t["user"] for t in raw}
     assert len(channels) == len(users) == 18
@@ -250,7 +251,7 @@ def test_v1_quirks():
     check(row_of(m, 690000000000000001), channel_id="twitter:100", channel="Abu A",
           date=pd.Timestamp("2016-02-05 11:59", tz=UTC), text="Baqiya @amaq_x #news https://t.co/x",
           mentions=["amaq_x"], links=["http://example.org/a"], hashtags=["news"], forwards=5,
-          views=None, source="v1_quirks.jsonl#0")
+          views=None, source="v1_quirks.jsonl#1")
     # line 1: streaming API: the full text in extended_tweet, with its own entities
     check(row_of(m, 690000000000000002), text="Long words continued to the very end #long",
           hashtags=["long"], links=[], forwards=0)
@@ -282,19 +283,19 @@ def test_v1_quirks():
           fwd_from_name="amaq_x", fwd_from_channel_id="twitter:200",
           fwd_from_message_id=690000000000000013)
     # line 16: a search response with two statuses; line 17: an array of one tweet
-    assert row_of(m, 690000000000000016)["source"] == "v1_quirks.jsonl#16/statuses/0"
-    assert row_of(m, 690000000000000017)["source"] == "v1_quirks.jsonl#16/statuses/1"
-    assert row_of(m, 690000000000000018)["source"] == "v1_quirks.jsonl#17/0"
+    assert row_of(m, 690000000000000016)["source"] == "v1_quirks.jsonl#17/statuses/1"
+    assert row_of(m, 690000000000000017)["source"] == "v1_quirks.jsonl#17/statuses/2"
+    assert row_of(m, 690000000000000018)["source"] == "v1_quirks.jsonl#18/1"
     rejected = dict(zip(corpus.rejected["source"], corpus.rejected["reason"]))
     assert rejected == {
-        "v1_quirks.jsonl#6": "a streaming API 'delete' notice, not a tweet",
-        "v1_quirks.jsonl#7": "no user object",
-        "v1_quirks.jsonl#8": "created_at '2016-02-05T12:07:00Z' is not like "
+        "v1_quirks.jsonl#7": "a streaming API 'delete' notice, not a tweet",
+        "v1_quirks.jsonl#8": "no user object",
+        "v1_quirks.jsonl#9": "created_at '2016-02-05T12:07:00Z' is not like "
                              "'Wed Oct 10 20:19:24 +0000 2018'",
-        "v1_quirks.jsonl#9": "duplicate tweet id 690000000000000001 of twitter:100 in this "
+        "v1_quirks.jsonl#10": "duplicate tweet id 690000000000000001 of twitter:100 in this "
                              "file (the first is kept)",
-        "v1_quirks.jsonl#12": "line 12 ends before its JSON value does (truncated)",
-        "v1_quirks.jsonl#18": "not a tweet (no id_str or id)",
+        "v1_quirks.jsonl#13": "line 13 ends before its JSON value does (truncated)",
+        "v1_quirks.jsonl#19": "not a tweet (no id_str or id)",
     }
     assert corpus.rejected["raw"].str.contains("_quirk").all()
     # line 15: a later display name; the channel row takes the newest
@@ -309,8 +310,8 @@ def test_v1_search_page_pretty_printed():
     corpus = wb.load(DATA / "v1_search_page.json")
     accounted(corpus)
     m = corpus.messages
-    assert m["source"].tolist() == ["v1_search_page.json#statuses/0",
-                                    "v1_search_page.json#statuses/1"]
+    assert m["source"].tolist() == ["v1_search_page.json#statuses/1",
+                                    "v1_search_page.json#statuses/2"]
     check(row_of(m, 690000000000000021), channel_id="twitter:200", text="page tweet one #a",
           fwd_from_channel_id="twitter:100", fwd_from_name="Abu_A",
           fwd_from_message_id=690000000000000020, hashtags=["a"], mentions=[])
@@ -327,7 +328,7 @@ def test_v2_quirks():
     check(row_of(m, 1600000000000000001), channel_id="twitter:1001", channel="News One",
           text="Statement & update @fan_two #Update https://t.co/a", views=1234, forwards=7,
           mentions=["fan_two"], hashtags=["Update"], links=["https://t.me/news_one_channel"],
-          source="v2_quirks.jsonl#0/data/0")
+          source="v2_quirks.jsonl#1/data/1")
     # retweet: original in includes.tweets, its author not in includes.users
     check(row_of(m, 1600000000000000002), channel_id="twitter:1002",
           text="Original words cut short by the retweet but whole here #full",
@@ -353,18 +354,18 @@ def test_v2_quirks():
     check(row_of(m, 1600000000000000011), media_type="animated_gif", media_name="888")
     # data as one object
     check(row_of(m, 1600000000000000012), channel="Solo Four",
-          source="v2_quirks.jsonl#2/data")
+          source="v2_quirks.jsonl#3/data")
     rejected = dict(zip(corpus.rejected["source"], corpus.rejected["reason"]))
     assert rejected == {
-        "v2_quirks.jsonl#0/data/7": "no author_id (collect with the author_id expansion, as "
+        "v2_quirks.jsonl#1/data/8": "no author_id (collect with the author_id expansion, as "
                                     "twarc2 does)",
-        "v2_quirks.jsonl#0/data/8": "created_at 'Thu Aug 18 10:14:00 +0000 2016' is not an "
+        "v2_quirks.jsonl#1/data/9": "created_at 'Thu Aug 18 10:14:00 +0000 2016' is not an "
                                     "ISO 8601 time",
-        "v2_quirks.jsonl#0/data/10": "a str, not a tweet object",
-        "v2_quirks.jsonl#4/data/0": "duplicate tweet id 1600000000000000001 of twitter:1001 in "
+        "v2_quirks.jsonl#1/data/11": "a str, not a tweet object",
+        "v2_quirks.jsonl#5/data/1": "duplicate tweet id 1600000000000000001 of twitter:1001 in "
                                     "this file (the first is kept)",
-        "v2_quirks.jsonl#5": "line 5 ends before its JSON value does (truncated)",
-        "v2_quirks.jsonl#6": "not an API v2 response page or tweet (no 'data', 'includes' or "
+        "v2_quirks.jsonl#6": "line 6 ends before its JSON value does (truncated)",
+        "v2_quirks.jsonl#7": "not an API v2 response page or tweet (no 'data', 'includes' or "
                              "'meta'; no tweet 'id' with 'author_id')",
     }
     channels = corpus.channels.set_index("channel_id")
@@ -383,10 +384,10 @@ def test_v2_flattened():
     assert quirks(DATA / "v2_flattened.jsonl") == {
         "0": "twarc2 flatten: author embedded",
         "1": "twarc2 flatten: retweet with the original embedded in referenced_tweets"}
-    check(row_of(m, 1600000000000000020), channel="News One", source="v2_flattened.jsonl#0")
+    check(row_of(m, 1600000000000000020), channel="News One", source="v2_flattened.jsonl#1")
     check(row_of(m, 1600000000000000021), channel="Fan Two", text="flattened tweet",
           fwd_from_channel_id="twitter:1001", fwd_from_name="news_one",
-          fwd_from_message_id=1600000000000000020, source="v2_flattened.jsonl#1")
+          fwd_from_message_id=1600000000000000020, source="v2_flattened.jsonl#2")
 
 
 def kaggle_id(username: str, time: str, text: str) -> int:
@@ -401,7 +402,7 @@ def test_kaggle_quirks():
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # saved as by Excel
     corpus = wb.load(path)
     accounted(corpus)
-    m = corpus.messages.set_index("source")
+    m = corpus.messages.set_index("source")  # "#<the line a row starts on>": header is 1
     # 20 rows after the header: one blank (not a record), 15 loaded, 4 rejected
     assert corpus.files[["records", "loaded", "rejected"]].values.tolist() == [[19, 15, 4]]
     statement = "Statement for @umm_y #news https://t.co/AbCd12"
@@ -409,51 +410,51 @@ def test_kaggle_quirks():
                 fwd_from_channel_id=None, fwd_from_message_id=None, fwd_from_date=None,
                 reply_to=None, media_type=None, edited=None)
     # row 0: baseline (mention, hashtag, link)
-    check(m.loc["kaggle_quirks.csv#0"].to_dict(), **base, channel_id="twitter:name:abu_x",
+    check(m.loc["kaggle_quirks.csv#2"].to_dict(), **base, channel_id="twitter:name:abu_x",
           channel="Abu X", date=pd.Timestamp("2015-01-06 21:07", tz=UTC), text=statement,
           message_id=kaggle_id("abu_x", "2015-01-06T21:07", statement), fwd_from_name=None,
           mentions=["umm_y"], links=["https://t.co/AbCd12"], hashtags=["news"])
     # row 1: retweet of an account in the file: the prefix removed, source by name only
-    check(m.loc["kaggle_quirks.csv#1"].to_dict(), **base, channel_id="twitter:name:umm_y",
+    check(m.loc["kaggle_quirks.csv#3"].to_dict(), **base, channel_id="twitter:name:umm_y",
           text=statement, fwd_from_name="abu_x", mentions=["umm_y"],
           message_id=kaggle_id("umm_y", "2015-01-07T08:00", "RT @abu_x: " + statement))
     # row 2: retweet of an account not in the file
-    check(m.loc["kaggle_quirks.csv#2"].to_dict(), text="words from outside",
+    check(m.loc["kaggle_quirks.csv#4"].to_dict(), text="words from outside",
           fwd_from_name="outside_z", fwd_from_channel_id=None)
     # row 3: comma, quotes and newline inside the quoted field
-    check(m.loc["kaggle_quirks.csv#3"].to_dict(), text='He said, "come"\nsecond line')
+    check(m.loc["kaggle_quirks.csv#5"].to_dict(), text='He said, "come"\nsecond line')
     # row 4: HTML escapes decoded
-    check(m.loc["kaggle_quirks.csv#4"].to_dict(), text="Q&A <today>",
+    check(m.loc["kaggle_quirks.csv#7"].to_dict(), text="Q&A <today>",
           message_id=kaggle_id("abu_x", "2015-01-08T10:01", "Q&amp;A &lt;today&gt;"))
     # rows 5-7: a single-digit hour, seconds, an ISO time
-    check(m.loc["kaggle_quirks.csv#5"].to_dict(), date=pd.Timestamp("2015-01-09 09:07", tz=UTC))
-    check(m.loc["kaggle_quirks.csv#6"].to_dict(),
+    check(m.loc["kaggle_quirks.csv#8"].to_dict(), date=pd.Timestamp("2015-01-09 09:07", tz=UTC))
+    check(m.loc["kaggle_quirks.csv#9"].to_dict(),
           date=pd.Timestamp("2015-01-09 09:07:30", tz=UTC),
           message_id=kaggle_id("abu_x", "2015-01-09T09:07:30", "early again"))
-    check(m.loc["kaggle_quirks.csv#7"].to_dict(), date=pd.Timestamp("2016-02-05 12:00", tz=UTC))
+    check(m.loc["kaggle_quirks.csv#10"].to_dict(), date=pd.Timestamp("2016-02-05 12:00", tz=UTC))
     # row 11: a new display name: this tweet shows it, and the channel row takes it (newest)
-    check(m.loc["kaggle_quirks.csv#11"].to_dict(), channel="Abu X Renamed",
+    check(m.loc["kaggle_quirks.csv#14"].to_dict(), channel="Abu X Renamed",
           channel_id="twitter:name:abu_x")
     # row 12: the retweeted name in other letter case
-    check(m.loc["kaggle_quirks.csv#12"].to_dict(), fwd_from_name="ABU_X", text="early")
+    check(m.loc["kaggle_quirks.csv#15"].to_dict(), fwd_from_name="ABU_X", text="early")
     # row 14: Arabic
-    check(m.loc["kaggle_quirks.csv#14"].to_dict(), channel_id="twitter:name:abu_ar",
+    check(m.loc["kaggle_quirks.csv#17"].to_dict(), channel_id="twitter:name:abu_ar",
           channel="أبو", hashtags=["الدولة"])
     # row 15: empty text
-    check(m.loc["kaggle_quirks.csv#15"].to_dict(), text=None, mentions=[], links=[])
+    check(m.loc["kaggle_quirks.csv#18"].to_dict(), text=None, mentions=[], links=[])
     # row 16: no mention in an e-mail address or a 25-letter name; RT mid-text is no retweet
-    check(m.loc["kaggle_quirks.csv#16"].to_dict(), mentions=["abu_x"], fwd_from_name=None)
+    check(m.loc["kaggle_quirks.csv#19"].to_dict(), mentions=["abu_x"], fwd_from_name=None)
     # row 17: username written with "@"; row 19 follows a blank line (row 18)
-    check(m.loc["kaggle_quirks.csv#17"].to_dict(), channel_id="twitter:name:umm_c")
-    check(m.loc["kaggle_quirks.csv#19"].to_dict(), channel_id="twitter:name:umm_c",
+    check(m.loc["kaggle_quirks.csv#20"].to_dict(), channel_id="twitter:name:umm_c")
+    check(m.loc["kaggle_quirks.csv#22"].to_dict(), channel_id="twitter:name:umm_c",
           text="still here")
     rejected = dict(zip(corpus.rejected["source"], corpus.rejected["reason"]))
     assert rejected == {
-        "kaggle_quirks.csv#8": "time 'yesterday' is not like '1/6/2015 21:07'",
-        "kaggle_quirks.csv#9": "no username",
-        "kaggle_quirks.csv#10": "duplicate row: the same username, time and text as an "
+        "kaggle_quirks.csv#11": "time 'yesterday' is not like '1/6/2015 21:07'",
+        "kaggle_quirks.csv#12": "no username",
+        "kaggle_quirks.csv#13": "duplicate row: the same username, time and text as an "
                                 "earlier row (the first is kept)",
-        "kaggle_quirks.csv#13": "4 fields where the header has 8",
+        "kaggle_quirks.csv#16": "4 fields where the header has 8",
     }
     assert corpus.rejected["raw"].str.contains("quirk: ").all()
     channels = corpus.channels

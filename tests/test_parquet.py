@@ -81,7 +81,7 @@ def test_round_trip_labelled_corpus_exactly(tmp_path):
     assert again.messages.loc[1, "score"] is pd.NA
     assert again.channels.set_index("channel_id").loc["telegram:5", "weight"] == 3
     # the saved corpus cites its own sources unchanged
-    assert again.rejected.loc[0, "source"] == "exports/result.json#4"
+    assert again.rejected.loc[0, "source"] == "exports/result.json#5"
 
 
 def test_round_trip_genuine_samples(samples, tmp_path):

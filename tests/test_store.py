@@ -215,8 +215,9 @@ def test_reexport_adds_only_new_and_edited_messages(tmp_path):
     pd.testing.assert_frame_equal(got.drop(columns="source"), want.drop(columns="source"))
     assert got.loc[got["message_id"] == 3, "text"].item() == "post number 3, corrected"
     # Unchanged rows keep the provenance of the export that first brought them.
-    assert got.loc[got["message_id"] == 1, "source"].item() == "result.json#0"  # week 1's
-    assert got.loc[got["message_id"] == 3, "source"].item() == "result.json#0"  # week 2's
+    # (each is the first record of its export: records count from 1)
+    assert got.loc[got["message_id"] == 1, "source"].item() == "result.json#1"  # week 1's
+    assert got.loc[got["message_id"] == 3, "source"].item() == "result.json#1"  # week 2's
     # An older export with another version of message 3 changes nothing.
     older = _export(tmp_path / "exports" / "week0" / "result.json",
                     [_msg(3, "post number 3, first draft", day=0)])

@@ -1,10 +1,19 @@
 """Loading: any supported input into one validated :class:`~workbench.Corpus`.
 
+One read path, shared with ``Store.ingest``: :func:`~.sources.walk` finds the files under a
+path (leaving out saved corpora and stores inside it, with a warning), :func:`read_file` reads
+each through its format's reader into a :class:`~.builder.Builder`, accounting for every record
+(loaded, service or rejected), and the builder merges, resolves and validates the tables.
+
 Modules: :mod:`.detect` (format registry and sniffing), :mod:`.sources` (finding, naming and
-decompressing files), :mod:`.builder` (the shared record builder: rows to canonical tables,
-re-export merging, forward resolution), :mod:`.entities` (mentions, links, hashtags),
-:mod:`.labels` (analyst labels), one module per format (:mod:`.desktop`), and
-:mod:`.parquet` (saved corpora).
+decompressing files; the folder walk), :mod:`.files` (reading one file), :mod:`.builder` (rows
+to canonical tables, duplicates across exports merged) with :mod:`.resolve` (channels across
+files: forward sources and chats known only by name), the reader kit :mod:`.records`
+(``BadRecord``, ``Rows``, the locator convention of ``source``) and :mod:`.streams` (streaming
+input), :mod:`.entities` (mentions, links, hashtags), :mod:`.labels` (analyst labels),
+:mod:`.privacy` (pseudonyms), one module per format (:mod:`.desktop`, :mod:`.desktop_html`,
+:mod:`.telethon`, :mod:`.pushshift`, :mod:`.fourcat`, :mod:`.tracker`, :mod:`.twitter_v1`,
+:mod:`.twitter_v2`, :mod:`.twitter_kaggle`), and :mod:`.parquet` (saved corpora read back).
 
 Examples
 --------
@@ -18,51 +27,32 @@ from __future__ import annotations
 
 import os
 import warnings
-from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
 
-import orjson
 import pandas as pd
 
 from .. import schema
-from ..corpus import Corpus
+from ..corpus import Corpus, read_corpus
 from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
-from . import builder, desktop, detect, entities, labels, parquet, sources
-from ._gc import no_gc as _no_gc  # by this name, workbench.store._ingest imports it too
+from ..folders import is_saved_corpus
+from . import builder, desktop, detect, entities, files, graph, labels, parquet, sources
+from ._gc import no_gc
 from .builder import Builder
 from .detect import FORMATS, format_names, register
+from .files import FileRead, read_file
 from .privacy import pseudonymise_people
-from .sources import find_sources
+from .progress import progress_bar, progress_enabled
+from .sources import walk
 
-__all__ = ["load", "load_fixtures", "fixtures_dir", "FORMATS", "format_names", "register",
-           "builder", "desktop", "detect", "entities", "labels", "parquet", "sources"]
+__all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "walk",
+           "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
+           "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
+           "sources"]
 
-#: Loads of fewer bytes than this never show a bar; bigger ones show it once a second passed.
-_PROGRESS_DELAY = 1.0
-
-
-def _progress_enabled(progress: bool | None) -> bool:
-    if progress is False:
-        return False
-    if os.environ.get("WORKBENCH_PROGRESS", "").strip().lower() in ("0", "false", "no", "off"):
-        return False
-    return True
-
-
-@contextmanager
-def _bar(total: int, enabled: bool, forced: bool):
-    if not enabled:
-        yield None
-        return
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="loading",
-               delay=0 if forced else _PROGRESS_DELAY, leave=False, dynamic_ncols=True)
-    try:
-        yield bar
-    finally:
-        bar.close()
+#: Former private names, kept for code that imported them.
+_no_gc = no_gc
+_progress_enabled = progress_enabled
 
 
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
@@ -150,15 +140,15 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     0              telegram:42      True
     1  telegram:name:elsewhere     False
     >>> corpus.rejected["source"].tolist()
-    ['exports/result.json#2']
+    ['exports/result.json#3']
     """
     if pseudonymise is not None and (not isinstance(pseudonymise, str) or not pseudonymise):
         raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")
     root = Path(path)
     if not root.exists():
         raise LoadError(f"{root.name or path}: no such file or folder")
-    if format == parquet.NAME or (format is None and parquet.is_saved_corpus(root)):
-        corpus = parquet.read_corpus(root)
+    if format == parquet.NAME or (format is None and is_saved_corpus(root)):
+        corpus = read_corpus(root)
         if channels is not None:
             messages_, channels_ = corpus.messages, corpus.channels
             notes: list[str] = []
@@ -167,80 +157,30 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
             corpus = Corpus(messages_, channels_, corpus.rejected, corpus.service, corpus.files)
         return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
     forced = detect.get_format(format) if format is not None else None
-
-    skip, stores = set(), set()
-    if root.is_dir():
-        skip = {p.parent for p in root.rglob(parquet.MANIFEST)
-                if not _hidden(p, root) and parquet.is_saved_corpus(p)}
-        stores = _stores_in(root)
-        if root in stores:
-            raise LoadError(f"{root.name}: a corpus store; open it with wb.open_store")
-    found = find_sources(root, skip_dirs=skip | stores)
-    notes = []
-    if skip:
-        notes.append(f"{len(skip)} saved corpus folder(s) inside {root.name} were not read; "
-                     "load each with wb.load(folder)")
-    if stores:
-        # its store.json is JSON but no export: read as one, it would only be rejected
-        notes.append(f"{len(stores)} corpus store folder(s) inside {root.name} were not read; "
-                     "open each with wb.open_store(folder)")
-    if root.is_dir() and not found:
-        raise LoadError(
-            f"{root.name}: no exports found in this folder (looked for "
-            f"{', '.join(sorted(sources.DATA_SUFFIXES))}, also .gz/.zst)")
-    total = sum(s.size for s in found)
-    enabled = _progress_enabled(progress)
-    with _no_gc(), _bar(total, enabled, progress is True) as bar:
-        build = Builder(tz=tz, channel_id=channel_id,
-                        progress=bar.update if bar is not None else None)
-        for source in found:
-            fmt = forced
-            try:
-                if fmt is None:
-                    fmt = detect.detect(source.head(), source.path, label=source.label)
-                out = build.file(source, fmt.NAME)
-                fmt.read(source, out)
-            except WorkbenchError as exc:
-                if root.is_file():
-                    raise
-                build.discard(source, fmt.NAME if fmt is not None else None, str(exc))
-                continue
-            build.commit(out)
-        if build.bad_files:
-            if len(build.bad_files) == len(found):
-                raise LoadError(f"{root.name}: no file could be read: "
-                                + "; ".join(r for _, r in build.bad_files[:5]))
-            notes.append(
-                f"{len(build.bad_files)} of {len(found)} file(s) could not be read and are "
-                "listed in corpus.rejected: "
-                + "; ".join(r for _, r in build.bad_files[:5])
-                + (" ..." if len(build.bad_files) > 5 else ""))
-        corpus = build.build(labels=channels)
+    found = walk(root)
+    notes = found.notes
+    bar = progress_bar(sum(s.size for s in found.sources), progress, desc="loading")
+    try:
+        with no_gc():
+            build = Builder(tz=tz, channel_id=channel_id,
+                            progress=bar.update if bar is not None else None)
+            for source in found.sources:
+                files.read_file(source, build, format=forced, strict=root.is_file())
+            if build.bad_files:
+                if len(build.bad_files) == len(found.sources):
+                    raise LoadError(f"{root.name}: no file could be read: "
+                                    + "; ".join(r for _, r in build.bad_files[:5]))
+                notes.append(
+                    f"{len(build.bad_files)} of {len(found.sources)} file(s) could not be read "
+                    "and are listed in corpus.rejected: "
+                    + "; ".join(r for _, r in build.bad_files[:5])
+                    + (" ..." if len(build.bad_files) > 5 else ""))
+            corpus = build.build(labels=channels)
+    finally:
+        if bar is not None:
+            bar.close()
     _emit(build.warnings + notes)
     return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    """Whether ``path`` lies in a hidden entry below ``root`` (find_sources never reads those)."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def _stores_in(root: Path) -> set[Path]:
-    """Folders under ``root`` (``root`` included) that hold a corpus store's manifest."""
-    from ..store._layout import FORMAT, MANIFEST  # not at the top: workbench.store imports io
-
-    stores = set()
-    for manifest in root.rglob(MANIFEST):
-        if _hidden(manifest, root):
-            continue  # never read, so nothing to skip or warn about
-        try:
-            meta = orjson.loads(manifest.read_bytes())
-        except (orjson.JSONDecodeError, OSError):
-            continue  # not a store's: read as an input, and rejected with a reason if need be
-        # any schema version: a store's files are never inputs
-        if isinstance(meta, dict) and meta.get("format") == FORMAT:
-            stores.add(manifest.parent)
-    return stores
 
 
 def _emit(messages: list[str]) -> None:

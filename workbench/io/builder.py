@@ -11,6 +11,10 @@ A reader works on one :class:`FileOutput` per input file:
   (dates as int nanoseconds since the epoch, UTC).
 * ``out.add_service(...)``, ``out.reject(index, reason, raw)``, ``out.warn(message)``.
 
+``index`` locates the record in its file, which ``source`` records as ``<file>#<index>``: a
+record or line number counted from 1, or a path of such numbers (the convention is set out in
+:mod:`workbench.io.records`, with the helpers readers share).
+
 Fast readers declare the columns they fill with ``cols = out.columns([...])`` and append
 one value per column per message (see :meth:`FileOutput.columns`).
 
@@ -25,13 +29,13 @@ Examples
 >>> b = Builder()
 >>> out = b.file(Source(Path("x.json"), "x.json"), "example")
 >>> part = out.part("telegram:1", name="One", kind="channel")
->>> out.add_message(0, message_id=7, date=1_480_000_000 * 10**9, text="hi @someone")
+>>> out.add_message(1, message_id=7, date=1_480_000_000 * 10**9, text="hi @someone")
 True
->>> out.add_service(1, message_id=1, date=None, action="create_channel")
+>>> out.add_service(2, message_id=1, date=None, action="create_channel")
 >>> b.commit(out)
 >>> corpus = b.build()
 >>> corpus.messages[["channel_id", "message_id", "text", "source"]].to_dict("records")
-[{'channel_id': 'telegram:1', 'message_id': 7, 'text': 'hi @someone', 'source': 'x.json#0'}]
+[{'channel_id': 'telegram:1', 'message_id': 7, 'text': 'hi @someone', 'source': 'x.json#1'}]
 >>> corpus.messages["mentions"][0]
 ['someone']
 """
@@ -47,35 +51,27 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import schema
 from ..corpus import Corpus
 from ..errors import LoadError, ParameterError
-from ..ids import name_key, normalise_name, telegram_key
 from . import entities
+from ._chunks import FIELDS, LIST, NAT, STR, TIME
+from ._chunks import (categorical, columns_to_chunk, may_overlap, newest_part_per_channel,
+                      newest_wins, ns_to_utc, ns_to_utc_array, nullable_int, part_max_dates,
+                      part_ranks)
+from .resolve import (add_forward_sources, channel_key, fill_names, name_index, rekey_by_handle,
+                      rekey_by_name, rekey_by_telegram_handle, resolve_forwards)
 from .sources import Source
 
-__all__ = ["FIELDS", "Builder", "FileOutput", "Part", "resolve_tz", "raw_excerpt", "RAW_LIMIT"]
+__all__ = ["FIELDS", "Builder", "FileOutput", "Part", "Merged", "resolve_tz", "raw_excerpt",
+           "ns_to_utc", "RAW_LIMIT"]
 
-#: Message columns a reader can fill: all of messages except ``platform`` (set per part).
-FIELDS = (
-    "channel_id", "channel", "author_id", "author", "message_id", "date", "text",
-    "fwd_from_channel_id", "fwd_from_name", "fwd_from_message_id", "fwd_from_date",
-    "reply_to", "views", "forwards", "edited", "grouped_id", "media_type", "media_name",
-    "media_size", "media_duration", "mentions", "links", "hashtags", "source",
-)
-assert set(FIELDS) | {"platform"} == set(schema.MESSAGES)
-_STR = {c for c in FIELDS if schema.MESSAGES[c] == schema.STRING} | {"media_type"}
-_TIME = {c for c in FIELDS if schema.MESSAGES[c] == schema.UTC_TIME}
-_NULLABLE_INT = {c for c in FIELDS if schema.MESSAGES[c] == pd.Int64Dtype()}
-_LIST = set(schema.LIST_COLUMNS)
-_DEFAULTS = {c: ([] if c in _LIST else None) for c in FIELDS}
+_DEFAULTS = {c: ([] if c in LIST else None) for c in FIELDS}
 #: Rows are converted to compact Arrow columns in chunks of this many.
 CHUNK_ROWS = 1 << 16
 #: Longest excerpt of a rejected record kept in ``rejected.raw``.
 RAW_LIMIT = 2000
-_NAT = np.iinfo(np.int64).min
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
@@ -143,7 +139,8 @@ class Part:
     kind: str
     handle: str | None
     resolved: bool
-    #: ``"<file label>#<locator>"``, to which record indexes are appended in ``source``
+    #: ``"<file label>#<locator>"``, to which record numbers are appended in ``source`` (see
+    #: the locators of :mod:`workbench.io.records`)
     source_prefix: str = ""
     #: message ids already added for this unit (a repeat within one export is rejected)
     seen: set = field(default_factory=set)
@@ -177,7 +174,7 @@ class FileOutput:
              handle: str | None = None, platform: str = "telegram",
              resolved: bool = True, locator: str = "") -> Part:
         """Open an export unit; following rows belong to it. ``locator`` prefixes record
-        indexes in ``source`` (``"chats/3/"`` gives ``file#chats/3/12``)."""
+        numbers in ``source`` (``"chats/3/"`` gives ``file#chats/3/12``)."""
         if kind not in schema.KIND_DTYPE.categories:
             kind = "unknown"
         index = self.builder._next_part + len(self.parts)
@@ -212,7 +209,7 @@ class FileOutput:
 
         A fast reader appends exactly one value to every one of these lists per message
         (nothing for a rejected record). ``channel_id`` and ``channel`` default to the part's,
-        ``source`` to the part's locator plus the int appended to ``"_index"``; undeclared
+        ``source`` to the part's locator plus the record number appended to ``"_index"``; undeclared
         columns are null (list columns: empty lists). Dates are int nanoseconds, UTC.
         """
         names = list(names)
@@ -256,10 +253,10 @@ class FileOutput:
         row["channel_id"] = row["channel_id"] or part.channel_id
         row["channel"] = row["channel"] or part.name
         row["source"] = row["source"] or self.source_of(index)
-        for col in _STR:
+        for col in STR:
             if row[col] == "":
                 row[col] = None
-        if not any(c in fields for c in _LIST) and row["text"]:
+        if not any(c in fields for c in LIST) and row["text"]:
             row["mentions"], row["links"], row["hashtags"] = entities.from_text(row["text"])
         key = (row["channel_id"], row["message_id"])
         if key in part.seen:
@@ -321,7 +318,7 @@ class FileOutput:
         live = [(start, pos) for start, pos in marks]
         counts = np.diff([m[0] for m in live] + [n])
         parts = [self.parts[pos] for _, pos in live]
-        self.chunks.append(_columns_to_chunk(self.cols, parts, counts, n, self.source.label))
+        self.chunks.append(columns_to_chunk(self.cols, parts, counts, n, self.source.label))
         for values in self.cols.values():
             values.clear()
         self._loaded += n
@@ -334,45 +331,6 @@ class FileOutput:
     @property
     def loaded(self) -> int:
         return self._loaded + self.nrows
-
-
-def _segments(values: list, counts: np.ndarray, typ: pa.DataType) -> pa.Array:
-    """One value per part, repeated over the part's rows."""
-    arrays = [pa.repeat(pa.scalar(v, typ), int(c)) if v is not None else pa.nulls(int(c), typ)
-              for v, c in zip(values, counts) if c]
-    return pa.concat_arrays(arrays) if len(arrays) != 1 else arrays[0]
-
-
-def _columns_to_chunk(cols: dict[str, list], parts: list[Part], counts: np.ndarray, n: int,
-                      label: str) -> dict:
-    chunk: dict[str, object] = {
-        "_part": np.repeat(np.asarray([p.index for p in parts], dtype=np.int64), counts)}
-    for name in FIELDS:
-        typ = pa.large_string() if name in _STR else pa.int64()  # ints and ns times
-        values = cols.get(name)
-        try:
-            if values is None:
-                if name in _LIST:
-                    chunk[name] = np.fromiter(([] for _ in range(n)), dtype=object, count=n)
-                elif name == "channel_id":
-                    chunk[name] = _segments([p.channel_id for p in parts], counts, typ)
-                elif name == "channel":
-                    chunk[name] = _segments([p.name for p in parts], counts, typ)
-                elif name == "source" and "_index" in cols:
-                    prefix = _segments([p.source_prefix for p in parts], counts, typ)
-                    index = pa.array(cols["_index"], type=pa.int64()).cast(typ)
-                    chunk[name] = pc.binary_join_element_wise(prefix, index,
-                                                              pa.scalar("", typ))
-                else:
-                    chunk[name] = pa.nulls(n, typ)
-            elif name in _LIST:
-                chunk[name] = np.fromiter(values, dtype=object, count=n)
-            else:
-                chunk[name] = pa.array(values, type=typ)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
-            raise LoadError(f"{label}: messages column {name!r} got a value of the wrong "
-                            f"type: {exc}") from exc
-    return chunk
 
 
 class Builder:
@@ -392,7 +350,7 @@ class Builder:
     def __init__(self, *, tz: str | tzinfo | None = "UTC", progress=None,
                  channel_id: str | int | None = None):
         self.tz = resolve_tz(tz)
-        self.channel_id = _channel_key(channel_id)
+        self.channel_id = channel_key(channel_id)
         self._progress = progress
         self._next_part = 0
         self.parts: list[Part] = []
@@ -404,6 +362,7 @@ class Builder:
         self.forward_ids: dict[str, str | None] = {}
         self.bad_files: list[tuple[str, str]] = []
         self._rank: np.ndarray | None = None
+        self._part_max: np.ndarray | None = None
 
     def _advance(self, nbytes: int) -> None:
         if self._progress is not None and nbytes:
@@ -445,31 +404,48 @@ class Builder:
         })
 
     # -- building ----------------------------------------------------------------------
+    def merge(self, *, labels=None) -> "Merged":
+        """The messages and service records of every file read, duplicates across exports
+        merged (the newest export's version kept) and chats known by name or username
+        re-keyed with the ids the load gives them; forwards not yet resolved by name.
+
+        What :meth:`build` starts from, and what a store writes (it resolves forwards over
+        everything it holds when read). Call it once: the rows are handed over.
+        """
+        rekey_by_name(self, labels)
+        rekey_by_telegram_handle(self)
+        messages, part_of_row, merged_per_file = self._messages()
+        messages["_part"] = part_of_row  # followed through the re-keying's reordering
+        messages = rekey_by_handle(self.parts, messages, self.warnings)
+        part_of_row = messages.pop("_part").to_numpy(dtype=np.int64)
+        service, merged_service = self._service_frame()
+        part_max = (self._part_max if self._part_max is not None
+                    else np.full(len(self.parts), NAT, dtype=np.int64))
+        return Merged(messages, part_of_row, part_max, merged_per_file, service, merged_service)
+
     def build(self, *, labels=None) -> Corpus:
         """All tables of the load, merged, resolved, labelled and validated."""
-        _rekey_by_name(self, labels)
-        _rekey_by_telegram_handle(self)
-        messages, merged_per_file = self._messages()
-        messages = _rekey_by_handle(self.parts, messages, self.warnings)
+        merged = self.merge(labels=labels)
+        messages, merged_per_file = merged.messages, merged.merged_per_file
         channels = self._channels()
         for platform in schema.PLATFORMS:  # a name resolves among its own platform only
-            messages = _resolve_forwards(messages, channels, self.warnings, platform=platform)
-        channels = _add_forward_sources(channels, messages, self.forward_ids)
-        messages = _fill_names(messages, channels)
+            messages = resolve_forwards(messages, channels, self.warnings, platform=platform)
+        channels = add_forward_sources(channels, messages, self.forward_ids)
+        messages = fill_names(messages, channels)
         files = pd.DataFrame(self.files, columns=list(schema.FILES))
         if len(files):
             files["merged"] = merged_per_file[: len(files)]
             files["loaded"] = files["loaded"] - files["merged"]
-        service, merged_service = self._service_frame()
+        service, merged_service = merged.service, merged.merged_service
         if len(files):
             files["merged"] += merged_service[: len(files)]
             files["service"] -= merged_service[: len(files)]
-        merged = int(merged_per_file.sum())
-        if merged or merged_service.any():
+        n_merged = int(merged_per_file.sum())
+        if n_merged or merged_service.any():
             also = (f" and {int(merged_service.sum()):,} service record(s)"
                     if merged_service.any() else "")
             self.warnings.append(
-                f"merged {merged:,} duplicate message(s){also}: the same (channel_id, "
+                f"merged {n_merged:,} duplicate message(s){also}: the same (channel_id, "
                 "message_id) in more than one export; the newest export's version was kept "
                 "(see files.merged)"
             )
@@ -487,18 +463,19 @@ class Builder:
             files=schema.conform(files, "files"),
         )
 
-    def _messages(self) -> tuple[pd.DataFrame, np.ndarray]:
+    def _messages(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """(messages, the part each row came from, merged rows per file)."""
         n_files = len(self.files)
         merged_per_file = np.zeros(n_files, dtype=np.int64)
         chunks = self.chunks
         if not chunks:
-            return schema.empty("messages"), merged_per_file
+            return schema.empty("messages"), np.zeros(0, dtype=np.int64), merged_per_file
         arrow = {
             c: pa.chunked_array([ch[c] for ch in chunks],
-                                type=pa.large_string() if c in _STR else pa.int64())
-            for c in FIELDS if c not in _LIST
+                                type=pa.large_string() if c in STR else pa.int64())
+            for c in FIELDS if c not in LIST
         }
-        lists = {c: np.concatenate([ch[c] for ch in chunks]) for c in _LIST}
+        lists = {c: np.concatenate([ch[c] for ch in chunks]) for c in LIST}
         part = np.concatenate([ch["_part"] for ch in chunks])
         self.chunks = []
         date = arrow["date"].to_numpy()
@@ -507,9 +484,10 @@ class Builder:
                                     sort=True)
 
         keep = None
-        self._rank = _part_ranks(self.parts, part, date)
-        if _may_overlap(self.parts):
-            keep, dropped_parts = _newest_wins(self._rank, part, mid, cid_codes)
+        self._part_max = part_max_dates(len(self.parts), part, date)
+        self._rank = part_ranks(self.parts, self._part_max)
+        if may_overlap(self.parts):
+            keep, dropped_parts = newest_wins(self._rank, part, mid, cid_codes)
             if dropped_parts is not None and len(dropped_parts):
                 file_of_part = np.asarray([p.file for p in self.parts], dtype=np.int64)
                 merged_per_file += np.bincount(file_of_part[dropped_parts],
@@ -532,32 +510,32 @@ class Builder:
         data["platform"] = pd.Categorical.from_codes(platforms[part[order]],
                                                      dtype=schema.PLATFORM_DTYPE)
         for c in FIELDS:
-            if c in _LIST:
+            if c in LIST:
                 data[c] = lists[c][take]
             elif c == "message_id":
                 data[c] = mid[order]
             elif c == "date":
-                data[c] = _ns_to_utc_array(date[order])
+                data[c] = ns_to_utc_array(date[order])
             else:
                 col = arrow[c] if identity else arrow[c].take(take_pa)
                 if c == "media_type":
-                    data[c] = _categorical(col)
-                elif c in _STR:
+                    data[c] = categorical(col)
+                elif c in STR:
                     data[c] = pd.array(col, dtype=schema.STRING)
-                elif c in _TIME:
-                    data[c] = _ns_to_utc(col)
+                elif c in TIME:
+                    data[c] = ns_to_utc(col)
                 else:
-                    data[c] = _nullable_int(col)
+                    data[c] = nullable_int(col)
         frame = pd.DataFrame(data, columns=list(schema.MESSAGES), copy=False)
-        return frame, merged_per_file
+        return frame, part[order], merged_per_file
 
     def _service_frame(self) -> tuple[pd.DataFrame, np.ndarray]:
         """Service records; a record re-exported in a newer export of its channel is kept
         from the newest only (counted as merged)."""
         merged = np.zeros(len(self.files), dtype=np.int64)
         frame = pd.DataFrame(self.service, columns=[*schema.SERVICE, "_part"])
-        frame["date"] = _ns_to_utc(pd.array(frame["date"].tolist(), dtype="Int64"))
-        if len(frame) and _may_overlap(self.parts):
+        frame["date"] = ns_to_utc(pd.array(frame["date"].tolist(), dtype="Int64"))
+        if len(frame) and may_overlap(self.parts):
             ranks = self._rank if self._rank is not None else np.arange(len(self.parts))
             rank = ranks[frame["_part"].to_numpy(dtype=np.int64)]
             keyed = frame["message_id"].notna().to_numpy()
@@ -572,7 +550,7 @@ class Builder:
         return frame.drop(columns="_part").reset_index(drop=True), merged
 
     def _channels(self) -> pd.DataFrame:
-        newest = _newest_part_per_channel(self.parts, self._rank)
+        newest = newest_part_per_channel(self.parts, self._rank)
         rows = []
         for cid, part in newest.items():
             rows.append({"channel_id": cid, "platform": part.platform, "kind": part.kind,
@@ -587,357 +565,41 @@ def _digest(source: Source) -> str | None:
         return None
 
 
-def _may_overlap(parts: list[Part]) -> bool:
-    seen = set()
-    for p in parts:
-        if p.channel_id in seen:
-            return True
-        seen.add(p.channel_id)
-    return False
+@dataclass
+class Merged:
+    """What :meth:`Builder.merge` hands over.
+
+    Attributes
+    ----------
+    messages : DataFrame
+        The canonical messages columns, sorted by (date, channel_id, message_id).
+    part_of_row : ndarray
+        Per message row, the index of the :class:`Part` (export unit) it came from.
+    part_max : ndarray
+        Per part, its latest message date (int ns; the int64 minimum when it has none): how
+        new the export is.
+    merged_per_file, merged_service : ndarray
+        Per file, messages and service records dropped for a newer export's version.
+    service : DataFrame
+        Service records (dates as UTC), duplicates merged.
+    """
+
+    messages: pd.DataFrame
+    part_of_row: np.ndarray
+    part_max: np.ndarray
+    merged_per_file: np.ndarray
+    service: pd.DataFrame
+    merged_service: np.ndarray
 
 
-def _part_max_dates(n_parts: int, part: np.ndarray, date: np.ndarray) -> np.ndarray:
-    best = np.full(n_parts, _NAT, dtype=np.int64)
-    np.maximum.at(best, part, date)
-    return best
-
-
-def _part_ranks(parts: list[Part], part: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """Rank of each part from oldest to newest export (max message date, then file order)."""
-    best = _part_max_dates(len(parts), part, date)
-    order = np.lexsort((np.asarray([p.order for p in parts]), best))
-    rank = np.empty(len(parts), dtype=np.int64)
-    rank[order] = np.arange(len(parts))
-    return rank
-
-
-def _newest_wins(rank, part, mid, cid_codes):
-    row_rank = rank[part]
-    order = np.lexsort((row_rank, mid, cid_codes))
-    same_next = (cid_codes[order][1:] == cid_codes[order][:-1]) & (
-        mid[order][1:] == mid[order][:-1])
-    if not same_next.any():
-        return None, None
-    drop = order[:-1][same_next]  # every row followed by a newer version of itself
-    keep = np.ones(len(part), dtype=bool)
-    keep[drop] = False
-    return keep, part[drop]
-
-
-def _newest_part_per_channel(parts: list[Part], rank: np.ndarray | None) -> dict[str, Part]:
-    """Per channel, the description from its newest export, gaps filled from older ones."""
-    if rank is None:
-        rank = np.arange(len(parts))
-    newest: dict[str, Part] = {}
-    for i in np.argsort(rank, kind="stable"):  # oldest first, so newer ones overwrite
-        p = parts[i]
-        prev = newest.get(p.channel_id)
-        newest[p.channel_id] = p if prev is None else _merge_part(prev, p)
-    return dict(sorted(newest.items()))
-
-
-def _merge_part(older: Part, newer: Part) -> Part:
-    """The newer part's description, with gaps filled from the older."""
-    return Part(index=newer.index, file=newer.file, order=newer.order, platform=newer.platform,
-                channel_id=newer.channel_id, name=newer.name or older.name,
-                kind=newer.kind if newer.kind != "unknown" else older.kind,
-                handle=newer.handle or older.handle, resolved=newer.resolved or older.resolved)
-
-
-def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
-    """Categorical with sorted plain-string categories (as schema.conform makes them)."""
-    encoded = pc.dictionary_encode(col.combine_chunks())
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    categories = encoded.dictionary.to_pylist()
-    cat = pd.Categorical.from_codes(codes.astype(np.int64),
-                                    categories=pd.Index(categories, dtype="str"))
-    return cat.set_categories(sorted(categories))
-
-
-def _ns_to_utc_array(ns: np.ndarray) -> pd.arrays.DatetimeArray:
-    return pd.array(ns.view("M8[ns]")).tz_localize("UTC")
-
-
-def _ns_to_utc(values) -> pd.arrays.DatetimeArray:
-    if isinstance(values, (pa.ChunkedArray, pa.Array)):
-        ns = values.fill_null(_NAT).to_numpy()
-    else:
-        ns = np.asarray(pd.array(values, dtype="Int64").to_numpy(dtype=np.int64,
-                                                                 na_value=_NAT))
-    return _ns_to_utc_array(np.asarray(ns, dtype=np.int64))
-
-
-def _nullable_int(col: pa.ChunkedArray) -> pd.arrays.IntegerArray:
-    values = col.fill_null(0).to_numpy()
-    mask = col.is_null().to_numpy(zero_copy_only=False)
-    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask))
-
-
-def _name_index(channels: pd.DataFrame, by: str = "name"
-                ) -> tuple[dict[str, str], set[str]]:
-    """Normalised name (or handle, ``by="handle"``) -> channel id for channels known by id;
-    names shared by several ids."""
-    index: dict[str, str] = {}
-    ambiguous: set[str] = set()
-    for cid, name, resolved in zip(channels["channel_id"], channels[by],
-                                   channels["resolved"]):
-        if not resolved or not isinstance(name, str):  # None, NA, or NaN (pandas 3 str)
-            continue
-        key = normalise_name(name)
-        if key in index and index[key] != cid:
-            ambiguous.add(key)
-        index.setdefault(key, cid)
-    for key in ambiguous:
-        index.pop(key, None)
-    return index, ambiguous
-
-
-def _resolve_forwards(messages: pd.DataFrame, channels: pd.DataFrame,
-                      warnings: list[str], *, platform: str | None = None) -> pd.DataFrame:
-    """Fill ``fwd_from_channel_id`` from ``fwd_from_name`` through channel names in the load.
-
-    With ``platform``, only that platform's forwards, among that platform's channels; Twitter
-    names forward sources by screen name, so its channels are matched by ``handle``."""
-    if not len(messages):
-        return messages
-    names = messages["fwd_from_name"]
-    todo = names.notna() & messages["fwd_from_channel_id"].isna()
-    by = "name"
-    if platform is not None:
-        todo &= (messages["platform"] == platform).to_numpy()
-        channels = channels[(channels["platform"] == platform).to_numpy()]
-        by = "handle" if platform == "twitter" else "name"
-    if not todo.any():
-        return messages
-    index, ambiguous = _name_index(channels, by)
-    codes, uniques = pd.factorize(names.where(todo))
-    resolved = []
-    hit_ambiguous = []
-    for name in uniques:
-        key = normalise_name(name)
-        resolved.append(index.get(key))
-        if key in ambiguous:
-            hit_ambiguous.append(name)
-    resolved_arr = np.asarray(resolved + [None], dtype=object)
-    found = pd.array(resolved_arr[codes], dtype=schema.STRING)  # code -1 -> None
-    fwd = messages["fwd_from_channel_id"].array
-    filled = pd.array(np.where(todo.to_numpy(), found, fwd), dtype=schema.STRING)
-    if hit_ambiguous:
-        warnings.append(
-            "forward source name(s) shared by more than one channel in this load, left "
-            f"unresolved: {sorted(hit_ambiguous)[:10]}"
-        )
-    out = messages.copy(deep=False)
-    out["fwd_from_channel_id"] = filled
-    return out
-
-
-def _rekey_by_handle(parts: list[Part], messages: pd.DataFrame,
-                     warnings: list[str]) -> pd.DataFrame:
-    """Twitter accounts keyed by screen name (``twitter:name:<name>``, e.g. from the Kaggle
-    CSV) re-keyed ``twitter:<id>`` when another file of the load gives that screen name's id."""
-    ids: dict[str, str] = {}
-    ambiguous: set[str] = set()
-    for p in parts:
-        if p.platform == "twitter" and p.resolved and p.handle:
-            key = name_key(p.handle, "twitter")
-            if ids.setdefault(key, p.channel_id) != p.channel_id:
-                ambiguous.add(key)
-    for key in ambiguous:
-        ids.pop(key, None)
-    renamed = {p.channel_id: ids[p.channel_id] for p in parts
-               if p.platform == "twitter" and not p.resolved and p.channel_id in ids}
-    if not renamed:
-        return messages
-    for p in parts:
-        if p.channel_id in renamed:
-            p.channel_id, p.resolved = renamed[p.channel_id], True
-    warnings.append(f"{len(renamed)} Twitter account(s) known by screen name only keyed by the "
-                    "id another file of this load gives them: "
-                    + ", ".join(f"{a} -> {b}" for a, b in sorted(renamed.items())[:5])
-                    + (" ..." if len(renamed) > 5 else ""))
-    if not len(messages):
-        return messages
-    out = messages.copy(deep=False)
-    out["channel_id"] = messages["channel_id"].replace(renamed).astype(schema.STRING)
-    return out.sort_values(["date", "channel_id", "message_id"], kind="stable",
-                           ignore_index=True)
-
-
-def _channel_key(value: str | int | None) -> str | None:
-    """``telegram:<bare id>`` for ``load(channel_id=...)`` (a key with a platform is kept)."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if ":" in text and not isinstance(value, int):
-        if text.split(":", 1)[0] in schema.PLATFORMS and text.split(":", 1)[1]:
-            return text
-    else:
-        try:
-            return telegram_key(value if isinstance(value, int) else text)
-        except (ValueError, TypeError):
-            pass
-    raise ParameterError(f"channel_id={value!r} is not a channel id: use 'telegram:<id>', a "
-                         "bare id (123) or a Bot API id (-100123)")
-
-
-_WHENCE = {"export": "an export with ids", "channels=": "the channels= table"}
-
-
-def _rekey_by_name(builder: "Builder", labels) -> None:
-    """Telegram chats keyed by display name for want of an id (``telegram:name:<name>``: HTML
-    exports) take the id that another export of the load (a JSON export of the same chat) or
-    the ``channels=`` table (a row with ``channel_id`` and ``name``) gives that name. Done
-    before duplicates are merged, so both exports' messages merge on (channel_id,
-    message_id). A name given two ids is left alone, with a warning."""
-    named = [p for p in builder.parts if p.platform == "telegram" and not p.resolved
-             and p.name and p.channel_id == name_key(p.name)]
-    if not named:
-        return
-    ids: dict[str, dict[str, str]] = {}  # normalised name -> id -> where it came from
-    for p in builder.parts:
-        if p.platform == "telegram" and p.resolved and p.name:
-            ids.setdefault(normalise_name(p.name), {}).setdefault(p.channel_id, "export")
-    if labels is not None:
-        from .labels import read_labels
-
-        frame = read_labels(labels)
-        if "channel_id" in frame.columns and "name" in frame.columns:
-            for cid, name in zip(frame["channel_id"], frame["name"]):
-                if cid is pd.NA or name is pd.NA or cid is None or name is None:
-                    continue
-                try:
-                    key = _channel_key(str(cid))
-                except ParameterError:
-                    continue
-                if key.startswith("telegram:") and not key.startswith("telegram:name:"):
-                    ids.setdefault(normalise_name(str(name)), {}).setdefault(key, "channels=")
-    renamed: dict[str, tuple[str, str]] = {}
-    ambiguous: list[str] = []
-    for p in named:
-        found = ids.get(normalise_name(p.name), {})
-        if len(found) == 1:
-            renamed[p.channel_id] = next(iter(found.items()))
-        elif len(found) > 1:
-            ambiguous.append(f"{p.name!r} ({', '.join(sorted(found))})")
-    unmapped = sorted({p.name for p in named if p.keyed_by_name
-                       and p.channel_id not in renamed})
-    if ambiguous:
-        builder.warnings.append("chat name(s) given more than one id in this load, left keyed "
-                                f"by name: {sorted(set(ambiguous))[:5]}")
-    if unmapped:
-        builder.warnings.append(
-            f"{len(unmapped)} chat(s) known only by name (HTML exports give no ids) keyed "
-            f"telegram:name:<name>: {unmapped[:5]}; map them with channel_id= or a channels= "
-            "table with channel_id and name")
-    if not renamed:
-        return
-    _rekey(builder, {old: new for old, (new, _) in renamed.items()})
-    builder.warnings.append(
-        f"{len(renamed)} chat(s) known only by name keyed by the id given to the same name "
-        "elsewhere in this load: " + ", ".join(
-            f"{old} -> {new} (from {_WHENCE[whence]})"
-            for old, (new, whence) in sorted(renamed.items())[:5])
-        + (" ..." if len(renamed) > 5 else ""))
-
-
-def _rekey_by_telegram_handle(builder: "Builder") -> None:
-    """Telegram chats keyed by username for want of an id (``telegram:name:<username>``: a
-    4CAT CSV names its chats so) take the id another file of the load gives that username.
-    Done before duplicates are merged; a username given two ids is left alone."""
-    named = [p for p in builder.parts if p.platform == "telegram" and not p.resolved
-             and p.handle and p.channel_id == name_key(p.handle)]
-    if not named:
-        return
-    ids: dict[str, set[str]] = {}
-    for p in builder.parts:
-        if p.platform == "telegram" and p.resolved and p.handle:
-            ids.setdefault(normalise_name(p.handle), set()).add(p.channel_id)
-    mapping = {}
-    for p in named:
-        found = ids.get(normalise_name(p.handle), set())
-        if len(found) == 1:
-            mapping[p.channel_id] = next(iter(found))
-    if not mapping:
-        return
-    _rekey(builder, mapping)
-    builder.warnings.append(
-        f"{len(mapping)} chat(s) known only by username keyed by the id another file of this "
-        "load gives that username: " + ", ".join(
-            f"{old} -> {new}" for old, new in sorted(mapping.items())[:5])
-        + (" ..." if len(mapping) > 5 else ""))
-
-
-def _rekey(builder: "Builder", mapping: dict[str, str]) -> None:
-    """Re-key chats known by name or username with the ids ``mapping`` gives them (old key ->
-    id): in the parts, in the message rows already built and in the service records."""
-    for p in builder.parts:
-        if p.channel_id in mapping:
-            p.channel_id, p.resolved = mapping[p.channel_id], True
-    old_ids = pa.array(sorted(mapping), type=pa.large_string())
-    for chunk in builder.chunks:
-        col = chunk["channel_id"]
-        if pc.any(pc.is_in(col, value_set=old_ids)).as_py():
-            chunk["channel_id"] = pa.array([mapping.get(v, v) for v in col.to_pylist()],
-                                           type=pa.large_string())
-    builder.service = [(r[0], mapping.get(r[1], r[1]), *r[2:]) for r in builder.service]
-
-
-def _fill_names(messages: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFrame:
-    """Null ``channel`` and ``fwd_from_name`` (of forwards whose source is known by id) filled
-    with the channel's name as the load knows it: formats such as Telethon dumps name neither
-    the channel nor a forward source, a channels file or another export in the same load may."""
-    if not len(messages) or not len(channels):
-        return messages
-    named = channels["name"].notna()
-    if not named.any():
-        return messages
-    names = pd.Series(channels.loc[named, "name"].to_numpy(),
-                      index=channels.loc[named, "channel_id"].to_numpy())
-    out = None
-    for col, key in (("channel", "channel_id"), ("fwd_from_name", "fwd_from_channel_id")):
-        todo = messages[col].isna() & messages[key].notna()
-        if not todo.any():
-            continue
-        found = messages.loc[todo, key].map(names)
-        if not found.notna().any():
-            continue
-        out = messages.copy(deep=False) if out is None else out
-        filled = messages[col].copy()
-        filled.loc[todo] = found.astype(schema.STRING)
-        out[col] = filled.astype(schema.STRING)
-    return messages if out is None else out
-
-
-def _add_forward_sources(channels: pd.DataFrame, messages: pd.DataFrame,
-                         forward_ids: dict[str, str | None]) -> pd.DataFrame:
-    """Channels only seen as forward sources: by id (resolved) or by name (unresolved)."""
-    known = set(channels["channel_id"])
-    rows = []
-    for cid, name in sorted(forward_ids.items()):
-        if cid not in known:
-            known.add(cid)
-            rows.append({"channel_id": cid, "platform": cid.split(":", 1)[0], "kind": "unknown",
-                         "name": name, "handle": None, "resolved": True})
-    if len(messages):
-        unresolved = messages["fwd_from_channel_id"].isna() & messages["fwd_from_name"].notna()
-        pairs = messages.loc[unresolved, ["platform", "fwd_from_name"]].drop_duplicates()
-        first_names: dict[str, tuple[str, str]] = {}
-        for platform, name in zip(pairs["platform"], pairs["fwd_from_name"]):
-            key = name_key(name, platform)
-            if key not in first_names and normalise_name(name):
-                first_names[key] = (platform, name)
-        for key in sorted(first_names):
-            if key not in known:
-                known.add(key)
-                platform, name = first_names[key]
-                rows.append({"channel_id": key, "platform": platform, "kind": "unknown",
-                             "name": name, "handle": None, "resolved": False})
-    if not rows:
-        return channels
-    extra = pd.DataFrame(rows, columns=list(schema.CHANNELS))
-    both = pd.concat([schema.conform(channels, "channels"), schema.conform(extra, "channels")],
-                     ignore_index=True)
-    return both.sort_values("channel_id", kind="stable", ignore_index=True)
-
-
+# Former private names of what moved to .resolve and ._chunks (the store imported some).
+_name_index = name_index
+_resolve_forwards = resolve_forwards
+_rekey_by_handle = rekey_by_handle
+_rekey_by_name = rekey_by_name
+_rekey_by_telegram_handle = rekey_by_telegram_handle
+_fill_names = fill_names
+_add_forward_sources = add_forward_sources
+_channel_key = channel_key
+_may_overlap = may_overlap
+_ns_to_utc = ns_to_utc

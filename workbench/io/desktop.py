@@ -33,7 +33,7 @@ Examples
 >>> m[["channel_id", "date", "text", "mentions", "source"]].to_dict("records")[0]
 ... # doctest: +NORMALIZE_WHITESPACE
 {'channel_id': 'telegram:42', 'date': Timestamp('2016-10-01 12:00:00+0000', tz='UTC'),
- 'text': 'see @other_channel', 'mentions': ['other_channel'], 'source': 'result.json#0'}
+ 'text': 'see @other_channel', 'mentions': ['other_channel'], 'source': 'result.json#1'}
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from ..errors import FormatError, LoadError
 from ..ids import name_key, telegram_key
 from .builder import FileOutput
 from .entities import add_from_text, dedupe
+from .records import BadRecord
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "repair_hex_escapes", "KINDS"]
@@ -181,7 +182,7 @@ def _parse_error(data: bytes, label: str, exc: Exception, *, repaired: bool) -> 
         if top >= 0:
             records = data.count(b"\n  {", top, pos)
             if records:
-                where += f", in or after message record #{records - 1}"
+                where += f", in or after message record #{records}"
         where += ")"
     if "end of data" in msg:
         return LoadError(f"{label}: the JSON ends unexpectedly{where}: the file looks "
@@ -217,7 +218,7 @@ def _chats(doc: object, label: str) -> list[tuple[str, dict]]:
         chats = section.get("list") if isinstance(section, dict) else None
         if not isinstance(chats, list):
             raise FormatError(f"{label}: {key!r} has no 'list' of chats")
-        for i, chat in enumerate(chats):
+        for i, chat in enumerate(chats, 1):
             if isinstance(chat, dict) and "messages" in chat:
                 found.append((f"{key}/{i}/", chat))
     if not found and not any(k in doc for k in ("chats", "left_chats")):
@@ -352,10 +353,6 @@ def read(source: Source, out: FileOutput) -> None:
 # --------------------------------------------------------------------------------------
 # records
 # --------------------------------------------------------------------------------------
-class _Bad(Exception):
-    """A record that cannot be a message (the reason is the message)."""
-
-
 def _chat_part(chat: dict, prefix: str, out: FileOutput):
     label = out.source.label
     name = chat.get("name")
@@ -426,8 +423,9 @@ def _media_name(value: object) -> str | None:
 
 def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                   assumed: set) -> int:
-    """Add one batch of records; return the index after the last. ``prefix`` locates the
-    chat's records in a full-account export (``"chats/3/"``), empty for a single chat."""
+    """Add one batch of records, ``index`` of them read before; return how many are read
+    after it. A record's locator is its position in the chat's ``messages``, from 1, after
+    ``prefix``: the chat in a full-account export (``"chats/3/"``), empty for a single chat."""
     cols = out.columns(_COLUMNS)
     (a_index, a_author_id, a_author, a_message_id, a_date, a_text, a_fwd_id, a_fwd_name,
      a_reply, a_edited, a_media_type, a_media_name, a_media_size, a_duration, a_mentions,
@@ -437,7 +435,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
     channel_id = part.channel_id
     is_channel = part.kind == "channel"
     id_cache: dict = {}
-    for i, rec in enumerate(records, index):
+    for i, rec in enumerate(records, index + 1):
         if type(rec) is not dict:
             out.reject(prefix + str(i),
                        f"a {type(rec).__name__}, not a record object", rec)
@@ -449,27 +447,27 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
         try:
             mid = rec.get("id")
             if type(mid) is not int:
-                raise _Bad("no message id" if mid is None else f"message id {mid!r} is not an "
+                raise BadRecord("no message id" if mid is None else f"message id {mid!r} is not an "
                            "integer")
             if mid in seen:
-                raise _Bad(f"duplicate message id {mid} within one export of {channel_id} "
+                raise BadRecord(f"duplicate message id {mid} within one export of {channel_id} "
                            "(the first is kept)")
             ut = rec.get("date_unixtime")
             if ut is not None:
                 try:
                     date = int(ut) * 1_000_000_000
                 except (ValueError, TypeError):
-                    raise _Bad(f"date_unixtime {ut!r} is not a Unix time") from None
+                    raise BadRecord(f"date_unixtime {ut!r} is not a Unix time") from None
                 if not _MIN_NS < date < _MAX_NS:
-                    raise _Bad(f"date_unixtime {ut!r} is out of range")
+                    raise BadRecord(f"date_unixtime {ut!r} is out of range")
             else:
                 local = rec.get("date")
                 if local is None:
-                    raise _Bad("no date")
+                    raise BadRecord("no date")
                 try:
                     date = _local_ns(local, tz)
                 except (ValueError, TypeError, OverflowError):
-                    raise _Bad(f"date {local!r} is not an ISO date-time") from None
+                    raise BadRecord(f"date {local!r} is not an ISO date-time") from None
                 assumed.add("date")
 
             raw = rec.get("text", "")
@@ -493,7 +491,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
             elif raw is None:
                 text = ""
             else:
-                raise _Bad(f"text is of type {type(raw).__name__}, expected a string or a "
+                raise BadRecord(f"text is of type {type(raw).__name__}, expected a string or a "
                            "list")
             mentions, links, hashtags = dedupe(mentions), dedupe(links), dedupe(hashtags)
 
@@ -510,13 +508,13 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                         author_id = id_cache[fid] = _user_key(fid)
                 author = rec.get("from") or None
             if author is not None and type(author) is not str:
-                raise _Bad(f"author {author!r} is not a string")
+                raise BadRecord(f"author {author!r} is not a string")
 
             fwd_name = fwd_id = None
             if "forwarded_from" in rec or "forwarded_from_id" in rec:
                 fwd_name = rec.get("forwarded_from") or None
                 if fwd_name is not None and type(fwd_name) is not str:
-                    raise _Bad(f"forwarded_from {fwd_name!r} is not a name")
+                    raise BadRecord(f"forwarded_from {fwd_name!r} is not a name")
                 fid = rec.get("forwarded_from_id")
                 if fid is not None:
                     fwd_id = _user_key(fid)
@@ -524,19 +522,19 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
 
             reply = rec.get("reply_to_message_id")
             if reply is not None and type(reply) is not int:
-                raise _Bad(f"reply_to_message_id {reply!r} is not an integer")
+                raise BadRecord(f"reply_to_message_id {reply!r} is not an integer")
 
             ut = rec.get("edited_unixtime")
             if ut is not None:
                 try:
                     edited = _unix_ns(ut)
                 except (ValueError, TypeError):
-                    raise _Bad(f"edited_unixtime {ut!r} is not a Unix time") from None
+                    raise BadRecord(f"edited_unixtime {ut!r} is not a Unix time") from None
             elif "edited" in rec:
                 try:
                     edited = _local_ns(rec["edited"], tz)
                 except (ValueError, TypeError, OverflowError):
-                    raise _Bad(f"edited {rec['edited']!r} is not an ISO date-time") from None
+                    raise BadRecord(f"edited {rec['edited']!r} is not an ISO date-time") from None
                 assumed.add("edited")
             else:
                 edited = None
@@ -560,12 +558,12 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                 media_type = "contact"
             duration = rec.get("duration_seconds")
             if media_type is not None and type(media_type) is not str:
-                raise _Bad(f"media_type {media_type!r} is not a string")
+                raise BadRecord(f"media_type {media_type!r} is not a string")
             if duration is not None and type(duration) is not int:
-                raise _Bad(f"duration_seconds {duration!r} is not an integer")
+                raise BadRecord(f"duration_seconds {duration!r} is not an integer")
             if media_size is not None and type(media_size) is not int:
-                raise _Bad(f"file size {media_size!r} is not an integer")
-        except _Bad as exc:
+                raise BadRecord(f"file size {media_size!r} is not an integer")
+        except BadRecord as exc:
             out.reject(prefix + str(i), str(exc), rec)
             continue
         except (AttributeError, KeyError, TypeError, IndexError) as exc:

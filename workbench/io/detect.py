@@ -13,7 +13,11 @@ A format is a module (or any object) with
   for a file it cannot read.
 
 Adding a format is one module plus one line in :data:`FORMATS` (or :func:`register`). Sniffers
-run in registry order; the first to match wins, so put stricter formats first.
+run in registry order; the first to match wins, so put stricter formats first. A reader builds
+on the kit in :mod:`.records` (``BadRecord``, ``Rows``, and the convention for the ``source``
+locators it passes: records and lines counted from 1) and :mod:`.streams` (lines, JSON arrays,
+CSV records, documents), and is called through :func:`workbench.io.files.read_file`, by
+``wb.load`` and ``Store.ingest`` alike.
 
 Examples
 --------

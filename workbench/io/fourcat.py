@@ -43,9 +43,11 @@ from pathlib import Path
 
 from ..errors import LoadError
 from ..ids import name_key, telegram_key
-from ._telethon_common import (BadRecord, RecordReader, Rows, add_csv_rows, chat_description,
-                               csv_entities, csv_header, csv_int, iter_csv, json_head, read_lines,
-                               to_ns)
+from ._csvrows import add_csv_rows, csv_entities, csv_header, csv_int
+from ._mtproto import chat_description
+from ._mtproto_records import COLUMNS, RecordReader, read_lines
+from .records import BadRecord, Rows, to_ns
+from .streams import iter_csv, json_head
 from .builder import FileOutput
 from .sources import Source
 
@@ -190,7 +192,7 @@ def _read_csv(source: Source, out: FileOutput) -> None:
         raise LoadError(f"{label}: not a 4CAT Telegram CSV: the header lacks id, chat, body "
                         f"or unix_timestamp: {header[:8]}")
     ix = {name: i for i, name in enumerate(header)}
-    store = Rows(out)
+    store = Rows(out, COLUMNS)
     keys: dict[str, tuple] = {}
     unresolved: set[str] = set()
     sourceless = 0

@@ -37,7 +37,7 @@ from .. import schema
 from ..errors import LoadError, ParameterError
 from ..ids import normalise_name, telegram_key
 
-__all__ = ["read_labels", "join_labels"]
+__all__ = ["read_labels", "join_labels", "take_or_na", "nullable_dtype"]
 
 _KEYS = ("channel_id", "handle", "name")
 
@@ -160,11 +160,11 @@ def join_labels(channels: pd.DataFrame, messages: pd.DataFrame, labels,
     has = row_of_channel >= 0
     out = channels.copy()
     if "handle" in frame.columns:
-        fill = _take_or_na(frame["handle"].astype(schema.STRING), row_of_channel)
+        fill = take_or_na(frame["handle"].astype(schema.STRING), row_of_channel)
         fill = fill.str.strip().str.lstrip("@")
         out["handle"] = out["handle"].astype(schema.STRING).fillna(fill.mask(fill == ""))
     for col in extra:
-        out[col] = _take_or_na(frame[col], row_of_channel)
+        out[col] = take_or_na(frame[col], row_of_channel)
 
     msgs = messages
     usable = [c for c in extra if c not in schema.MESSAGES]
@@ -176,12 +176,18 @@ def join_labels(channels: pd.DataFrame, messages: pd.DataFrame, labels,
         msgs = messages.copy(deep=False)
         pos = pd.Index(out["channel_id"]).get_indexer(messages["channel_id"])
         for col in usable:
-            msgs[col] = _take_or_na(out[col], pos)
+            msgs[col] = take_or_na(out[col], pos)
     return schema.conform(out, "channels"), msgs
 
 
-def _nullable(dtype):
-    """The pandas dtype that holds ``dtype``'s values and NA (never NaN)."""
+def nullable_dtype(dtype):
+    """The pandas dtype that holds ``dtype``'s values and NA (never NaN).
+
+    Examples
+    --------
+    >>> nullable_dtype(np.dtype("int64")), nullable_dtype(np.dtype("bool"))
+    (Int64Dtype(), BooleanDtype)
+    """
     if isinstance(dtype, np.dtype):
         if dtype.kind in "iu":
             return pd.Int64Dtype()
@@ -192,10 +198,22 @@ def _nullable(dtype):
     return dtype
 
 
-def _take_or_na(values: pd.Series, positions: np.ndarray) -> pd.Series:
-    """``values`` at ``positions``, NA where the position is -1, in a nullable dtype."""
+def take_or_na(values: pd.Series, positions: np.ndarray) -> pd.Series:
+    """``values`` at ``positions``, NA where the position is -1, in a nullable dtype: a left
+    join by row positions (the labels of each channel, onto channels and messages).
+
+    Examples
+    --------
+    >>> take_or_na(pd.Series([10, 20]), np.array([1, -1, 0])).tolist()
+    [20, <NA>, 10]
+    """
     values = values.reset_index(drop=True)
-    dtype = _nullable(values.dtype)
+    dtype = nullable_dtype(values.dtype)
     if dtype is not values.dtype:
         values = values.astype(dtype)
     return values.reindex(pd.Index(positions)).reset_index(drop=True)
+
+
+# Former private names (the store imports them).
+_nullable = nullable_dtype
+_take_or_na = take_or_na

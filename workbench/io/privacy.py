@@ -25,7 +25,7 @@ from ..corpus import Corpus
 from ..errors import ParameterError
 from ..schema import STRING
 
-__all__ = ["pseudonym", "pseudonymise_people"]
+__all__ = ["pseudonym", "pseudonymise_columns", "pseudonymise_people"]
 
 
 def pseudonym(identifier: str, salt: str) -> str:
@@ -35,12 +35,27 @@ def pseudonym(identifier: str, salt: str) -> str:
     return f"anon:{digest.hexdigest()}"
 
 
-def _replace(ids: pd.Series, names: pd.Series, salt: str) -> tuple[pd.Series, pd.Series]:
-    # One pseudonym per person: the id when known, else the name, so author and author_id agree.
+def pseudonymise_columns(ids: pd.Series, names: pd.Series, salt: str
+                         ) -> tuple[pd.Series, pd.Series]:
+    """An id column and its name column (``author_id``/``author``, ``actor_id``/``actor``)
+    with every person replaced by one pseudonym: that of the id when known, else of the name,
+    so that both columns of a row agree; nulls stay null.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["telegram:1", None, None], dtype="string")
+    >>> names = pd.Series(["Ann", "Bob", None], dtype="string")
+    >>> new_ids, new_names = pseudonymise_columns(ids, names, "s3cret")
+    >>> new_ids[0] == new_names[0] == pseudonym("telegram:1", "s3cret"), new_ids[1] is pd.NA
+    (True, True)
+    """
     key = ids.fillna(names)
     unique = {k: pseudonym(k, salt) for k in key.dropna().unique()}
     token = key.map(unique).astype(STRING)
     return token.where(ids.notna()), token.where(names.notna())
+
+
+_replace = pseudonymise_columns  # its former name
 
 
 def pseudonymise_people(corpus: Corpus, salt: str) -> Corpus:
@@ -54,10 +69,11 @@ def pseudonymise_people(corpus: Corpus, salt: str) -> Corpus:
     if not isinstance(salt, str) or not salt:
         raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")
     messages = corpus.messages.copy()
-    messages["author_id"], messages["author"] = _replace(messages["author_id"],
-                                                         messages["author"], salt)
+    messages["author_id"], messages["author"] = pseudonymise_columns(
+        messages["author_id"], messages["author"], salt)
     service = corpus.service.copy()
-    service["actor_id"], service["actor"] = _replace(service["actor_id"], service["actor"], salt)
+    service["actor_id"], service["actor"] = pseudonymise_columns(service["actor_id"],
+                                                                 service["actor"], salt)
     rejected = corpus.rejected.copy()
     rejected["raw"] = pd.Series(pd.NA, index=rejected.index, dtype=STRING)
     return Corpus(messages, corpus.channels, rejected, service, corpus.files)

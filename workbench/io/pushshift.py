@@ -30,8 +30,10 @@ from pathlib import Path
 import orjson
 
 from ..errors import LoadError
-from ._telethon_common import (TELETHON_TYPE, RecordReader, Rows, chat_description,
-                               iter_lines, json_head, read_lines, reject_json_line)
+from ._mtproto import TELETHON_TYPE, chat_description
+from ._mtproto_records import COLUMNS, RecordReader, read_lines
+from .records import Rows, reject_json_line
+from .streams import iter_lines, json_head
 from .builder import FileOutput
 from .sources import Source
 
@@ -114,4 +116,4 @@ def _read_channels(source: Source, out: FileOutput) -> None:
                 found = True
         if not found:
             out.reject(lineno, "no channel (an object with an integer id) in this record", rec)
-    Rows(out).describe(descriptions)
+    Rows(out, COLUMNS).describe(descriptions)

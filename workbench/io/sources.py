@@ -1,5 +1,10 @@
-"""Input files: finding them under a directory, naming them without local paths, reading them
+"""Input files: finding them under a folder, naming them without local paths, reading them
 (plain, gzip or zstandard) while hashing what is on disk.
+
+:func:`walk` is the one folder walk of :func:`workbench.load` and ``Store.ingest``: which files
+to read (data suffixes only, hidden entries never), and which of the workbench's own folders
+inside to leave out, with the same warning for both: saved corpora and corpus stores (their
+files are no exports; see :mod:`workbench.folders`).
 
 Examples
 --------
@@ -26,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LoadError
+from ..folders import MANIFESTS, is_store, kind_of
 
-__all__ = ["Source", "find_sources", "source_for", "DATA_SUFFIXES", "HEAD_BYTES"]
+__all__ = ["Source", "find_sources", "source_for", "walk", "Walk", "DATA_SUFFIXES",
+           "HEAD_BYTES"]
 
 #: How much of a file detection looks at.
 HEAD_BYTES = 1024
@@ -224,3 +231,91 @@ def find_sources(root: Path, *, skip_dirs: set[Path] | frozenset = frozenset()) 
         if path.is_file() and _is_candidate(path):
             found.append(source_for(path, root))
     return found
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in a hidden entry below ``root`` (never read)."""
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+@dataclass
+class Walk:
+    """What :func:`walk` found under a path.
+
+    Attributes
+    ----------
+    root : Path
+    sources : list of Source
+        The files to read, in load order.
+    corpora, stores : list of Path
+        Saved corpora and corpus stores met inside the folder, left out (not hidden ones:
+        nothing under a hidden entry is looked at).
+    """
+
+    root: Path
+    sources: list[Source]
+    corpora: list[Path] = field(default_factory=list)
+    stores: list[Path] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """The warnings a load or an ingest gives about the folders left out."""
+        notes = []
+        if self.corpora:
+            notes.append(f"{len(self.corpora)} saved corpus folder(s) inside {self.root.name} "
+                         "were not read; load each with wb.load(folder)")
+        if self.stores:
+            # its store.json is JSON but no export: read as one, it would only be rejected
+            notes.append(f"{len(self.stores)} corpus store folder(s) inside {self.root.name} "
+                         "were not read; open each with wb.open_store(folder)")
+        return notes
+
+
+def walk(path: str | Path) -> Walk:
+    """The files to read under ``path`` (a file: itself), and the saved corpora and stores
+    inside it that are left out (:attr:`Walk.notes` words the warning).
+
+    A saved corpus given as ``path`` itself is not walked: read it with
+    :func:`workbench.corpus.read_corpus` (test with :func:`workbench.folders.is_saved_corpus`).
+
+    Raises
+    ------
+    LoadError
+        If ``path`` does not exist, is a corpus store, or is a folder without exports.
+
+    Examples
+    --------
+    >>> import tempfile, workbench as wb
+    >>> from pathlib import Path
+    >>> root = Path(tempfile.mkdtemp()) / "exports"
+    >>> root.mkdir()
+    >>> _ = (root / "result.json").write_text('{"messages": []}')
+    >>> _ = wb.Corpus.empty().to_parquet(root / "saved")
+    >>> found = walk(root)
+    >>> [s.label for s in found.sources], [p.name for p in found.corpora]
+    (['exports/result.json'], ['saved'])
+    >>> found.notes
+    ['1 saved corpus folder(s) inside exports were not read; load each with wb.load(folder)']
+    """
+    root = Path(path)
+    if not root.exists():
+        raise LoadError(f"{root.name or path}: no such file or folder")
+    if not root.is_dir():
+        return Walk(root, [source_for(root, root)])
+    if is_store(root):
+        raise LoadError(f"{root.name}: a corpus store; open it with wb.open_store")
+    found: dict[str, set[Path]] = {"corpus": set(), "store": set()}
+    for name in MANIFESTS:
+        for manifest in root.rglob(name):
+            if _hidden(manifest, root):
+                continue  # never read, so nothing to leave out or warn about
+            kind = kind_of(manifest.parent)
+            if kind is not None:  # another file of that name is read as an input
+                found[kind].add(manifest.parent)
+    corpora, stores = sorted(found["corpus"]), sorted(found["store"])
+    sources = find_sources(root, skip_dirs=set(corpora) | set(stores))
+    if not sources:
+        raise LoadError(
+            f"{root.name}: no exports found in this folder (looked for "
+            f"{', '.join(sorted(DATA_SUFFIXES))}, also .gz/.zst)")
+    return Walk(root, sources, corpora, stores)

@@ -1,6 +1,6 @@
 """Telethon ``Message.to_dict()`` dumps: a JSON array or JSON Lines, as scrapers write them.
 
-What such dumps hold (see :mod:`._telethon_common` for the shapes):
+What such dumps hold (see :mod:`._mtproto` for the shapes):
 
 * one ``Message`` / ``MessageService`` (``MessageEmpty`` for deleted ones) per record, type
   key ``"_"`` first; the channel as ``peer_id`` (current) or ``to_id`` (legacy, before 2020);
@@ -13,7 +13,8 @@ What such dumps hold (see :mod:`._telethon_common` for the shapes):
 
 JSON Lines (and ``.gz``/``.zst``) are read line by line: memory holds one block of the file,
 whatever its size; a line that is not JSON is rejected with its line number
-(``source`` = ``file#<line>``). A JSON array is parsed a few MB at a time (``file#<index>``).
+(``source`` = ``file#<line>``). A JSON array is parsed a few MB at a time (``file#<position>``,
+from 1).
 
 Examples
 --------
@@ -39,9 +40,9 @@ import re
 from pathlib import Path
 
 from ..errors import LoadError
-from ._telethon_common import (TELETHON_TYPE, RecordReader, first_byte, first_line,
-                               iter_array, json_head, parse_document, read_document,
-                               read_lines)
+from ._mtproto import TELETHON_TYPE
+from ._mtproto_records import RecordReader, read_document, read_lines
+from .streams import first_byte, first_line, iter_array, json_head, parse_document
 from .builder import FileOutput
 from .sources import Source
 

@@ -7,7 +7,7 @@ What the tool writes:
   "messages.ChannelMessages"``, ``messages``, ``chats``, ``users``) with times and bytes
   written by ``str()`` (``"2022-02-24 05:00:12+00:00"``, ``"b'...'"``). ``chats`` name the
   channel and the channels it forwards from; ``users`` name group members. Read as one
-  document (the tool itself loads it whole); ``source`` is ``file#<index in messages>``.
+  document (the tool itself loads it whole); ``source`` is ``file#<position in messages>``.
 * ``msgs_dataset.csv``: one row per ``Message`` (service records are not written), 49 columns
   (``signature, channel_id, channel_name, msg_id, message, cleaned_message, date, msg_link,
   msg_from_peer, msg_from_id, views, number_replies, number_forwards, is_forward,
@@ -55,9 +55,11 @@ from pathlib import Path
 
 from ..errors import LoadError
 from ..ids import telegram_key
-from ._telethon_common import (MEDIA_TYPES, BadRecord, Rows, add_csv_rows, csv_entities,
-                               csv_header, csv_int, first_byte, iter_csv, json_head,
-                               optional_time, parse_document, read_document, to_ns)
+from ._csvrows import add_csv_rows, csv_entities, csv_header, csv_int
+from ._mtproto import MEDIA_TYPES
+from ._mtproto_records import COLUMNS, read_document
+from .records import BadRecord, Rows, optional_time, to_ns
+from .streams import first_byte, iter_csv, json_head, parse_document
 from .builder import FileOutput
 from .sources import Source
 
@@ -178,7 +180,7 @@ def _read_messages(header: list[str], rows, out: FileOutput) -> None:
     col = {name: ix.get(name, -1) for name in MESSAGE_COLUMNS + ("username",)}
     if col["channel_name"] < 0:
         col["channel_name"] = col["username"]  # older releases
-    store = Rows(out)
+    store = Rows(out, COLUMNS)
     sourceless = 0
 
     def message(line: int, row: list[str]) -> tuple:
@@ -274,4 +276,4 @@ def _read_chats(header: list[str], rows, out: FileOutput) -> None:
         elif row[ix["megagroup"]] in ("True", "true", "1") if "megagroup" in ix else False:
             kind = "supergroup"
         descriptions[channel_id] = (title or None, row[ix["username"]] or None, kind)
-    Rows(out).describe(descriptions)
+    Rows(out, COLUMNS).describe(descriptions)

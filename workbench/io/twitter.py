@@ -41,8 +41,9 @@ one of them maps a tweet onto the canonical tables the same way:
   separate messages and ``edited`` marks the ones whose text was edited at that time.
 * Every record is accounted for: loaded, or rejected with a reason (a repeated tweet id within
   one file is rejected as a duplicate, the first kept; across files the builder merges it).
-  ``source`` is ``<file>#<locator>`` with 0-based positions (``#12`` the 13th record or line,
-  ``#3/data/0`` the first tweet of the page on line 3).
+  ``source`` is ``<file>#<locator>``, counted from 1 as everywhere (see
+  :mod:`workbench.io.records`): ``#13`` the 13th line (or record of a JSON array),
+  ``#3/data/1`` the first tweet of the page on line 3.
 
 Examples
 --------
@@ -60,9 +61,13 @@ import re
 from calendar import monthrange, timegm
 from datetime import date, datetime, timezone
 
+import orjson
+
 from ..ids import name_key
 from .builder import FileOutput
 from .entities import HASHTAG_RE, dedupe, links_in
+from .records import BadRecord, Rows
+from .streams import iter_lines, parse_document
 
 __all__ = ["PLATFORM", "COLUMNS", "RT_PREFIX", "MENTION_RE", "user_key", "tweet_id",
            "handle_key", "media_id", "unescape", "text_entities", "api_entities",
@@ -98,10 +103,6 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 #: hashtag's text field, and the field that marks the URL of attached media (not a link).
 _ENTITY_FIELDS = {"v1.1": ("user_mentions", "screen_name", "text", None),
                   "v2": ("mentions", "username", "tag", "media_key")}
-
-
-class BadRecord(Exception):
-    """A record that cannot be a tweet (the reason is the message)."""
 
 
 def user_key(user_id: object) -> str:
@@ -276,18 +277,19 @@ class Tweets:
     screen name only, resolved at :meth:`finish` through every id the file maps a screen name
     to.
 
-    Accounts become channel rows through one builder part each, opened at first sight. Each
-    row names its own channel, so the part a row is filed under does not matter. An account's
-    description (display name, screen name) is taken from its newest tweet; one known only as a
-    retweet source gets what the source gives (a user object, else just its screen name).
+    Accounts are channels: each is one builder part, opened at first sight, and its tweets are
+    its rows (through :class:`~workbench.io.records.Rows`, as in every other reader). An
+    account's description (display name, screen name) is taken from its newest tweet; one known
+    only as a retweet source gets what the source gives (a user object, else just its screen
+    name). Each row also names its channel (``channel`` is the display name as that tweet
+    shows it).
     """
 
     def __init__(self, out: FileOutput, *, defer: bool = True):
         self.out = out
         #: False when the file gives no ids at all (nothing to wait for)
         self.defer = defer
-        self.cols = out.columns(COLUMNS)
-        self._appenders = [self.cols[c].append for c in COLUMNS]
+        self.rows = Rows(out, COLUMNS)
         #: channel id -> [part, rank]; rank (level, date): author 2, user object 1, name 0
         self.accounts: dict[str, list] = {}
         #: twitter:name:<screen name> -> twitter:<id>, from every user object in the file
@@ -335,8 +337,8 @@ class Tweets:
     def _describe(self, cid: str, name, handle, resolved: bool, rank: tuple) -> None:
         entry = self.accounts.get(cid)
         if entry is None:
-            part = self.out.part(cid, name=name, kind="account", handle=handle,
-                                 platform=PLATFORM, resolved=resolved)
+            part = self.rows.part(cid, name=name, kind="account", handle=handle,
+                                  platform=PLATFORM, resolved=resolved)
             self.accounts[cid] = [part, rank]
             return
         part = entry[0]
@@ -384,13 +386,11 @@ class Tweets:
     def _append(self, where: str, row: dict) -> None:
         values = dict(_DEFAULTS)
         values.update(row)
-        values["source"] = self.out.source_of(where) if self.out.parts else None
+        values["source"] = f"{self.out.source.label}#{where}"
         for col in ("text", "channel", "fwd_from_name"):
             if values[col] == "":
                 values[col] = None
-        for append, col in zip(self._appenders, COLUMNS):
-            append(values[col])
-        self.out.maybe_flush()
+        self.rows.add(values["channel_id"], tuple(values[c] for c in COLUMNS))
 
     def finish(self) -> None:
         """Resolve waiting forward sources by screen name through the ids this file gives,
@@ -405,7 +405,7 @@ class Tweets:
                 self.named(row["fwd_from_name"])
             self._append(where, row)
         self.pending = []
-        self.out.flush()
+        self.rows.close()
 
 
 def media_id(value: object) -> str | None:
@@ -454,23 +454,35 @@ def foreign_json(text: bytes) -> str | None:
     return None
 
 
-def _json_error(data: bytes, label: str, exc: Exception) -> str:
-    pos = getattr(exc, "pos", None)
-    msg = getattr(exc, "msg", str(exc))
-    if pos is None:
-        return f"invalid JSON: {msg}"
-    line = data.count(b"\n", 0, pos) + 1
-    if "end of data" in msg or pos >= len(data.rstrip()):
-        return (f"the JSON ends unexpectedly at byte {pos:,} (line {line}): the file looks "
-                f"truncated ({len(data):,} bytes)")
-    return f"invalid JSON at byte {pos:,} (line {line}): {msg}"
+def _is_json_lines(head: bytes) -> bool:
+    """The file's first line is a complete JSON object (else: pretty-printed JSON, or an
+    array, read as one document)."""
+    stripped = json_start(head)
+    if stripped[:1] != b"{":
+        return False
+    newline = stripped.find(b"\n")
+    try:
+        orjson.loads(stripped if newline < 0 else stripped[:newline])
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _parse_line(line: bytes, lineno: int) -> object:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        msg = getattr(exc, "msg", str(exc))
+        if "end of data" in msg:
+            return Invalid(f"line {lineno} ends before its JSON value does (truncated)", line)
+        return Invalid(f"line {lineno} is not valid JSON: {msg}", line)
 
 
 def json_documents(source, out: FileOutput):
-    """``(locator, document)`` for a JSON file: one per line of a JSON Lines file (locator
-    the 0-based line index; a line that is not JSON comes as :class:`Invalid`), or the whole
-    file as one document (locator ``""``) when its first line is not a complete JSON value
-    (pretty-printed JSON, or an array).
+    """``(locator, document)`` for a JSON file: one per non-blank line of a JSON Lines file
+    (locator the line number, from 1; a line that is not JSON comes as :class:`Invalid`),
+    streamed; or the whole file as one document (locator ``""``) when its first line is not a
+    complete JSON value (pretty-printed JSON, or an array).
 
     Raises
     ------
@@ -478,89 +490,8 @@ def json_documents(source, out: FileOutput):
         For a whole-document file that is empty, not UTF-8 or not valid JSON (naming the byte
         and line), or a stream that cannot be decompressed.
     """
-    import zlib
-
-    import orjson
-
-    from ..errors import LoadError
-
-    label = source.label
-    compressed = source.compression is not None
-    step = (lambda n: None) if compressed else out.advance
-    try:
-        with source.open() as stream:
-            first = stream.read(_BLOCK)
-            probe = first[3:] if first.startswith(_BOM) else first
-            stripped = probe.lstrip()
-            newline = stripped.find(b"\n")
-            head_line = stripped if newline < 0 else stripped[:newline]
-            lines_mode = False
-            if stripped[:1] == b"{":
-                try:
-                    orjson.loads(head_line)
-                    lines_mode = True
-                except orjson.JSONDecodeError:
-                    lines_mode = False
-            if lines_mode:
-                step(len(first))
-
-                def chained():
-                    yield probe
-                    while True:
-                        block = stream.read(_BLOCK)
-                        if not block:
-                            return
-                        step(len(block))
-                        yield block
-
-                yield from _json_lines(chained(), label)
-                if compressed:
-                    out.advance(source.size)
-                return
-    except (OSError, EOFError, zlib.error) as exc:
-        raise LoadError(f"{label}: cannot read: {exc}") from exc
-    data = source.read_bytes()
-    if data.startswith(_BOM):
-        data = data[3:]
-    if not data.strip():
-        raise LoadError(f"{label}: empty file ({source.size} bytes): nothing to load")
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as bad:
-            raise LoadError(f"{label}: not UTF-8 text: byte 0x{data[bad.start]:02x} at byte "
-                            f"{bad.start:,} cannot be decoded") from None
-        raise LoadError(f"{label}: {_json_error(data, label, exc)}") from None
-    del data
-    out.advance(source.size)
-    yield "", doc
-
-
-def _json_lines(blocks, label: str):
-    import orjson
-
-    rest = b""
-    index = 0
-
-    def parse(line: bytes, index: int):
-        try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            msg = getattr(exc, "msg", str(exc))
-            if "end of data" in msg:
-                return Invalid(f"line {index} ends before its JSON value does (truncated)",
-                               line)
-            return Invalid(f"line {index} is not valid JSON: {msg}", line)
-
-    for block in blocks:
-        block = rest + block
-        lines = block.split(b"\n")
-        rest = lines.pop()
-        for line in lines:
-            if line.strip():
-                yield str(index), parse(line, index)
-            index += 1
-    if rest.strip():
-        yield str(index), parse(rest, index)
+    if _is_json_lines(source.head(_BLOCK)):
+        for lineno, line in iter_lines(source, out):
+            yield str(lineno), _parse_line(line, lineno)
+        return
+    yield "", parse_document(source, out)

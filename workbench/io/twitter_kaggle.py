@@ -23,7 +23,8 @@ file, which has no ids and no entities:
 * ``description``, ``location``, ``followers`` and ``numberstatuses`` are profile snapshots,
   not loaded.
 
-``source`` is ``<file>#<row>``, the 0-based index of the data row (the header not counted).
+``source`` is ``<file>#<line>``, the line the row starts on (the header is line 1, so the first
+row is ``#2``).
 
 Examples
 --------
@@ -56,7 +57,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import re
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ from pathlib import Path
 from ..errors import LoadError
 from .builder import FileOutput
 from .sources import Source
+from .streams import iter_csv
 from .twitter import Tweets, split_retweet, text_entities, unescape
 
 __all__ = ["NAME", "SUFFIXES", "COLUMNS", "sniff", "read", "message_id"]
@@ -165,34 +166,20 @@ def read(source: Source, out: FileOutput) -> None:
     label = source.label
     tweets = Tweets(out, defer=False)
     tz = out.tz
-    row_index = -1
-    try:
-        with source.open() as raw, io.TextIOWrapper(raw, encoding="utf-8-sig",
-                                                    newline="") as text:
-            reader = csv.reader(text)
-            header = next(reader, None)
-            if header is None:
-                raise LoadError(f"{label}: empty file: nothing to load")
-            names = [h.strip().lower() for h in header]
-            missing = [c for c in _REQUIRED if c not in names]
-            if missing:
-                raise LoadError(f"{label}: the header has no {', '.join(map(repr, missing))} "
-                                f"column (found {header[:10]})")
-            at = {c: names.index(c) for c in COLUMNS if c in names}
-            for row_index, fields in enumerate(reader):
-                if not fields:
-                    continue  # a blank line is no record
-                _read_row(fields, str(row_index), names, at, tz, tweets)
-    except UnicodeDecodeError as exc:
-        after = f"after data row {row_index}" if row_index >= 0 else "in the header"
-        raise LoadError(f"{label}: not UTF-8 text ({after}): {exc.reason} "
-                        f"(byte 0x{exc.object[exc.start]:02x})") from None
-    except csv.Error as exc:
-        raise LoadError(f"{label}: not readable as CSV after data row {row_index}: {exc}") \
-            from None
-    except (OSError, EOFError) as exc:
-        raise LoadError(f"{label}: cannot read: {exc}") from exc
-    out.advance(source.size)
+    rows = iter_csv(source, out)
+    _, header = next(rows, (0, None))
+    if header is None:
+        raise LoadError(f"{label}: empty file: nothing to load")
+    names = [h.strip().lower() for h in header]
+    missing = [c for c in _REQUIRED if c not in names]
+    if missing:
+        raise LoadError(f"{label}: the header has no {', '.join(map(repr, missing))} "
+                        f"column (found {header[:10]})")
+    at = {c: names.index(c) for c in COLUMNS if c in names}
+    for line, fields in rows:
+        if not fields:
+            continue  # a blank line is no record
+        _read_row(fields, str(line), names, at, tz, tweets)
     tweets.finish()
 
 

@@ -31,7 +31,7 @@ Examples
 >>> m["text"], m["fwd_from_channel_id"], m["fwd_from_name"], m["fwd_from_message_id"]
 ('full words #news', 'twitter:7', 'amaq_x', np.int64(29))
 >>> m["hashtags"], m["forwards"], m["source"]
-(['news'], np.int64(4), 'tweets.json#0')
+(['news'], np.int64(4), 'tweets.json#1')
 """
 
 from __future__ import annotations
@@ -115,13 +115,13 @@ def _records(loc: str, doc: object):
     """``(locator, record)`` for the tweets of one document."""
     prefix = f"{loc}/" if loc else ""
     if isinstance(doc, list):
-        for i, item in enumerate(doc):
+        for i, item in enumerate(doc, 1):
             yield f"{prefix}{i}", item
     elif isinstance(doc, dict) and isinstance(doc.get("statuses"), list):
-        for i, item in enumerate(doc["statuses"]):
+        for i, item in enumerate(doc["statuses"], 1):
             yield f"{prefix}statuses/{i}", item
     else:
-        yield loc or "0", doc
+        yield loc or "1", doc
 
 
 def _read_tweet(item: object, where: str, tweets: Tweets) -> None:

@@ -39,7 +39,7 @@ Examples
 ...   ].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
 [{'channel_id': 'twitter:12', 'channel': 'Jack', 'message_id': 20,
   'text': 'hello & welcome #intro', 'forwards': 3, 'hashtags': ['intro'],
-  'source': 'search.jsonl#0/data/0'}]
+  'source': 'search.jsonl#1/data/1'}]
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def read(source: Source, out: FileOutput) -> None:
             out.reject(loc, doc.reason, doc.raw)
             continue
         items = doc if isinstance(doc, list) else [doc]
-        for j, item in enumerate(items):
+        for j, item in enumerate(items, 1):
             where = loc if not isinstance(doc, list) else (f"{loc}/{j}" if loc else str(j))
             if isinstance(item, dict) and _is_page(item):
                 pages += 1
@@ -113,7 +113,7 @@ def read(source: Source, out: FileOutput) -> None:
                 pages += 1
                 _read_page(_flat_page(item), where, tweets, flat=True)
             else:
-                out.reject(where or "0", "not an API v2 response page or tweet (no 'data', "
+                out.reject(where or "1", "not an API v2 response page or tweet (no 'data', "
                            "'includes' or 'meta'; no tweet 'id' with 'author_id')", item)
     if pages == 0:
         raise LoadError(f"{source.label}: no API v2 response page or tweet in this file")
@@ -161,9 +161,10 @@ def _read_page(page: dict, loc: str, tweets: Tweets, *, flat: bool = False) -> N
     if data is None:
         return
     single = isinstance(data, dict)
-    for i, tweet in enumerate([data] if single else data if isinstance(data, list) else [data]):
+    for i, tweet in enumerate([data] if single else data if isinstance(data, list) else [data],
+                              1):
         if flat:
-            where = loc or "0"
+            where = loc or "1"
         else:
             where = f"{loc}/data" if single else f"{loc}/data/{i}"
             where = where.lstrip("/")

@@ -29,14 +29,15 @@ from pathlib import Path
 import orjson
 
 from ..errors import WorkbenchError
+from ..folders import STORE_FORMAT, STORE_MANIFEST
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "MANIFEST", "TABLES", "StoreError", "StoreLockedError",
            "new_manifest", "read_manifest", "write_manifest", "write_lock", "STORE_FILE"]
 
-FORMAT = "workbench-store"
+FORMAT = STORE_FORMAT  # declared with the other folders the workbench writes
 #: Bumped whenever the stored tables change; other versions are refused with both numbers.
 SCHEMA_VERSION = 1
-MANIFEST = "store.json"
+MANIFEST = STORE_MANIFEST
 LOCK = ".lock"
 STAGING = "staging"
 TABLES = ("messages", "parts", "service", "rejected", "log", "index", "labels")

@@ -1,0 +1,156 @@
+"""Message rows as compact Arrow chunks and back to pandas columns, and which export's row wins
+when exports of the same channel overlap (the newest: latest last-message date, then the later
+in file order)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import schema
+from ..errors import LoadError
+
+if TYPE_CHECKING:
+    from .builder import Part
+
+#: Message columns a reader can fill: all of messages except ``platform`` (set per part).
+FIELDS = (
+    "channel_id", "channel", "author_id", "author", "message_id", "date", "text",
+    "fwd_from_channel_id", "fwd_from_name", "fwd_from_message_id", "fwd_from_date",
+    "reply_to", "views", "forwards", "edited", "grouped_id", "media_type", "media_name",
+    "media_size", "media_duration", "mentions", "links", "hashtags", "source",
+)
+assert set(FIELDS) | {"platform"} == set(schema.MESSAGES)
+STR = {c for c in FIELDS if schema.MESSAGES[c] == schema.STRING} | {"media_type"}
+TIME = {c for c in FIELDS if schema.MESSAGES[c] == schema.UTC_TIME}
+LIST = set(schema.LIST_COLUMNS)
+NAT = np.iinfo(np.int64).min
+
+
+def _segments(values: list, counts: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """One value per part, repeated over the part's rows."""
+    arrays = [pa.repeat(pa.scalar(v, typ), int(c)) if v is not None else pa.nulls(int(c), typ)
+              for v, c in zip(values, counts) if c]
+    return pa.concat_arrays(arrays) if len(arrays) != 1 else arrays[0]
+
+
+def columns_to_chunk(cols: dict[str, list], parts: list[Part], counts: np.ndarray, n: int,
+                      label: str) -> dict:
+    chunk: dict[str, object] = {
+        "_part": np.repeat(np.asarray([p.index for p in parts], dtype=np.int64), counts)}
+    for name in FIELDS:
+        typ = pa.large_string() if name in STR else pa.int64()  # ints and ns times
+        values = cols.get(name)
+        try:
+            if values is None:
+                if name in LIST:
+                    chunk[name] = np.fromiter(([] for _ in range(n)), dtype=object, count=n)
+                elif name == "channel_id":
+                    chunk[name] = _segments([p.channel_id for p in parts], counts, typ)
+                elif name == "channel":
+                    chunk[name] = _segments([p.name for p in parts], counts, typ)
+                elif name == "source" and "_index" in cols:
+                    prefix = _segments([p.source_prefix for p in parts], counts, typ)
+                    index = pa.array(cols["_index"], type=pa.int64()).cast(typ)
+                    chunk[name] = pc.binary_join_element_wise(prefix, index,
+                                                              pa.scalar("", typ))
+                else:
+                    chunk[name] = pa.nulls(n, typ)
+            elif name in LIST:
+                chunk[name] = np.fromiter(values, dtype=object, count=n)
+            else:
+                chunk[name] = pa.array(values, type=typ)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
+            raise LoadError(f"{label}: messages column {name!r} got a value of the wrong "
+                            f"type: {exc}") from exc
+    return chunk
+
+
+def may_overlap(parts: list[Part]) -> bool:
+    seen = set()
+    for p in parts:
+        if p.channel_id in seen:
+            return True
+        seen.add(p.channel_id)
+    return False
+
+
+def part_max_dates(n_parts: int, part: np.ndarray, date: np.ndarray) -> np.ndarray:
+    best = np.full(n_parts, NAT, dtype=np.int64)
+    np.maximum.at(best, part, date)
+    return best
+
+
+def part_ranks(parts: list[Part], best: np.ndarray) -> np.ndarray:
+    """Rank of each part from oldest to newest export (``best``: its max message date, then
+    file order)."""
+    order = np.lexsort((np.asarray([p.order for p in parts]), best))
+    rank = np.empty(len(parts), dtype=np.int64)
+    rank[order] = np.arange(len(parts))
+    return rank
+
+
+def newest_wins(rank, part, mid, cid_codes):
+    row_rank = rank[part]
+    order = np.lexsort((row_rank, mid, cid_codes))
+    same_next = (cid_codes[order][1:] == cid_codes[order][:-1]) & (
+        mid[order][1:] == mid[order][:-1])
+    if not same_next.any():
+        return None, None
+    drop = order[:-1][same_next]  # every row followed by a newer version of itself
+    keep = np.ones(len(part), dtype=bool)
+    keep[drop] = False
+    return keep, part[drop]
+
+
+def newest_part_per_channel(parts: list[Part], rank: np.ndarray | None) -> dict[str, Part]:
+    """Per channel, the description from its newest export, gaps filled from older ones."""
+    if rank is None:
+        rank = np.arange(len(parts))
+    newest: dict[str, Part] = {}
+    for i in np.argsort(rank, kind="stable"):  # oldest first, so newer ones overwrite
+        p = parts[i]
+        prev = newest.get(p.channel_id)
+        newest[p.channel_id] = p if prev is None else _merge_part(prev, p)
+    return dict(sorted(newest.items()))
+
+
+def _merge_part(older: Part, newer: Part) -> Part:
+    """The newer part's description, with gaps filled from the older."""
+    return replace(newer, name=newer.name or older.name,
+                   kind=newer.kind if newer.kind != "unknown" else older.kind,
+                   handle=newer.handle or older.handle, resolved=newer.resolved or older.resolved)
+
+
+def categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    """Categorical with sorted plain-string categories (as schema.conform makes them)."""
+    encoded = pc.dictionary_encode(col.combine_chunks())
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    categories = encoded.dictionary.to_pylist()
+    cat = pd.Categorical.from_codes(codes.astype(np.int64),
+                                    categories=pd.Index(categories, dtype="str"))
+    return cat.set_categories(sorted(categories))
+
+
+def ns_to_utc_array(ns: np.ndarray) -> pd.arrays.DatetimeArray:
+    return pd.array(ns.view("M8[ns]")).tz_localize("UTC")
+
+
+def ns_to_utc(values) -> pd.arrays.DatetimeArray:
+    if isinstance(values, (pa.ChunkedArray, pa.Array)):
+        ns = values.fill_null(NAT).to_numpy()
+    else:
+        ns = np.asarray(pd.array(values, dtype="Int64").to_numpy(dtype=np.int64,
+                                                                 na_value=NAT))
+    return ns_to_utc_array(np.asarray(ns, dtype=np.int64))
+
+
+def nullable_int(col: pa.ChunkedArray) -> pd.arrays.IntegerArray:
+    values = col.fill_null(0).to_numpy()
+    mask = col.is_null().to_numpy(zero_copy_only=False)
+    return pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(mask))
