@@ -5,7 +5,7 @@ Edge tables come from messages (:func:`forward_edges`, :func:`mention_edges`,
 graphs (:func:`centrality`, :func:`communities`). A forward edge runs from the channel
 forwarded **from** (``source``) to the channel that forwarded (``target``); PageRank and HITS
 authority are computed on the endorsement direction, so the channels forwarded most rank
-highest. :func:`write_graph` (from :mod:`workbench.io.graph`) writes GEXF, GraphML or CSV.
+highest. :func:`write_graph` writes GEXF, GraphML or CSV.
 
 The kernels every backend of the edge analyses runs (:func:`forward_rows`,
 :func:`mention_rows`, :func:`mention_targets`, :func:`edge_table`, ..., see
@@ -22,7 +22,7 @@ Examples
 ['in_strength', 'out_strength', 'in_degree', 'out_degree']
 """
 
-from ..io.graph import write_graph
+from ._export import GRAPH_FORMATS, write_graph
 from ._edges import (build_edges, cocitation_edges, collection_candidates, forward_edges,
                      handle_key, mention_edges, parse_telegram_link)
 from ._edges import (edge_table, forward_rows, handle_map, mention_rows,  # kernels
@@ -35,6 +35,7 @@ from ._summaries import NO_LABEL, filter_edges, mixing_matrix, top_channels
 
 __all__ = [
     "CENTRALITY_COLUMNS",
+    "GRAPH_FORMATS",
     "NO_LABEL",
     "build_edges",
     "centrality",

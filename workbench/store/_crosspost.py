@@ -203,12 +203,12 @@ def _workspace(store, dask: bool):
 
 def _carried(store, msgs: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     """``channel`` and the label columns the result carries, for every message."""
-    from ..io.labels import _take_or_na  # private: io keeps this until its reader kit is public
+    from ..io.labels import take_or_na
 
     out = pd.DataFrame({"channel_id": msgs["channel_id"], "channel": msgs["channel"]})
     if labels:
         table = store.channels()
         pos = pd.Index(table["channel_id"]).get_indexer(msgs["channel_id"])
         for col in labels:
-            out[col] = _take_or_na(table[col], pos)
+            out[col] = take_or_na(table[col], pos)
     return out

@@ -141,9 +141,9 @@ def _by_dtype(store, by: str):
             return STRING
         return dtype
     channels = store.channels()
-    from ..io.labels import _nullable  # private: io keeps this until its reader kit is public
+    from ..io.labels import nullable_dtype
 
-    return _nullable(channels[by].dtype)
+    return nullable_dtype(channels[by].dtype)
 
 
 def _source(by: str | None) -> str:

@@ -391,7 +391,8 @@ class Store:
         return self._cache["channels"].copy()
 
     def _derive_channels(self, con) -> pd.DataFrame:
-        from ..io import builder, labels
+        from ..io import labels
+        from ..io.resolve import add_forward_sources
 
         exported = schema.conform(self._exported_channels(), "channels")
         # Sources only known by name: those of forwards no channel of the store resolves.
@@ -409,7 +410,7 @@ class Store:
             "platform": names["platform"].astype(object),
             "fwd_from_name": names["fwd_from_name"].astype(object),
             "fwd_from_channel_id": pd.Series([None] * len(names), dtype=object)})
-        channels = builder._add_forward_sources(exported, stub, self._forward_ids())
+        channels = add_forward_sources(exported, stub, self._forward_ids())
         channels = schema.conform(channels, "channels").sort_values(
             "channel_id", kind="stable", ignore_index=True)
         table = self._labels()
@@ -501,7 +502,7 @@ class Store:
             ``files`` (the ingest log) of the whole store.
         """
         from ..corpus import Corpus
-        from ..io.labels import _take_or_na  # private: io keeps this until its reader kit is public
+        from ..io.labels import take_or_na
         from . import _tables as T
 
         where, params = self._where(channels, start, end, platforms)
@@ -515,7 +516,7 @@ class Store:
         if usable and len(messages):
             pos = pd.Index(table["channel_id"]).get_indexer(messages["channel_id"])
             for col in usable:
-                messages[col] = _take_or_na(table[col], pos)
+                messages[col] = take_or_na(table[col], pos)
         elif usable:
             for col in usable:
                 messages[col] = table[col].iloc[:0].reset_index(drop=True)
@@ -692,7 +693,7 @@ def _name_index(channels: pd.DataFrame) -> pd.DataFrame:
     """(platform, normalised name, channel_id) of channels known by id: Telegram channels by
     display name, Twitter accounts by handle (screen name); names shared by several ids are
     left out, as a load leaves them unresolved."""
-    from ..io.builder import _name_index as index_of  # private: io keeps this until its reader kit is public
+    from ..io.resolve import name_index as index_of
 
     channels = schema.conform(channels, "channels")
     rows = []

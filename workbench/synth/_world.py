@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import ParameterError
-from ..io._gc import no_gc
+from ..io import no_gc
 from ._channels import _Channel, _ChannelPlanner
 from ._clock import _day
 from ._constants import DAY, END_TS, KEYWORD_DAYS, PLANTED_CONTROLS, START_TS, SURGE_DAYS
