@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 import networkx as nx
 import numpy as np
@@ -26,7 +27,7 @@ OPTIONAL_LABELS = ("group", "lang")
 
 
 #: Positions and log weights live on a binary grid of 2**-24 (about 6e-8): differences and
-#: squares of grid values are exact, and a last-bit difference in an input changes a grid
+#: squares of grid values are exact, and a last-bit difference in a position changes its grid
 #: value only when it sits within that bit of a rounding boundary (about 1 in 10**8).
 GRID_BITS = 24
 #: Forces are summed as integers (fixed point), exactly and in no particular order.
@@ -45,9 +46,10 @@ def network_layout(G: nx.Graph, *, seed: int = 0, positions: Mapping | None = No
     iterations, linear cooling) computed so that every machine gives the same positions.
     Force layouts are chaotic: a difference in the last bit of one number, such as another
     CPU's ``log`` or summation kernel gives, grows into visibly different positions. Here
-    positions and log weights are kept on a grid of 2**-24 after every step, forces are
-    summed exactly as integers, and only correctly rounded arithmetic (``+ - * /``, sqrt)
-    is used, so no CPU-, BLAS- or SIMD-dependent result reaches the positions.
+    log weights are computed in decimal and put on a grid of 2**-24, positions return to
+    that grid after every step, forces are summed exactly as integers, and only correctly
+    rounded arithmetic (``+ - * /``, sqrt) is used, so no CPU-, BLAS- or SIMD-dependent
+    result reaches the positions.
 
     Parameters
     ----------
@@ -92,10 +94,9 @@ def network_layout(G: nx.Graph, *, seed: int = 0, positions: Mapping | None = No
         key = tuple(sorted((index[u], index[v])))
         pairs[key] = pairs.get(key, 0.0) + (float(w) if w is not None else 1.0)
     ends = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    # log1p is not correctly rounded (numpy's SIMD and libm versions differ in the last
-    # bit): the grid absorbs that. Missing or negative weights pull as no weight.
+    # Missing or negative weights pull as no weight.
     total = np.array([pairs[tuple(e)] for e in ends.tolist()], dtype=float)
-    pull = _on_grid(np.log1p(np.clip(np.nan_to_num(total, nan=0.0), 0, None)))
+    pull = _log_weights(np.clip(np.nan_to_num(total, nan=0.0), 0, None))
     kept = np.array([n in positions for n in nodes])
     start = np.random.RandomState(seed).rand(len(nodes), 2)
     if kept.any():
@@ -113,6 +114,18 @@ def network_layout(G: nx.Graph, *, seed: int = 0, positions: Mapping | None = No
         if n in positions:
             out[n] = tuple(round(float(c), 5) for c in positions[n])
     return {n: out[n] for n in G}
+
+
+def _log_weights(weights: np.ndarray) -> np.ndarray:
+    """``log(1 + w)`` on the layout grid, computed in decimal arithmetic: numpy's and libm's
+    ``log1p`` are not correctly rounded and differ in the last bit between CPUs (SIMD/SVML
+    kernels), while decimal's ``ln`` is correctly rounded by its specification."""
+    values, inverse = np.unique(weights, return_inverse=True)
+    context = Context(prec=20, rounding=ROUND_HALF_EVEN)
+    scale = Decimal(2 ** GRID_BITS)
+    units = [int(context.multiply(context.ln(context.add(Decimal(float(w)), 1)), scale)
+                 .to_integral_value(rounding=ROUND_HALF_EVEN)) for w in values]
+    return np.ldexp(np.array(units, dtype=float), -GRID_BITS)[inverse.reshape(-1)]
 
 
 def _on_grid(values: np.ndarray) -> np.ndarray:
