@@ -74,8 +74,14 @@ def _run(fn: Callable, args: tuple):
             break
         except Empty:
             if not proc.is_alive():
-                raise RuntimeError(f"benchmark step {fn.__name__} died "
-                                   f"(exit code {proc.exitcode})") from None
+                # A child that reported just after the wait gave up, then ended, is not dead:
+                # its report is in the pipe (a queue flushes before its process exits).
+                try:
+                    outcome = queue.get(timeout=1.0)
+                    break
+                except Empty:
+                    raise RuntimeError(f"benchmark step {fn.__name__} died "
+                                       f"(exit code {proc.exitcode})") from None
     proc.join()
     if isinstance(outcome, BaseException):
         raise RuntimeError(f"benchmark step {fn.__name__} failed") from outcome

@@ -35,7 +35,8 @@ from workbench.synth._html import page_html
 
 #: 40 examples per test keeps the suite fast; WORKBENCH_FUZZ_EXAMPLES=2000 fuzzes deeper.
 FUZZ = settings(max_examples=int(os.environ.get("WORKBENCH_FUZZ_EXAMPLES", "40")),
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+                deadline=None)
 
 # --------------------------------------------------------------------------------------------
 # Material: a small world's records, and values to swap in

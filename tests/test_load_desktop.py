@@ -350,7 +350,7 @@ def test_hex_escape_repaired_and_message_kept(tmp_path):
         assert m["text"].tolist() == ["bell\x07 and tab\x0b", "path C:\\x41"]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([b"\\", b"x", b"0", b"b", b"F", b"g", b"\"", b"a", b"\xc3\xa9"]),
                 max_size=40))
 @example([b"\\", b"\\", b"x", b"0", b"b"])      # an escaped backslash, then plain x0b

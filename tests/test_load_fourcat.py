@@ -185,7 +185,8 @@ _JUNK = st.one_of(st.text(max_size=12), st.sampled_from(["", "nan", "-", "1e400"
                                                          "1.5", "quirk_channel-"]))
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          max_examples=40, deadline=None)
 @given(data=st.data())
 def test_fuzzed_csv_rows_are_loaded_or_rejected(tmp_path, data):
     import csv
@@ -211,7 +212,8 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.flo
                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          max_examples=40, deadline=None)
 @given(data=st.data())
 def test_fuzzed_items_are_loaded_or_rejected(tmp_path, data):
     import json

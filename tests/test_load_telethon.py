@@ -356,7 +356,8 @@ def _mutated(draw):
     return records
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          max_examples=60, deadline=None)
 @given(lines=_mutated())
 def test_fuzzed_records_are_loaded_or_rejected(tmp_path, lines):
     path = tmp_path / "fuzz.jsonl"

@@ -187,7 +187,8 @@ from hypothesis import strategies as st  # noqa: E402
 _CSV_LINES = (DATA / "msgs_dataset.csv").read_text(encoding="utf-8").split("\n")
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+          max_examples=40, deadline=None)
 @given(data=st.data())
 def test_fuzzed_csv_rows_are_loaded_or_rejected(tmp_path, data):
     import csv

@@ -706,7 +706,8 @@ _V1_LINES = [line for line in (DATA / "v1_quirks.jsonl").read_text(encoding="utf
 _V2_PAGE = (DATA / "v2_quirks.jsonl").read_text(encoding="utf-8").split("\n")[0]
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_fuzzed_json_records_never_crash(tmp_path, data):
     lines = []
@@ -734,7 +735,8 @@ def test_fuzzed_json_records_never_crash(tmp_path, data):
         records_read(path, service=False, format=fmt)  # a page without data holds no records
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
                                       max_size=20), min_size=0, max_size=9), max_size=8))
 def test_fuzzed_kaggle_rows_never_crash(tmp_path, rows):

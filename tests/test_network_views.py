@@ -3,7 +3,11 @@ and the explorer driven from code (no browser)."""
 
 from __future__ import annotations
 
-import time
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -16,6 +20,7 @@ from workbench.errors import ParameterError
 from workbench.plots import network_layout, plot_centrality, plot_growth, plot_network
 from workbench.widgets import network_explorer
 
+ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = '<img src=x onerror="alert(1)">'
 
 
@@ -132,13 +137,87 @@ def test_plot_network_readable_at_500_nodes_5000_edges():
     G = nx.gnm_random_graph(500, 5000, seed=1, directed=True)
     G = nx.relabel_nodes(G, {i: f"telegram:{i}" for i in G})
     nx.set_edge_attributes(G, 1, "weight")
-    start = time.perf_counter()
-    fig = plot_network(G)
-    assert time.perf_counter() - start < 20
+    fig = plot_network(G)  # no timed assertion: a busy machine must not fail it
     assert fig.layout.meta == {"nodes": 500, "edges": 5000, "edges_shown": 5000}
     assert "showing" not in fig.layout.title.text
     # the edge hover layer is skipped above 2,000 edges to keep the figure light
     assert len(next(t for t in fig.data if t.name == "edge hover").x) == 0
+
+
+def weighted_graph(n: int = 150, m: int = 600, seed: int = 2) -> nx.DiGraph:
+    """A random forward network with message counts as weights, and a few isolates."""
+    G = nx.gnm_random_graph(n, m, seed=seed, directed=True)
+    G = nx.relabel_nodes(G, {i: f"telegram:{i}" for i in G})
+    rng = np.random.default_rng(seed)
+    for _, _, data in G.edges(data=True):
+        data["weight"] = int(rng.integers(1, 60))
+    G.add_nodes_from(["telegram:isolate:1", "telegram:isolate:2"])
+    return G
+
+
+def test_layout_ignores_last_bit_differences():
+    # Force-directed layouts are chaotic: a difference in the last bit of one input (another
+    # CPU's log/exp/sum kernel does that) grows over the iterations into visibly different
+    # positions. The layout must not move when the inputs move by an ulp.
+    G = weighted_graph()
+    base = network_layout(G, seed=0)
+    nudged = G.copy()
+    for i, (_, _, data) in enumerate(nudged.edges(data=True)):
+        data["weight"] = data["weight"] * (1 + (1e-15 if i % 2 else -1e-15))
+    assert all(nudged.edges[e]["weight"] != G.edges[e]["weight"] for e in G.edges)
+    assert network_layout(nudged, seed=0) == base
+    # Positions to keep, nudged by an ulp: the new nodes land in the same places.
+    keep = {n: p for i, (n, p) in enumerate(sorted(base.items())) if i % 3}
+    ulp_off = {n: (np.nextafter(x, 9.0), np.nextafter(y, -9.0)) for n, (x, y) in keep.items()}
+    a, b = network_layout(G, positions=keep), network_layout(G, positions=ulp_off)
+    new = sorted(set(G) - set(keep))
+    assert [a[n] for n in new] == [b[n] for n in new]
+    assert all(a[n] == keep[n] for n in keep)
+
+
+_LAYOUT_IN_A_PROCESS = """
+import json, sys
+import networkx as nx, numpy as np
+sys.path.insert(0, "tests")
+from test_network_views import weighted_graph
+from workbench.plots import network_layout
+x = np.random.default_rng(0).random(1001)
+G = weighted_graph()
+print(json.dumps({"layout": sorted(network_layout(G, seed=0).items()),
+                  "dot": float(x @ x).hex()}))
+"""
+
+
+def test_layout_is_the_same_with_other_blas_and_simd_kernels():
+    # OpenBLAS picks its kernels by CPU (OPENBLAS_CORETYPE overrides the choice) and numpy
+    # dispatches SIMD loops by CPU (NPY_DISABLE_CPU_FEATURES turns the extra ones off): each
+    # changes last bits of results, as running on another machine does.
+    simd = np.show_config(mode="dicts")["SIMD Extensions"].get("found") or []
+    kernels = {"default": {}, "OpenBLAS Prescott": {"OPENBLAS_CORETYPE": "Prescott"},
+               "numpy baseline SIMD": {"NPY_DISABLE_CPU_FEATURES": " ".join(simd)}}
+    runs = {}
+    for name, extra in kernels.items():
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")}
+        done = subprocess.run([sys.executable, "-c", _LAYOUT_IN_A_PROCESS], cwd=ROOT,
+                              env={**env, **extra}, capture_output=True, text=True,
+                              timeout=900)
+        assert done.returncode == 0, f"{name}: {done.stderr[-3000:]}"
+        runs[name] = json.loads(done.stdout.strip().splitlines()[-1])
+    dots = {name: run["dot"] for name, run in runs.items()}  # shows the kernels differ
+    for name, run in runs.items():
+        assert run["layout"] == runs["default"]["layout"], (name, dots)
+    assert runs["default"]["layout"] == sorted(
+        [n, list(p)] for n, p in network_layout(weighted_graph(), seed=0).items())
+
+
+def test_layout_of_500_nodes_and_5000_edges_runs():
+    G = nx.gnm_random_graph(500, 5000, seed=1, directed=True)
+    nx.set_edge_attributes(G, 3, "weight")
+    pos = network_layout(G, seed=0)  # no timed assertion: a busy machine must not fail it
+    assert len(pos) == 500 and len(set(pos.values())) == 500
+    xy = np.array(list(pos.values()))
+    assert np.abs(xy).max() == 1.0 and np.isfinite(xy).all()
 
 
 # -- plot_centrality, plot_growth -------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 import networkx as nx
 import numpy as np
@@ -25,9 +26,30 @@ EDGE_HOVER_LIMIT = 2000
 OPTIONAL_LABELS = ("group", "lang")
 
 
+#: Positions and log weights live on a binary grid of 2**-24 (about 6e-8): differences and
+#: squares of grid values are exact, and a last-bit difference in a position changes its grid
+#: value only when it sits within that bit of a rounding boundary (about 1 in 10**8).
+GRID_BITS = 24
+#: Forces are summed as integers (fixed point), exactly and in no particular order.
+FORCE_BITS = 41
+FORCE_CLIP = 2.0 ** 20
+MIN_DISTANCE = 0.01
+LAYOUT_ITERATIONS = 100
+BLOCK_CELLS = 1 << 20  # node pairs per block of the repulsion sum (bounds memory)
+
+
 def network_layout(G: nx.Graph, *, seed: int = 0, positions: Mapping | None = None,
                    weight: str = "weight") -> dict:
     """Node positions for :func:`plot_network`: seeded, and stable across filters.
+
+    A Fruchterman-Reingold force layout (as networkx's ``spring_layout``: seeded start, 100
+    iterations, linear cooling) computed so that every machine gives the same positions.
+    Force layouts are chaotic: a difference in the last bit of one number, such as another
+    CPU's ``log`` or summation kernel gives, grows into visibly different positions. Here
+    log weights are computed in decimal and put on a grid of 2**-24, positions return to
+    that grid after every step, forces are summed exactly as integers, and only correctly
+    rounded arithmetic (``+ - * /``, sqrt) is used, so no CPU-, BLAS- or SIMD-dependent
+    result reaches the positions.
 
     Parameters
     ----------
@@ -35,16 +57,19 @@ def network_layout(G: nx.Graph, *, seed: int = 0, positions: Mapping | None = No
         Directions are ignored; edge weights pull nodes together logarithmically, so one
         heavy pair does not collapse the picture.
     seed : int, default 0
-        The same graph and seed give the same positions.
+        The same graph and seed give the same positions, on every machine.
     positions : mapping, optional
         Positions to keep: nodes already placed stay where they are and only new nodes are
         laid out. Lay out the full network once and pass its positions to every filtered
         view so nodes do not jump.
+    weight : str, default "weight"
+        The edge attribute holding the weight (missing: 1).
 
     Returns
     -------
     dict
-        Node -> ``(x, y)`` rounded to 5 decimals, for every node of ``G``.
+        Node -> ``(x, y)`` rounded to 5 decimals, for every node of ``G``. A full layout is
+        centred and scaled to fit ``[-1, 1]``.
 
     Examples
     --------
@@ -60,24 +85,116 @@ def network_layout(G: nx.Graph, *, seed: int = 0, positions: Mapping | None = No
     missing = [n for n in G if n not in positions]
     if not missing:
         return {n: tuple(positions[n]) for n in G}
-    U = nx.Graph()
-    U.add_nodes_from(sorted(G, key=str))
+    nodes = sorted(G, key=str)
+    index = {n: i for i, n in enumerate(nodes)}
+    pairs: dict[tuple[int, int], float] = {}
     for u, v, w in G.edges(data=weight, default=1):
         if u == v:
             continue
-        w = float(w) if w is not None else 1.0
-        if U.has_edge(u, v):
-            U[u][v]["w"] += w
-        else:
-            U.add_edge(u, v, w=w)
-    for _, _, data in U.edges(data=True):
-        data["w"] = float(np.log1p(data["w"]))
-    fixed = [n for n in U if n in positions]
-    start = {n: tuple(positions[n]) for n in fixed} or None
-    k = 1.5 / np.sqrt(max(len(U), 1))
-    pos = nx.spring_layout(U, k=k, pos=start, fixed=fixed or None, weight="w", seed=seed,
-                           iterations=100, method="force")
-    return {n: (round(float(pos[n][0]), 5), round(float(pos[n][1]), 5)) for n in G}
+        key = tuple(sorted((index[u], index[v])))
+        pairs[key] = pairs.get(key, 0.0) + (float(w) if w is not None else 1.0)
+    ends = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    # Missing or negative weights pull as no weight.
+    total = np.array([pairs[tuple(e)] for e in ends.tolist()], dtype=float)
+    pull = _log_weights(np.clip(np.nan_to_num(total, nan=0.0), 0, None))
+    kept = np.array([n in positions for n in nodes])
+    start = np.random.RandomState(seed).rand(len(nodes), 2)
+    if kept.any():
+        given = np.array([[float(c) for c in positions[n]] for n in nodes if n in positions])
+        reach = float(np.abs(given).max()) or 1.0
+        start = (2 * start - 1) * reach
+        start[kept] = given
+    pos = _force_layout(ends, pull, _on_grid(start), moving=~kept,
+                        k=1.5 / np.sqrt(len(nodes)), iterations=LAYOUT_ITERATIONS)
+    if not kept.any():
+        pos = _centred_unit(pos)
+    out = {n: (round(float(pos[i, 0]), 5), round(float(pos[i, 1]), 5))
+           for i, n in enumerate(nodes)}
+    for n in nodes:
+        if n in positions:
+            out[n] = tuple(round(float(c), 5) for c in positions[n])
+    return {n: out[n] for n in G}
+
+
+def _log_weights(weights: np.ndarray) -> np.ndarray:
+    """``log(1 + w)`` on the layout grid, computed in decimal arithmetic: numpy's and libm's
+    ``log1p`` are not correctly rounded and differ in the last bit between CPUs (SIMD/SVML
+    kernels), while decimal's ``ln`` is correctly rounded by its specification."""
+    values, inverse = np.unique(weights, return_inverse=True)
+    context = Context(prec=20, rounding=ROUND_HALF_EVEN)
+    scale = Decimal(2 ** GRID_BITS)
+    units = [int(context.multiply(context.ln(context.add(Decimal(float(w)), 1)), scale)
+                 .to_integral_value(rounding=ROUND_HALF_EVEN)) for w in values]
+    return np.ldexp(np.array(units, dtype=float), -GRID_BITS)[inverse.reshape(-1)]
+
+
+def _on_grid(values: np.ndarray) -> np.ndarray:
+    """``values`` rounded to the layout grid (exact: scaling by a power of two, rint)."""
+    return np.ldexp(np.rint(np.ldexp(values, GRID_BITS)), -GRID_BITS)
+
+
+def _fixed_point(values: np.ndarray, bits: int) -> np.ndarray:
+    """``values`` as integers in units of 2**-bits, clipped so that sums cannot overflow."""
+    return np.rint(np.ldexp(np.clip(values, -FORCE_CLIP, FORCE_CLIP), bits)).astype(np.int64)
+
+
+def _force_layout(ends: np.ndarray, pull: np.ndarray, pos: np.ndarray, *, moving: np.ndarray,
+                  k: float, iterations: int) -> np.ndarray:
+    """Fruchterman-Reingold on grid positions, as networkx's ``_fruchterman_reingold``:
+    every pair repels with ``k**2 / d``, every edge attracts with ``pull * d**2 / k``, each
+    node moves by the temperature ``t`` along its force, and ``t`` cools linearly.
+
+    Machine-independent: the only operations on floats are correctly rounded ones, sums are
+    exact sums of integers (in any order), and positions return to the grid after every step.
+    """
+    n = len(pos)
+    # Units of 2**-bits: a node's force sums at most 2 n terms of at most FORCE_CLIP (int64).
+    bits = FORCE_BITS - n.bit_length()
+    # A repulsion term is at most k**2 / MIN_DISTANCE < 2**7 (k <= 1.5 / sqrt(2)), so n of
+    # them in those units stay below 2**53 and their float sum is exact in any order.
+    push_scale = np.ldexp(k * k, bits)
+    min_d2 = MIN_DISTANCE * MIN_DISTANCE
+    rows = max(1, BLOCK_CELLS // n)
+    src, dst = ends[:, 0], ends[:, 1]
+    t = 0.1 * float(max(np.ptp(pos[:, 0]), np.ptp(pos[:, 1])))
+    dt = t / (iterations + 1)
+    force = np.empty((n, 2), dtype=np.int64)
+    for _ in range(iterations):
+        x, y = pos[:, 0], pos[:, 1]
+        for lo in range(0, n, rows):
+            dx = x[lo:lo + rows, None] - x[None, :]  # exact: grid values
+            dy = y[lo:lo + rows, None] - y[None, :]
+            push = dx * dx  # exact: grid values
+            push += dy * dy
+            np.maximum(push, min_d2, out=push)
+            np.divide(push_scale, push, out=push)
+            for axis, delta in ((0, dx), (1, dy)):
+                delta *= push
+                force[lo:lo + rows, axis] = np.rint(delta, out=delta).sum(axis=1)
+        if len(src):
+            dx, dy = x[src] - x[dst], y[src] - y[dst]
+            d = np.maximum(np.sqrt(dx * dx + dy * dy), MIN_DISTANCE)
+            attract = pull * d / k
+            for axis, delta in ((0, dx), (1, dy)):
+                part = _fixed_point(delta * attract, bits)
+                np.subtract.at(force[:, axis], src, part)
+                np.add.at(force[:, axis], dst, part)
+        fx = np.ldexp(force[:, 0].astype(float), -bits)
+        fy = np.ldexp(force[:, 1].astype(float), -bits)
+        step = t / np.maximum(np.sqrt(fx * fx + fy * fy), MIN_DISTANCE)
+        moved = _on_grid(pos + np.stack([fx * step, fy * step], axis=1))
+        pos = np.where(moving[:, None], moved, pos)
+        t -= dt
+    return pos
+
+
+def _centred_unit(pos: np.ndarray) -> np.ndarray:
+    """Grid positions centred on their mean and scaled to fit [-1, 1] (exact mean)."""
+    units = np.rint(np.ldexp(pos, GRID_BITS)).astype(np.int64)
+    centre = np.ldexp(units.sum(axis=0).astype(float) / len(pos), -GRID_BITS)
+    pos = pos - centre
+    lim = float(np.abs(pos).max())
+    return pos / lim if lim > 0 else pos
 
 
 def _node_values(G: nx.Graph, spec, centrality: pd.DataFrame | None, what: str) -> pd.Series:
