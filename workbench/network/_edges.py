@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..backends import dispatchable
+from ..docstrings import shared
 from ..errors import ParameterError
 from ..ids import normalise_name
 from ..links import handle_key, normalise_handle, parse_mention, parse_telegram_link
@@ -226,13 +227,13 @@ def _tag(edges: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 @dispatchable("network.forward_edges")
+@shared
 def forward_edges(messages: pd.DataFrame, *, min_weight: int = 1) -> pd.DataFrame:
     """Who forwards whom: one row per (source, target) pair, weighted by messages.
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages (``corpus.messages``).
+    {messages}
     min_weight : int, default 1
         Keep pairs with at least this many forwarded messages.
 
@@ -416,17 +417,17 @@ def mention_target(value: str, handles: dict[str, str]) -> tuple[object, bool]:
 
 
 @dispatchable("network.mention_edges")
+@shared
 def mention_edges(messages: pd.DataFrame, *, channels: pd.DataFrame | None = None,
                   min_weight: int = 1, self_mentions: bool = False) -> pd.DataFrame:
     """Who mentions whom: ``@handles`` and ``t.me`` links, resolved to channel ids.
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages with the ``mentions`` and ``links`` list columns.
-    channels : DataFrame, optional
-        A channels table with ``channel_id`` and ``handle`` (``corpus.channels``): handles
-        known there resolve to channel ids. Without it only ``t.me/c/<id>`` links resolve.
+    {messages}
+        It needs the ``mentions`` and ``links`` list columns.
+    {channels}
+        Without it only ``t.me/c/<id>`` links resolve.
     min_weight : int, default 1
         Keep pairs with at least this many mentioning messages.
     self_mentions : bool, default False

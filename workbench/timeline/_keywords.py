@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..backends import dispatchable
 from ..text import normalise_text  # its default level, "keywords", is the one used here
+from ..docstrings import shared
 from ..errors import ParameterError
 from ..schema import DATE, TEXT
 from ._volume import message_volume
@@ -67,14 +68,15 @@ def _label(term) -> str:
 
 
 @dispatchable("timeline.keyword_trend")
+@shared
 def keyword_trend(messages: pd.DataFrame, terms, *, freq: str = "D", by: str | None = None,
                   tz: str = "UTC", text_col: str = TEXT, date_col: str = DATE) -> pd.DataFrame:
     """Messages per period that use each term, and their share of all messages.
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages (``date``, ``text`` and the ``by`` column).
+    {messages}
+        It needs ``date`` and ``text`` (and the ``by`` column).
     terms : str, compiled regex, or a list of them
         Words or phrases (matched as whole words after normalisation, see the module notes)
         or ``re.compile(...)`` patterns applied to the normalised text.

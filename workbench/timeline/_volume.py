@@ -11,6 +11,7 @@ import pandas as pd
 from pandas.tseries.offsets import Tick
 
 from ..backends import dispatchable
+from ..docstrings import shared
 from ..errors import ParameterError
 from ..schema import DATE, PLATFORM
 
@@ -89,6 +90,7 @@ def _localise(naive: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
 
 
 @dispatchable("timeline.message_volume")
+@shared
 def message_volume(messages: pd.DataFrame, *, freq: str = "D", by: str | None = None,
                    tz: str = "UTC", weight: str | None = None, start=None, end=None,
                    date_col: str = DATE) -> pd.DataFrame:
@@ -96,18 +98,15 @@ def message_volume(messages: pd.DataFrame, *, freq: str = "D", by: str | None = 
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages (any frame with a UTC ``date`` column; ``by`` and ``weight``
+    {messages}
+        Any frame with a UTC ``date`` column will do (and the ``by`` and ``weight``
         columns when named).
     freq : str, default "D"
         A pandas period alias: ``"h"``, ``"D"``, ``"W"`` (weeks start on Monday), ``"M"``.
-    by : str, optional
-        A column of ``messages`` (``channel_id``, ``platform``, or an analyst label such as
-        ``group``). Without it, one column named ``"messages"``. Rows whose ``by`` is null
-        are not counted.
-    tz : str, default "UTC"
-        The analyst's time zone: day and week boundaries are midnights there
-        (e.g. ``"Europe/Berlin"``), and the index is in that zone.
+    {by}
+        Without it, one column named ``"messages"``.
+    {tz}
+        The index is in that zone.
     weight : {"views", "forwards"}, optional
         Sum this column instead of counting rows (nulls count as zero).
     start, end : timestamp-like, optional

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..backends import dispatchable
+from ..docstrings import shared
 from ..errors import ParameterError
 from ..events import resolve_event
 from ..schema import DATE
@@ -83,6 +84,7 @@ def _days(value, name: str) -> int:
 
 
 @dispatchable("timeline.event_window")
+@shared
 def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
                  by: str | None = None, tz: str = "UTC", align: str = "event",
                  level: float = 0.95, events: pd.DataFrame | None = None,
@@ -91,15 +93,14 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
 
     Parameters
     ----------
-    messages : DataFrame
-        Canonical messages (``date`` and the ``by`` column).
+    {messages_frame}
     event : str, timestamp or Series
         A key (``"berlin-2016"``), a name word or prefix (``"Berlin"``), a catalogue row of
         :func:`workbench.load_events`, or a timestamp.
     before, after : str or Timedelta, default "28D" and "14D"
         Lengths of the pre- and post-event windows, in whole days.
-    by : str, optional
-        Column naming the series (``"group"``, ``"channel_id"``); one series when None.
+    {by}
+        Without it, one series.
     tz : str, default "UTC"
         Zone of the ``start`` column, and of the day boundaries when ``align="midnight"``.
     align : {"event", "midnight"}, default "event"
