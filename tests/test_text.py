@@ -281,3 +281,11 @@ def test_xml_safe_node_ids_must_stay_distinct(tmp_path):
     G.add_edge("a\x07", "a\\x07")
     with pytest.raises(ParameterError, match="node ids"):
         wb.network.write_graph(G, tmp_path / "net.gexf")
+
+
+def test_briefing_table_cells_isolate_bidi():
+    from workbench.briefing._html import html_table
+
+    out = html_table(pd.DataFrame({"channel": [f"ok{RLO}gnp.exe", "plain"]}))
+    assert f"<td>{FSI}ok{RLO}gnp.exe{PDF}{PDI}</td>" in out
+    assert "<td>plain</td>" in out

@@ -20,7 +20,10 @@ URLs in text
     points to content or to boilerplate (a channel, an invite, a bot, a donation page, a
     homepage).
 Defanging
-    :func:`defang` makes one URL unclickable; :func:`defang_text` every link in a free text.
+    :func:`defang` makes one URL unclickable; :func:`defang_text` every link in a free text:
+    URLs, IP addresses, and bare host names whose top-level domain is on the Public Suffix
+    List (:func:`is_public_tld`, from the ``publicsuffixlist`` package, which ships the list
+    and works offline), except file names such as ``setup.py`` (:data:`FILE_EXTENSION_TLDS`).
 
 Examples
 --------
