@@ -354,12 +354,16 @@ _URL_IN_TEXT = re.compile(
     rf"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.){_STOP}+"
     rf"|\b(?:t|telegram)\.(?:me|dog)/{_STOP}*"
     rf"|\b[\w-]+(?:\.[\w-]+)*\.(?:[^\W\d_]{{2,}}|xn--[a-z0-9-]+)/{_STOP}*"
-    # IPv4, bare or with a port or a path (not a part of a longer dotted number)
-    rf"|(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)(?::\d{{1,5}})?(?:/{_STOP}*)?"
-    # IPv6 in brackets (at least two colons), with an optional port and path
-    rf"|\[[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*\](?::\d{{1,5}})?(?:/{_STOP}*)?"
     rf"|\b(?:javascript|vbscript|data|tg):{_STOP}*",
     re.IGNORECASE)
+# IP addresses, bare or with a port or a path: IPv6 in brackets (at least two colons), and
+# IPv4 (four numbers of at most 255, checked in _defang_ip, not a part of a longer dotted
+# number). A pattern of its own that starts with "[" or a digit, so that re skips ahead fast.
+_IP_IN_TEXT = re.compile(
+    rf"\[[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*\](?::\d{{1,5}})?(?:/{_STOP}*)?"
+    rf"|\d{{1,3}}\.\d{{1,3}}\.\d{{1,3}}\.\d{{1,3}}(?![\w]|\.\d)(?::\d{{1,5}})?(?:/{_STOP}*)?",
+    re.IGNORECASE)
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 # Bare host names (no scheme, no path): dotted labels in any script whose last label is a
 # top-level domain of the Public Suffix List (checked in _defang_host); the whole dotted
 # run is taken, so "1.2.3" or "a.com.5" are not hosts.
@@ -411,6 +415,16 @@ def _defang_host(match: re.Match) -> str:
     if tld in FILE_EXTENSION_TLDS and not (start and match.string[start - 1] == "@"):
         return host  # a file name, unless it is an e-mail address's domain
     return host.replace(".", "[.]")
+
+
+def _defang_ip(match: re.Match) -> str:
+    text, start = match.group(0), match.start()
+    if not text.startswith("["):
+        if start and (match.string[start - 1].isalnum() or match.string[start - 1] in "._"):
+            return text  # a part of a word or of a longer dotted number
+        if not _IPV4.match(text.split(":", 1)[0].split("/", 1)[0]):
+            return text
+    return defang(text)
 
 
 def _defang_ipv6(host: str) -> str:
@@ -493,4 +507,7 @@ def defang_text(value: object) -> str:
     # Every link found goes through defang, which is idempotent: defanging an already
     # defanged text changes nothing (titles pass twice).
     text = _URL_IN_TEXT.sub(lambda m: defang(m.group(0)), str(value))
-    return _BARE_HOST.sub(_defang_host, text) if "." in text else text
+    if "." not in text and "[" not in text:
+        return text
+    text = _IP_IN_TEXT.sub(_defang_ip, text)
+    return _BARE_HOST.sub(_defang_host, text)
