@@ -202,6 +202,60 @@ def test_defang_text_defangs_every_link_and_nothing_else():
     assert defang_text(float("nan")) == ""
 
 
+@pytest.mark.parametrize("text, out", [
+    # bare hosts: the last label is a TLD of the Public Suffix List
+    ("see amaq.ps today", "see amaq[.]ps today"),
+    ("isdarat.gov mirror", "isdarat[.]gov mirror"),
+    ("AMAQ.PS.", "AMAQ[.]PS."),                                   # the full stop ends the host
+    ("sub.domain.co.uk", "sub[.]domain[.]co[.]uk"),
+    ("hidden at foo.onion", "hidden at foo[.]onion"),
+    ("write x@protonmail.ch", "write x@protonmail[.]ch"),
+    # internationalised hosts, in Unicode or xn-- form
+    ("пример.рф", "пример[.]рф"),
+    ("xn--e1afmkfd.xn--p1ai", "xn--e1afmkfd[.]xn--p1ai"),
+    ("مثال.موقع", "مثال[.]موقع"),
+    # IP addresses: IPv4 bare, with a port or a path; IPv6 in brackets
+    ("feed at 185.22.33.44/feed", "feed at 185[.]22[.]33[.]44/feed"),
+    ("(185.22.33.44).", "(185[.]22[.]33[.]44)."),
+    ("10.0.0.1:8080/x", "10[.]0[.]0[.]1:8080/x"),
+    ("[2001:db8::1]/x", "[2001[:]db8[:][:]1]/x"),
+    ("http://[2001:db8::1]:80/x", "hxxp://[2001[:]db8[:][:]1]:80/x"),
+    # TLDs that are file extensions: links only with a scheme, www., a path or an @
+    ("get archive.zip and clip.mov", "get archive.zip and clip.mov"),
+    ("run main.py or setup.sh", "run main.py or setup.sh"),
+    ("evil.zip/payload", "evil[.]zip/payload"),
+    ("https://evil.zip", "hxxps://evil[.]zip"),
+    ("www.evil.mov", "www[.]evil[.]mov"),
+    ("x@foo.zip", "x@foo[.]zip"),
+    # prose left alone
+    ("report.pdf, node.js, index.html", "report.pdf, node.js, index.html"),
+    ("e.g. i.e. U.S. a.m. etc.", "e.g. i.e. U.S. a.m. etc."),
+    ("v1.2.3, 3.5 km, 12.30pm, No.1", "v1.2.3, 3.5 km, 12.30pm, No.1"),
+    ("256.1.1.1, 1.2.3.4.5, a.b.c.d, x.com.5", "256.1.1.1, 1.2.3.4.5, a.b.c.d, x.com.5"),
+    ("[1:2] and @beta_news", "[1:2] and @beta_news"),
+])
+def test_defang_text_by_hand(text, out):
+    assert defang_text(text) == out
+    assert defang_text(out) == out  # idempotent
+
+
+@pytest.mark.parametrize("url, out", [
+    ("[2001:db8::1]", "[2001[:]db8[:][:]1]"),
+    ("[::1]:8080/x", "[[:][:]1]:8080/x"),
+    ("185.22.33.44:8080/feed", "185[.]22[.]33[.]44:8080/feed"),
+])
+def test_defang_ip_hosts(url, out):
+    assert defang(url) == out
+    assert defang(out) == out
+
+
+def test_is_public_tld():
+    from workbench.links import is_public_tld
+
+    assert all(map(is_public_tld, ["com", "PS", "gov", "ch", "рф", "xn--p1ai", "onion", "zip"]))
+    assert not any(map(is_public_tld, ["pdf", "html", "js", "exe", "g", "", "a.b"]))
+
+
 # --- one home: the old public names are these functions ---------------------------------------
 
 def test_old_names_are_the_links_functions():

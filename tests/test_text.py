@@ -158,3 +158,134 @@ _ALPHABET = st.characters(
 @given(st.text(_ALPHABET, max_size=30))
 def test_the_levels_differ_only_in_what_shingles_removes(raw):
     assert sh(raw) == _squash(kw(raw))
+
+
+# --- bidirectional controls ------------------------------------------------------------------
+
+FSI, PDI, PDF, RLO, LRI = "\u2068", "\u2069", "\u202c", "\u202e", "\u2066"
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("plain name", "plain name"),                                  # untouched, byte for byte
+    (f"abc{RLO}gnp.exe", f"{FSI}abc{RLO}gnp.exe{PDF}{PDI}"),       # open override closed
+    (f"a{RLO}b{PDF}c", f"{FSI}a{RLO}b{PDF}c{PDI}"),                # balanced: only wrapped
+    (f"x{PDI}{RLO}y", f"{FSI}x{RLO}y{PDF}{PDI}"),                  # stray PDI cannot close FSI
+    (f"{PDF}x", f"{FSI}x{PDI}"),                                   # stray PDF dropped
+    (f"{LRI}a{RLO}b", f"{FSI}{LRI}a{RLO}b{PDF}{PDI}{PDI}"),        # nested, closed in order
+    (f"{LRI}a{RLO}b{PDI}c", f"{FSI}{LRI}a{RLO}b{PDI}c{PDI}"),      # PDI closes the override
+    ("\u200fmark", f"{FSI}\u200fmark{PDI}"),                      # marks: wrapped only
+])
+def test_isolate_bidi_by_hand(raw, shown):
+    assert text.isolate_bidi(raw) == shown
+    assert escape(raw) == shown
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab<&\u202a\u202b\u202c\u202d\u202e"
+                                               "\u2066\u2067\u2068\u2069\u200e\u200f\u061c"))))
+def test_escaped_bidi_is_always_balanced(raw):
+    out = escape(raw)
+    # Replay UAX #9 matching: every closer matches an opener and nothing stays open.
+    stack = []
+    for ch in out:
+        if ch in "\u202a\u202b\u202d\u202e":
+            stack.append("E")
+        elif ch in "\u2066\u2067\u2068":
+            stack.append("I")
+        elif ch == PDF:
+            assert stack and stack[-1] == "E"
+            stack.pop()
+        elif ch == PDI:
+            assert "I" in stack
+            while stack.pop() != "I":
+                pass
+    assert not stack
+    if any(ch in raw for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+           "\u200e\u200f\u061c"):
+        assert out.startswith(FSI) and out.endswith(PDI)
+    else:
+        assert out == escape(raw.replace("\u2068", ""))  # nothing added
+
+
+def test_plot_labels_and_hover_isolate_bidi_names():
+    import networkx as nx
+
+    G = nx.DiGraph(kind="forward")
+    G.add_node("telegram:1", name=f"ok{RLO}gnp.exe")
+    G.add_node("telegram:2", name="plain")
+    G.add_edge("telegram:1", "telegram:2", weight=2)
+    fig = wb.plots.plot_network(G, labels=2)
+    shown = [str(v) for trace in fig.data for field in ("text", "hovertext")
+             for v in (getattr(trace, field, None) or ()) if RLO in str(v)]
+    assert shown
+    assert all(FSI in v and PDI in v for v in shown)
+
+
+# --- files handed to other programs -----------------------------------------------------------
+
+@pytest.mark.parametrize("raw, out", [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("+1+1", "'+1+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tTAB", "'\tTAB"), ("\rCR", "'\rCR"),
+    ("a=b", "a=b"), ("Amaq", "Amaq"), ("", ""),
+    (-2, -2), (-2.5, -2.5), (None, None),
+])
+def test_neutralise_formula(raw, out):
+    assert text.neutralise_formula(raw) == out
+
+
+def test_neutralise_formulas_keeps_numbers_and_copies():
+    frame = pd.DataFrame({"=name": ["=1+1", "ok", None], "weight": [-1, 2, 3],
+                          "share": [-0.5, 0.1, float("nan")],
+                          "group": pd.Categorical(["-x", "y", "-x"])})
+    out = text.neutralise_formulas(frame)
+    assert list(out.columns) == ["'=name", "weight", "share", "group"]
+    assert out["'=name"].tolist()[:2] == ["'=1+1", "ok"]
+    assert out["weight"].tolist() == [-1, 2, 3] and out["weight"].dtype == frame["weight"].dtype
+    assert out["share"].iloc[0] == -0.5
+    assert out["group"].tolist() == ["'-x", "y", "'-x"]
+    assert frame["=name"].iloc[0] == "=1+1"  # input untouched
+
+
+def test_csv_export_keeps_negative_weights_numbers(tmp_path):
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_edge("-a", "=b", weight=-2)
+    nodes, edges = wb.network.write_graph(G, tmp_path / "net.csv")
+    back = pd.read_csv(edges)
+    assert back["Weight"].tolist() == [-2]
+    assert back[["Source", "Target"]].values.tolist() == [["'-a", "'=b"]]
+    assert pd.read_csv(nodes)["Id"].tolist() == ["'-a", "'=b"]
+
+
+@pytest.mark.parametrize("suffix", ["gexf", "graphml"])
+def test_xml_exports_read_back_with_visible_escapes(tmp_path, suffix):
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_node("telegram:name:nul\x00", name="bell\x07name", **{"lab\x01": "x\ufffe"})
+    G.add_edge("telegram:name:nul\x00", "telegram:2", weight=1, note="esc\x1b")
+    (path,) = wb.network.write_graph(G, tmp_path / f"net.{suffix}")
+    back = nx.read_gexf(path) if suffix == "gexf" else nx.read_graphml(path)
+    node = back.nodes["telegram:name:nul\\x00"]
+    assert node["label"] == "bell\\x07name"
+    assert node["lab\\x01"] == "x\\ufffe"
+    assert back.edges["telegram:name:nul\\x00", "telegram:2"]["note"] == "esc\\x1b"
+
+
+def test_xml_safe_node_ids_must_stay_distinct(tmp_path):
+    import networkx as nx
+
+    G = nx.Graph()
+    G.add_edge("a\x07", "a\\x07")
+    with pytest.raises(ParameterError, match="node ids"):
+        wb.network.write_graph(G, tmp_path / "net.gexf")
+
+
+def test_briefing_table_cells_isolate_bidi():
+    from workbench.briefing._html import html_table
+
+    out = html_table(pd.DataFrame({"channel": [f"ok{RLO}gnp.exe", "plain"]}))
+    assert f"<td>{FSI}ok{RLO}gnp.exe{PDF}{PDI}</td>" in out
+    assert "<td>plain</td>" in out

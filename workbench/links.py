@@ -20,7 +20,10 @@ URLs in text
     points to content or to boilerplate (a channel, an invite, a bot, a donation page, a
     homepage).
 Defanging
-    :func:`defang` makes one URL unclickable; :func:`defang_text` every link in a free text.
+    :func:`defang` makes one URL unclickable; :func:`defang_text` every link in a free text:
+    URLs, IP addresses, and bare host names whose top-level domain is on the Public Suffix
+    List (:func:`is_public_tld`, from the ``publicsuffixlist`` package, which ships the list
+    and works offline), except file names such as ``setup.py`` (:data:`FILE_EXTENSION_TLDS`).
 
 Examples
 --------
@@ -38,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode
@@ -60,6 +64,9 @@ __all__ = [
     "extract_urls",
     "normalise_url",
     "link_kind",
+    "FILE_EXTENSION_TLDS",
+    "EXTRA_TLDS",
+    "is_public_tld",
     "defang",
     "defang_text",
 ]
@@ -338,18 +345,93 @@ def link_kind(url: str) -> str:
 # --- defanging -------------------------------------------------------------------------------
 
 _SCHEME = re.compile(r"\b(h)tt(ps?)(?=:)", re.IGNORECASE)
+_STOP = r"[^\s<>\"'«»]"  # a character a link written in a text may hold
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 # Links to defang in free text: wider than URL_PATTERN on purpose (any scheme, host names in
-# any script, and the "javascript:"-style pseudo-schemes a reader could paste into a
-# browser), since missing one is worse than defanging a word too many.
+# any script, IP addresses, and the "javascript:"-style pseudo-schemes a reader could paste
+# into a browser), since missing one is worse than defanging a word too many.
 _URL_IN_TEXT = re.compile(
-    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'«»]+"
-    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s<>\"'«»]*"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)/[^\s<>\"'«»]*"
-    r"|\b(?:javascript|vbscript|data|tg):[^\s<>\"'«»]*",
+    rf"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.){_STOP}+"
+    rf"|\b(?:t|telegram)\.(?:me|dog)/{_STOP}*"
+    rf"|\b[\w-]+(?:\.[\w-]+)*\.(?:[^\W\d_]{{2,}}|xn--[a-z0-9-]+)/{_STOP}*"
+    rf"|\b(?:javascript|vbscript|data|tg):{_STOP}*",
     re.IGNORECASE)
-# Bare host names (no path) under common top-level domains (.рф: Russia's in Cyrillic).
-_BARE_HOST = re.compile(r"\b(?:[\w-]+\.)+(?:com|org|net|me|io|info|ru|de|fr|uk|tv|ly|gl|"
-                        r"co|to|cc|ws|su|ir|tk|xyz|online|site|news|app|рф)\b", re.IGNORECASE)
+# IP addresses, bare or with a port or a path: IPv6 in brackets (at least two colons), and
+# IPv4 (four numbers of at most 255, checked in _defang_ip, not a part of a longer dotted
+# number). A pattern of its own that starts with "[" or a digit, so that re skips ahead fast.
+_IP_IN_TEXT = re.compile(
+    rf"\[[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*\](?::\d{{1,5}})?(?:/{_STOP}*)?"
+    rf"|\d{{1,3}}\.\d{{1,3}}\.\d{{1,3}}\.\d{{1,3}}(?![\w]|\.\d)(?::\d{{1,5}})?(?:/{_STOP}*)?",
+    re.IGNORECASE)
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+# Bare host names (no scheme, no path): dotted labels in any script whose last label is a
+# top-level domain of the Public Suffix List (checked in _defang_host); the whole dotted
+# run is taken, so "1.2.3" or "a.com.5" are not hosts.
+_BARE_HOST = re.compile(r"(?<![\w-])(?:[\w-]+\.)+(?P<tld>[^\W\d_]{2,}|xn--[a-z0-9-]+)"
+                        r"(?![\w-]|\.[\w-])", re.IGNORECASE)
+#: Top-level domains that are also common file extensions: a bare ``name.<ext>`` is a file
+#: name in prose (``setup.py``, ``video.mov``, ``notes.md``), so it is defanged only in the
+#: forms that make it a link: with a scheme or ``www.``, followed by a path, or as the
+#: domain of an e-mail address. ``.zip`` and ``.mov`` are real TLDs used in phishing; the
+#: rule keeps their links defanged and leaves file names alone.
+FILE_EXTENSION_TLDS = frozenset({"zip", "mov", "py", "sh", "md", "rs", "pl", "pm"})
+#: Top-level domains of networks outside the DNS that the Public Suffix List does not hold.
+EXTRA_TLDS = frozenset({"i2p", "bit", "loki"})
+
+
+@functools.cache
+def _public_suffixes():
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(accept_unknown=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def is_public_tld(label: str) -> bool:
+    """Whether ``label`` is a top-level domain: a one-label public suffix of the Public Suffix
+    List (the copy shipped with the ``publicsuffixlist`` package; ICANN and private sections,
+    internationalised TLDs in Unicode or ``xn--`` form, ``onion``), or one of
+    :data:`EXTRA_TLDS`. Case-insensitive.
+
+    Examples
+    --------
+    >>> is_public_tld("ps"), is_public_tld("GOV"), is_public_tld("рф"), is_public_tld("pdf")
+    (True, True, True, False)
+    """
+    label = label.lower()
+    if label in EXTRA_TLDS:
+        return True
+    try:
+        return bool(_public_suffixes().is_public(label))
+    except (UnicodeError, ValueError):
+        return False
+
+
+def _defang_host(match: re.Match) -> str:
+    host, tld = match.group(0), match.group("tld").lower()
+    if not is_public_tld(tld):
+        return host
+    start = match.start()
+    if tld in FILE_EXTENSION_TLDS and not (start and match.string[start - 1] == "@"):
+        return host  # a file name, unless it is an e-mail address's domain
+    return host.replace(".", "[.]")
+
+
+def _defang_ip(match: re.Match) -> str:
+    text, start = match.group(0), match.start()
+    if not text.startswith("["):
+        if start and (match.string[start - 1].isalnum() or match.string[start - 1] in "._"):
+            return text  # a part of a word or of a longer dotted number
+        if not _IPV4.match(text.split(":", 1)[0].split("/", 1)[0]):
+            return text
+    return defang(text)
+
+
+def _defang_ipv6(host: str) -> str:
+    """``[2001:db8::1]:80`` -> ``[2001[:]db8[:][:]1]:80`` (idempotent)."""
+    end = host.rfind("]")
+    inside = re.sub(r"\[:\]|:", "[:]", host[1:end])
+    return "[" + inside + host[end:]
 
 
 def defang(url: object) -> str:
@@ -377,6 +459,8 @@ def defang(url: object) -> str:
     if not sep:
         scheme, rest = "", text
     host, slash, path = rest.partition("/")
+    if host.startswith("[") and "]" in host:
+        host = _defang_ipv6(host)
     host = re.sub(r"(?<!\[)\.(?!\])", "[.]", host)  # idempotent: leaves "[.]" alone
     return (f"{scheme}://" if sep else "") + host + slash + path
 
@@ -385,7 +469,27 @@ def defang_text(value: object) -> str:
     """Free text with every link in it defanged (``hxxps://t[.]me/...``); not escaped.
 
     Use it for texts and names handed to a plot function (which escapes them); use
-    :func:`workbench.briefing.safe_html` for HTML.
+    :func:`workbench.briefing.safe_html` for HTML. Defanging twice changes nothing.
+
+    What counts as a link:
+
+    - anything with a scheme (``https://``, ``ftp://``, ``hxxp://``) or starting ``www.``,
+      and the pseudo-schemes ``javascript:``, ``vbscript:``, ``data:``, ``tg:`` (which get
+      ``[:]``);
+    - ``t.me``/``telegram.me``/``telegram.dog`` links;
+    - ``host.tld/path``: dotted labels in any script with a path (any alphabetic last label);
+    - IPv4 addresses, bare or with a port or path (``185.22.33.44/feed``; four dotted
+      numbers of at most 255, so a four-part version number is defanged too), and IPv6
+      addresses in brackets (``[2001:db8::1]`` becomes ``[2001[:]db8[:][:]1]``);
+    - bare host names (``amaq.ps``, ``isdarat.gov``, ``пример.рф``, ``xn--e1afmkfd.xn--p1ai``,
+      the domain of ``x@protonmail.ch``): dotted labels in any script whose last label is a
+      top-level domain of the Public Suffix List (:func:`is_public_tld`), and not one of
+      :data:`FILE_EXTENSION_TLDS` (``setup.py``, ``clip.mov``, ``notes.md`` are file names;
+      they are defanged only with a scheme, ``www.``, a path, or after an ``@``).
+
+    Ordinary prose is left alone: ``e.g.``, ``U.S.``, ``3.5 km``, ``1.2.3``, ``report.pdf``
+    (``pdf`` is no TLD). A word glued to a TLD-word after a full stop with no space
+    (``it.Today``, ``ASP.NET``) is defanged: one word too many is the safe side.
 
     Examples
     --------
@@ -393,6 +497,8 @@ def defang_text(value: object) -> str:
     '<a href="javascript[:]alert(1)">open</a>'
     >>> defang_text("mirror: example.com and t.me/s/handle")
     'mirror: example[.]com and t[.]me/s/handle'
+    >>> defang_text("amaq.ps, 185.22.33.44/feed, x@protonmail.ch; not setup.py or e.g. 1.2.3")
+    'amaq[.]ps, 185[.]22[.]33[.]44/feed, x@protonmail[.]ch; not setup.py or e.g. 1.2.3'
     >>> defang_text(None)
     ''
     """
@@ -401,4 +507,7 @@ def defang_text(value: object) -> str:
     # Every link found goes through defang, which is idempotent: defanging an already
     # defanged text changes nothing (titles pass twice).
     text = _URL_IN_TEXT.sub(lambda m: defang(m.group(0)), str(value))
-    return _BARE_HOST.sub(lambda m: m.group(0).replace(".", "[.]"), text)
+    if "." not in text and "[" not in text:
+        return text
+    text = _IP_IN_TEXT.sub(_defang_ip, text)
+    return _BARE_HOST.sub(_defang_host, text)

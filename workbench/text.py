@@ -46,6 +46,26 @@ Display
     :func:`~workbench.links.defang`, so nothing in them is ever interpreted as markup or
     followed by a click. :func:`shorten` cuts long texts for labels.
 
+    Bidirectional controls (the embeddings and overrides U+202A-U+202E, the isolates
+    U+2066-U+2069, the marks U+200E, U+200F and U+061C) in a value can flip the text
+    *around* it: a name ``abc<U+202E>gnp.exe`` shows as ``abcexe.png``, and an override left
+    open reorders the rest of a table row or hover label. :func:`escape` therefore passes
+    every value that holds one through :func:`isolate_bidi`: unmatched closers are dropped,
+    open embeddings and isolates are closed, and the whole value is wrapped in an isolate
+    (FSI ... PDI), so whatever it does stays inside it. Values without such characters are
+    returned as before (byte for byte).
+
+Files handed to other programs
+    A graph or table written for Gephi or a spreadsheet carries the same hostile names.
+    :func:`xml_safe` replaces the characters XML 1.0 forbids (C0 controls other than tab,
+    newline and carriage return, lone surrogates, U+FFFE, U+FFFF) with a visible ``\\xHH``
+    / ``\\uHHHH`` escape, so a GEXF or GraphML file reads back. :func:`neutralise_formula`
+    (one cell) and :func:`neutralise_formulas` (a whole table, headers included) apply the
+    OWASP rule against CSV injection: a text cell starting with ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return gets a leading single quote ``'``, so a spreadsheet shows it as
+    text instead of running it as a formula; numbers are left as they are. Every CSV the
+    workbench writes goes through :func:`neutralise_formulas`.
+
 Examples
 --------
 >>> normalise_text("Café  ÉTÉ!")
@@ -62,6 +82,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -80,8 +101,13 @@ __all__ = [
     "normalise_text",
     "normalise_texts",
     "escape",
+    "isolate_bidi",
     "shorten",
     "defang",
+    "FORMULA_PREFIXES",
+    "neutralise_formula",
+    "neutralise_formulas",
+    "xml_safe",
 ]
 
 #: The levels of :func:`normalise_text` (see the module notes).
@@ -262,17 +288,72 @@ def _new_offsets(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 # --- display -------------------------------------------------------------------------------
 
+#: Bidirectional formatting characters: embeddings and overrides (LRE, RLE, PDF, LRO, RLO),
+#: isolates (LRI, RLI, FSI, PDI) and marks (LRM, RLM, ALM).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_EMBED_OPEN = frozenset("\u202a\u202b\u202d\u202e")
+_ISOLATE_OPEN = frozenset("\u2066\u2067\u2068")
+_PDF, _FSI, _PDI = "\u202c", "\u2068", "\u2069"
+
+
+def isolate_bidi(text: str) -> str:
+    """``text`` with its bidirectional controls unable to reach the text around it.
+
+    A text without bidirectional controls is returned unchanged. Otherwise closers without
+    an opener (PDF, PDI) are dropped, embeddings, overrides and isolates left open are
+    closed at the end, and the result is wrapped in a first-strong isolate (FSI ... PDI),
+    following the matching rules of the Unicode bidirectional algorithm (UAX #9, X6a: a PDI
+    closes the embeddings opened after its isolate).
+
+    Examples
+    --------
+    >>> isolate_bidi("plain")
+    'plain'
+    >>> isolate_bidi("abc\\u202egnp.exe") == "\\u2068abc\\u202egnp.exe\\u202c\\u2069"
+    True
+    >>> isolate_bidi("x\\u2069\\u202ey") == "\\u2068x\\u202ey\\u202c\\u2069"
+    True
+    """
+    if not _BIDI.search(text):
+        return text
+    out: list[str] = []
+    stack: list[str] = []  # open embeddings ("E") and isolates ("I"), innermost last
+    for ch in text:
+        if ch in _EMBED_OPEN:
+            stack.append("E")
+        elif ch in _ISOLATE_OPEN:
+            stack.append("I")
+        elif ch == _PDF:
+            if not stack or stack[-1] != "E":
+                continue  # no embedding open inside the innermost isolate: inert, dropped
+            stack.pop()
+        elif ch == _PDI:
+            if "I" not in stack:
+                continue  # would close the wrapping isolate: dropped
+            while stack.pop() != "I":  # closes the embeddings opened inside it too
+                pass
+        out.append(ch)
+    closers = "".join(_PDF if kind == "E" else _PDI for kind in reversed(stack))
+    return _FSI + "".join(out) + closers + _PDI
+
+
 def escape(value: object) -> str:
     """HTML-escape any value for display; null becomes an empty string.
+
+    A value holding bidirectional controls (``U+202E`` RIGHT-TO-LEFT OVERRIDE and the like)
+    is balanced and wrapped in an isolate (:func:`isolate_bidi`), so it cannot reorder the
+    text around it in a table, label or hover text.
 
     Examples
     --------
     >>> escape(None), escape('a & "b"')
     ('', 'a &amp; &quot;b&quot;')
+    >>> escape("<b>\\u202eevil") == "\\u2068&lt;b&gt;\\u202eevil\\u202c\\u2069"
+    True
     """
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
-    return html.escape(str(value), quote=True)
+    return isolate_bidi(html.escape(str(value), quote=True))
 
 
 def shorten(text: object, width: int = 80) -> str:
@@ -287,3 +368,76 @@ def shorten(text: object, width: int = 80) -> str:
         return ""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+# --- files handed to other programs --------------------------------------------------------
+
+#: What makes a spreadsheet read a CSV cell as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula (OWASP's rule against CSV injection).
+
+    A text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+    single quote ``'`` (shown as text by Excel, LibreOffice and Google Sheets); any other
+    value, numbers included (a negative weight is a number, not a formula), is returned as
+    it is.
+
+    Examples
+    --------
+    >>> neutralise_formula("=cmd|' /C calc'!A0"), neutralise_formula("-2+3")
+    ("'=cmd|' /C calc'!A0", "'-2+3")
+    >>> neutralise_formula(-2.5), neutralise_formula("Amaq")
+    (-2.5, 'Amaq')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` ready for ``to_csv``: :func:`neutralise_formula` applied to every
+    text cell and column name; numeric, boolean and datetime columns are left as they are.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["@SUM(A1)", "ok"], "weight": [-1, 2]})
+    >>> neutralise_formulas(df).to_dict("list")
+    {'name': ["'@SUM(A1)", 'ok'], 'weight': [-1, 2]}
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(neutralise_formula)
+        elif isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].cat.rename_categories(neutralise_formula)
+    out.columns = [neutralise_formula(c) for c in out.columns]
+    return out
+
+
+# Characters XML 1.0 forbids (its Char production): C0 controls but tab, newline and carriage
+# return; lone surrogates; U+FFFE and U+FFFF.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_escape(match: re.Match) -> str:
+    cp = ord(match.group(0))
+    return f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}"
+
+
+def xml_safe(value: object) -> object:
+    """``value`` with the characters XML 1.0 forbids written as a visible ``\\xHH`` (or
+    ``\\uHHHH``) escape, as Telegram Desktop does in its exports; values other than text
+    are returned as they are.
+
+    Examples
+    --------
+    >>> print(xml_safe("bell\\x07name"))
+    bell\\x07name
+    >>> xml_safe("tab\\tok") == "tab\\tok", xml_safe(3)
+    (True, 3)
+    """
+    if isinstance(value, str) and _XML_FORBIDDEN.search(value):
+        return _XML_FORBIDDEN.sub(_xml_escape, value)
+    return value

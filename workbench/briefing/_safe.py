@@ -42,7 +42,9 @@ from ..text import escape
 __all__ = ["defang_text", "safe_html", "Pseudonymiser", "pseudonymise_corpus"]
 
 def safe_html(value: object) -> str:
-    """A data-derived value ready for HTML: links defanged, then HTML-escaped.
+    """A data-derived value ready for HTML: links defanged (:func:`defang_text`: URLs, bare
+    hosts under a Public Suffix List TLD, IP addresses, e-mail domains), then HTML-escaped
+    with its bidirectional controls isolated (:func:`workbench.text.escape`).
 
     Examples
     --------

@@ -4,6 +4,14 @@ The graph's attributes are converted to what each format can hold: timestamps be
 strings, time spans become hours, missing values are left out. GEXF also gets each node's and
 edge's active interval (``start``/``end`` from the edges' ``first``/``last`` dates, at day
 resolution), which Gephi's timeline reads.
+
+Names come from adversaries, and the files are opened by other programs, so (see
+:mod:`workbench.text`): GEXF and GraphML get every node id, attribute name and text value
+through :func:`~workbench.text.xml_safe` (characters XML 1.0 forbids, such as ``\\x07`` or
+``\\x00``, would make the file unreadable for networkx and Gephi although writing it
+succeeded); CSV tables get every text cell and header through
+:func:`~workbench.text.neutralise_formulas` (a cell such as ``=cmd|' /C calc'!A0`` is written
+``'=cmd|' /C calc'!A0``, which a spreadsheet shows instead of running).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..text import neutralise_formulas, xml_safe
 
 __all__ = ["write_graph", "GRAPH_FORMATS"]
 
@@ -42,15 +51,36 @@ def _day(value: object) -> str | None:
     return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else None
 
 
-def _export_copy(G: nx.Graph, *, dynamic: bool) -> nx.Graph:
-    """A copy of ``G`` with plain attribute values; with ``dynamic``, ``start``/``end``."""
+def _attrs(data: dict, *, xml: bool) -> dict:
+    """Plain, non-missing attribute values (names and texts XML-safe with ``xml``)."""
+    attrs = {k: _plain(x) for k, x in data.items()}
+    if xml:
+        return {xml_safe(str(k)): xml_safe(x) for k, x in attrs.items() if x is not None}
+    return {k: x for k, x in attrs.items() if x is not None}
+
+
+def _node_ids(G: nx.Graph, *, xml: bool) -> dict:
+    """Each node's id in the file: itself, or its XML-safe form (which must stay unique)."""
+    if not xml:
+        return {n: n for n in G}
+    ids = {n: xml_safe(n) for n in G}
+    if len(set(ids.values())) < len(ids):
+        raise ParameterError("two node ids differ only in characters XML cannot hold; "
+                             "relabel the graph before writing it as GEXF or GraphML")
+    return ids
+
+
+def _export_copy(G: nx.Graph, *, dynamic: bool, xml: bool = False) -> nx.Graph:
+    """A copy of ``G`` with plain attribute values; with ``dynamic``, ``start``/``end``;
+    with ``xml``, node ids, attribute names and texts made XML-safe."""
     H = G.__class__()
-    H.graph.update({k: _plain(v) for k, v in G.graph.items() if _plain(v) is not None})
-    H.add_nodes_from(G)  # keep G's node order in the file
+    H.graph.update(_attrs(G.graph, xml=xml))
+    ids = _node_ids(G, xml=xml)
+    H.add_nodes_from(ids.values())  # keep G's node order in the file
     spans: dict[str, list] = {}
     for u, v, data in G.edges(data=True):
-        attrs = {k: _plain(x) for k, x in data.items()}
-        attrs = {k: x for k, x in attrs.items() if x is not None}
+        u, v = ids[u], ids[v]
+        attrs = _attrs(data, xml=xml)
         if "median_delay" in attrs:
             attrs["median_delay_hours"] = attrs.pop("median_delay")
         if dynamic:
@@ -62,8 +92,8 @@ def _export_copy(G: nx.Graph, *, dynamic: bool) -> nx.Graph:
                     spans[node] = (min(lo, start), max(hi, end))
         H.add_edge(u, v, **attrs)
     for node, data in G.nodes(data=True):
-        attrs = {k: _plain(x) for k, x in data.items()}
-        attrs = {k: x for k, x in attrs.items() if x is not None}
+        node = ids[node]
+        attrs = _attrs(data, xml=xml)
         if "name" in attrs:
             attrs.setdefault("label", attrs["name"])
         if dynamic and node in spans:
@@ -111,6 +141,17 @@ def write_graph(G: nx.Graph, path: str | Path, *, format: str | None = None) -> 
     list of Path
         The files written (one, or two for CSV).
 
+    Notes
+    -----
+    Hostile names are made harmless for the program that opens the file. GEXF and GraphML:
+    characters XML 1.0 forbids (control characters such as ``\\x07``) are written as a
+    visible ``\\xHH`` escape in node ids, attribute names and values
+    (:func:`workbench.text.xml_safe`), so the file reads back in networkx and Gephi. CSV:
+    a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
+    leading ``'`` (OWASP's rule against CSV injection,
+    :func:`workbench.text.neutralise_formulas`), so a spreadsheet shows it rather than
+    running it as a formula; numbers stay numbers (a negative weight is written ``-2``).
+
     Examples
     --------
     >>> import networkx as nx, pandas as pd, tempfile, pathlib
@@ -132,14 +173,14 @@ def write_graph(G: nx.Graph, path: str | Path, *, format: str | None = None) -> 
             f"of {sorted(GRAPH_FORMATS)} or pass format=")
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "gexf":
-        nx.write_gexf(_export_copy(G, dynamic=True), path, version="1.2draft")
+        nx.write_gexf(_export_copy(G, dynamic=True, xml=True), path, version="1.2draft")
         return [path]
     if fmt == "graphml":
-        nx.write_graphml(_export_copy(G, dynamic=False), path, named_key_ids=True)
+        nx.write_graphml(_export_copy(G, dynamic=False, xml=True), path, named_key_ids=True)
         return [path]
     nodes, edges = _tables(G)
     stem = path.with_suffix("")
     node_path, edge_path = Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")
-    nodes.to_csv(node_path, index=False)
-    edges.to_csv(edge_path, index=False)
+    neutralise_formulas(nodes).to_csv(node_path, index=False)
+    neutralise_formulas(edges).to_csv(edge_path, index=False)
     return [node_path, edge_path]
