@@ -24,7 +24,6 @@ from tests._loading import accounted, load_quietly
 # Findings not fixed yet: strict, so a fix that makes one pass must remove its mark.
 READERS = pytest.mark.xfail(strict=True, reason="issue 12: reader robustness")
 PRIVACY = pytest.mark.xfail(strict=True, reason="issue 12: pseudonymisation")
-EXPORTS = pytest.mark.xfail(strict=True, reason="issue 12: exports and defanging")
 
 
 def _message(i, text="hello", **extra):
