@@ -43,11 +43,97 @@ def test_people_are_replaced_consistently_and_differ_across_salts(export):
     assert (a.messages["author"] == a.messages["author_id"]).all()
     assert a.service.loc[0, "actor_id"] == authors[2]  # Bob is one person across tables
     assert set(a.messages["author_id"]).isdisjoint(set(b.messages["author_id"]))
+    # The private group is a person-like chat: its key and title are pseudonymised too.
+    assert a.messages["channel_id"].str.fullmatch(r"telegram:anon:[0-9a-f]{16}").all()
+    assert (a.messages["channel"] == a.messages["channel_id"].str.removeprefix("telegram:")).all()
+    assert "Test Group" not in a.channels.to_string() and "777" not in a.channels.to_string()
     # Everything else is untouched.
-    pd.testing.assert_frame_equal(a.messages.drop(columns=["author", "author_id"]),
-                                  plain.messages.drop(columns=["author", "author_id"]))
+    changed = ["author", "author_id", "channel", "channel_id", "source"]
+    pd.testing.assert_frame_equal(a.messages.drop(columns=changed),
+                                  plain.messages.drop(columns=changed))
 
 
 def test_empty_salt_is_refused(export):
     with pytest.raises(ParameterError, match="pseudonymise"):
         wb.load(export, pseudonymise="")
+
+
+# --- property: no person survives pseudonymisation ------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAME = st.from_regex(r"[A-Z][a-z]{5,8} [A-Z][a-z]{5,8}", fullmatch=True)
+_ID = st.integers(min_value=3_000_000_000 + 1, max_value=3_999_999_999)
+_HANDLE = st.from_regex(r"[a-z]{6,10}_[a-z]{4,8}", fullmatch=True)
+
+
+def _cells(corpus) -> str:
+    return "\n".join(getattr(corpus, name).astype(str).to_csv(index=False)
+                     for name in ("messages", "channels", "service", "rejected", "files"))
+
+
+def _desktop(kind, chat_name, chat_id, people, ids):
+    """A Desktop export of a private group or a personal chat, people in every field."""
+    a, b, c, d = people
+    ia, ib, ic, id_ = ids
+    t = 1480586400
+
+    def msg(i, **extra):
+        return {"id": i, "type": "message", "date": "2016-12-01T10:00:00",
+                "date_unixtime": str(t + 60 * i), "text": "hello", **extra}
+
+    return {"name": chat_name, "type": kind, "id": chat_id, "messages": [
+        msg(1, **{"from": a, "from_id": f"user{ia}"}),
+        msg(2, forwarded_from=c, forwarded_from_id=f"user{ic}",
+            **{"from": b, "from_id": f"user{ib}"}),
+        msg(3, forwarded_from=d, **{"from": a, "from_id": f"user{ia}"}),
+        msg(4, text=["hi ", {"type": "mention_name", "text": d, "user_id": id_}, "!"],
+            text_entities=[{"type": "plain", "text": "hi "},
+                           {"type": "mention_name", "text": d, "user_id": id_},
+                           {"type": "plain", "text": "!"}],
+            **{"from": b, "from_id": f"user{ib}"}),
+        {"id": 5, "type": "service", "date": "2016-12-01T10:06:00",
+         "date_unixtime": str(t + 360), "actor": c, "actor_id": f"user{ic}",
+         "action": "invite_members", "members": [d], "text": ""},
+        msg(6, reply_to_message_id=f"{a} {ia}", **{"from": a, "from_id": f"user{ia}"}),
+    ]}
+
+
+def _tweet(i, user, uid, handle, mentioned, mentioned_id, mentioned_handle):
+    return {"created_at": "Fri Feb 05 11:59:00 +0000 2016", "id_str": str(690000000000000000 + i),
+            "full_text": f"hey @{mentioned_handle} twitter.com/{mentioned_handle}",
+            "user": {"id_str": str(uid), "screen_name": handle, "name": user},
+            "entities": {"user_mentions": [{"screen_name": mentioned_handle,
+                                            "id_str": str(mentioned_id), "name": mentioned}],
+                         "urls": [], "hashtags": []}}
+
+
+@settings(derandomize=True, deadline=None, max_examples=30,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(kind=st.sampled_from(["private_supergroup", "private_group", "personal_chat"]),
+       people=st.lists(_NAME, min_size=6, max_size=6, unique=True),
+       ids=st.lists(_ID, min_size=7, max_size=7, unique=True),
+       handles=st.lists(_HANDLE, min_size=2, max_size=2, unique=True))
+def test_no_person_survives_pseudonymisation(tmp_path_factory, kind, people, ids, handles):
+    root = tmp_path_factory.mktemp("export")
+    chat_name, chat_id = (people[0], ids[0]) if kind == "personal_chat" else (
+        f"{people[0]} family", ids[0])
+    folder = root / f"ChatExport_{people[0].replace(' ', '_')}"
+    folder.mkdir()
+    (folder / "result.json").write_text(
+        json.dumps(_desktop(kind, chat_name, chat_id, people[1:5], ids[1:5])), encoding="utf-8")
+    tweets = [_tweet(1, people[5], ids[5], handles[0], people[4], ids[6], handles[1]),
+              _tweet(2, people[4], ids[6], handles[1], people[5], ids[5], handles[0])]
+    (root / f"{handles[0]}_tweets.jsonl").write_text(
+        "\n".join(json.dumps(t) for t in tweets), encoding="utf-8")
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = wb.load(root, progress=False, pseudonymise="a salt")
+    cells = _cells(corpus) + "\n".join(str(w.message) for w in caught)
+    secrets_ = [*people, *(p.replace(" ", "_") for p in people), *map(str, ids), *handles]
+    leaked = [s for s in secrets_ if s.casefold() in cells.casefold()]
+    assert not leaked
+    assert len(corpus.messages) == 6 and len(corpus.rejected) == 1

@@ -358,6 +358,13 @@ class Briefing:
             return f"Channel activity around {_day(self.event['date'])}"
         return f"Channel activity around the {self.event['name']} ({_day(self.event['date'])})"
 
+    def _corpus_label(self, *, html: bool = True) -> str:
+        """The corpus folder's name, or (pseudonymised) a note that it is withheld: folder
+        names often name whose export it is."""
+        if self.params.redact == "pseudonymise":
+            return "(withheld: pseudonymised)" if not html else "<i>name withheld</i>"
+        return safe_html(self.params.corpus_name) if html else self.params.corpus_name
+
     def _groups_phrase(self) -> str:
         if self.groups_from == "communities":
             return ("the communities detected in the forward network (no labels file was "
@@ -393,7 +400,7 @@ class Briefing:
         scope = (f"all {_n(len(self.groups))} ({_list([_b(g) for g in self.groups])})"
                  if not p.groups else "only " + _list([_b(g) for g in p.groups]))
         lines = [
-            f"<b>Corpus</b>: {safe_html(p.corpus_name)}: {_n(len(m))} messages from "
+            f"<b>Corpus</b>: {self._corpus_label()}: {_n(len(m))} messages from "
             f"{_n(channels)} channels, {_day(m['date'].min())} to {_day(m['date'].max())}.",
             f"<b>Groups</b>: {scope}, defined by {self._groups_phrase()}.",
             f"<b>Event</b>: {event}. Compared: the {p.before.days} days before with the "
@@ -716,11 +723,13 @@ class Briefing:
                          "its date is a property of the data, not an outside event.")
         if p.redact == "pseudonymise":
             items.append("<b>Pseudonymised.</b> Channel and user names, handles, ids, Telegram "
-                         "links and input file names are replaced by salted hashes (HMAC-"
-                         "SHA-256), the same within this briefing. Other links and message "
-                         "texts are shown (defanged) apart from the names replaced in them. "
-                         f"{len(self.notes)} loader note(s) are withheld because they may "
-                         "name channels." if self.notes else "")
+                         "links, the corpus folder and input file names are replaced by salted "
+                         "hashes (HMAC-SHA-256), the same within this briefing; phone numbers "
+                         "and e-mail addresses in texts by typed placeholders. Other links and "
+                         "message texts are shown (defanged) apart from the names replaced in "
+                         "them."
+                         + (f" {len(self.notes)} loader note(s) are withheld because they may "
+                            "name channels or people." if self.notes else ""))
         elif self.notes:
             items.append("<b>Loader notes.</b> " + " ".join(
                 f"{safe_html(shorten(n, 300))}" for n in self.notes[:5])
@@ -756,7 +765,7 @@ class Briefing:
             label_value = f"{name}, {Path(p.labels).stat().st_size:,} bytes, SHA-256 {digest}"
         ev = self.event
         params = pd.DataFrame([
-            ("corpus", p.corpus_name),
+            ("corpus", self._corpus_label(html=False)),
             ("labels", label_value),
             ("event", f"{ev['key']}: {ev['name']}, {ev['date']:%Y-%m-%d %H:%M} UTC"
              + ("" if pd.isna(ev.get("source", pd.NA)) else f", source {ev['source']}")),
