@@ -137,3 +137,75 @@ def test_no_person_survives_pseudonymisation(tmp_path_factory, kind, people, ids
     leaked = [s for s in secrets_ if s.casefold() in cells.casefold()]
     assert not leaked
     assert len(corpus.messages) == 6 and len(corpus.rejected) == 1
+
+
+def test_pseudonymised_briefing_shows_no_person(tmp_path):
+    """A private group exported beside public channels, loaded with a salt, saved under a
+    folder named after a person, briefed with redact="pseudonymise": no person in the HTML."""
+    import shutil
+
+    from workbench.briefing import build_briefing
+
+    exports = tmp_path / "exports"
+    shutil.copytree(wb.io.fixtures_dir() / "telegram", exports / "public")
+    first = wb.load_fixtures().messages.iloc[0]
+    group = {"name": "Alice Privatperson Family", "type": "private_supergroup", "id": 5550001,
+             "messages": [
+                 {"id": i, "type": "message", "date_unixtime": str(1481900000 + 3600 * i),
+                  "from": name, "from_id": uid, "forwarded_from": str(first["channel"]),
+                  "text": f"see +49 170 1234567, {name.lower().replace(' ', '.')}@example.org"}
+                 for i, (name, uid) in enumerate([("Alice Privatperson", "user11111"),
+                                                  ("Bob Geheim", "user22222")] * 3, start=1)]}
+    folder = exports / "ChatExport_Alice_Privatperson"
+    folder.mkdir()
+    (folder / "result.json").write_text(json.dumps(group), encoding="utf-8")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = wb.load(exports, pseudonymise="salt", progress=False)
+    assert corpus.messages["channel_id"].str.startswith("telegram:anon:").sum() == 6
+    saved = tmp_path / "Alice_Privatperson_corpus"
+    corpus.to_parquet(saved)
+    brief = build_briefing(saved, event="berlin-2016", redact="pseudonymise", salt="other")
+    page = "".join(str(getattr(brief, piece)()._repr_html_()) for piece in (
+        "header", "findings", "top_channels_table", "cascade_table", "method", "provenance"))
+    for secret in ("Alice", "Privatperson", "Bob", "Geheim", "11111", "22222", "5550001",
+                   "1234567", "example.org"):
+        assert secret not in page, secret
+    assert "Pseudonymised." in page
+
+
+def test_public_marks_keep_an_account_in_clear():
+    from pathlib import Path
+
+    src = Path(__file__).parent / "data" / "twitter" / "kaggle_quirks.csv"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = wb.load(src, progress=False)
+        masked = wb.load(src, progress=False, pseudonymise="salt", public=["abu_x"])
+    kept = masked.channels[masked.channels["handle"] == "abu_x"]
+    assert kept["name"].tolist() == plain.channels.loc[
+        plain.channels["handle"] == "abu_x", "name"].tolist()
+    assert kept["channel_id"].tolist() == plain.channels.loc[
+        plain.channels["handle"] == "abu_x", "channel_id"].tolist()
+    assert "umm_y" not in masked.channels.to_string()
+    texts = " ".join(masked.messages["text"].dropna())
+    assert "@abu_x" in texts and "@umm_y" not in texts
+
+
+def test_public_needs_a_salt(export):
+    with pytest.raises(ParameterError, match="public"):
+        wb.load(export, public=["x"])
+
+
+def test_salts_are_used_whole_and_bytes_work():
+    from workbench.privacy import Pseudonymiser
+
+    long = "x" * 100
+    assert Pseudonymiser(long + "a").person("k") != Pseudonymiser(long + "b").person("k")
+    assert Pseudonymiser(b"s3cret").person("k") == Pseudonymiser("s3cret").person("k")
+    with pytest.raises(ParameterError):
+        Pseudonymiser(b"")
