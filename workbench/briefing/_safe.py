@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..corpus import Corpus
-from ..ids import name_key, normalise_name
+from ..ids import name_key
 from ..links import RESERVED_PATHS, defang_text
 from ..privacy import Pseudonymiser as _CorePseudonymiser
 from ..text import escape
