@@ -254,8 +254,9 @@ def _private_group(tmp_path) -> Path:
             _message(4, ["hi ", {"type": "mention_name", "text": "Dave Mentioned",
                                  "user_id": 44444}, " there"],
                      **{"from": "Bob Geheim", "from_id": "user22222"}),
-            {"id": 5, "type": "message", "date": "9999-01-01T00:00:00",
-             "from": "Bob Geheim", "from_id": "user22222", "text": "broken date"},
+            # rejected, its reason echoing a name (a date out of range is a reader finding)
+            _message(5, "broken", reply_to_message_id="Bob Geheim",
+                     **{"from": "Bob Geheim", "from_id": "user22222"}),
         ],
     }
     return _write(tmp_path / "ChatExport_Alice_Privatperson" / "result.json", export)
@@ -269,7 +270,6 @@ def _all_cells(corpus: wb.Corpus) -> str:
     return "\n".join(parts)
 
 
-@PRIVACY
 def test_private_group_export_leaks_nobody(tmp_path):
     path = _private_group(tmp_path)
     corpus = load_quietly(path, pseudonymise="a secret salt")
@@ -289,7 +289,6 @@ def test_public_channel_keeps_its_name_when_pseudonymising(tmp_path):
     assert corpus.messages["channel_id"].tolist() == ["telegram:4242"]
 
 
-@PRIVACY
 def test_long_salts_with_a_common_prefix_differ(tmp_path):
     path = _private_group(tmp_path)
     prefix = "x" * 80
@@ -298,7 +297,6 @@ def test_long_salts_with_a_common_prefix_differ(tmp_path):
     assert set(a.messages["author_id"].dropna()).isdisjoint(set(b.messages["author_id"].dropna()))
 
 
-@PRIVACY
 def test_twitter_accounts_are_pseudonymised(tmp_path):
     src = Path(__file__).parent / "data" / "twitter" / "kaggle_quirks.csv"
     plain = load_quietly(src)

@@ -18,6 +18,8 @@ from ..errors import WorkbenchWarning
 from ..io import load
 from ..text import shorten
 from ._html import HTMLBlock, html_table
+from ._prose import bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
+from ._prose import p_value as _p, pct as _pct, ratio as _ratio
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
 from ._terms import rising_terms
@@ -31,58 +33,6 @@ UNLABELLED = "(unlabelled)"
 UNCONNECTED = "unconnected"
 PACKAGES = ("pandas", "numpy", "plotly", "networkx", "scikit-learn", "scipy", "pyarrow",
             "ruptures", "datasketch", "papermill", "nbconvert", "nbformat", "ipykernel")
-
-
-# -- formatting ------------------------------------------------------------------------------
-
-def _n(value) -> str:
-    return f"{int(value):,}"
-
-
-def _pct(share: float) -> str:
-    if share != share:
-        return "n/a"
-    pct = 100 * share
-    if pct == 0:
-        return "0 %"
-    return f"{pct:.1f} %" if pct < 10 else f"{pct:.0f} %"
-
-
-def _p(p: float) -> str:
-    if p != p:
-        return "p n/a"
-    return "p &lt; 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
-
-
-def _ratio(x: float) -> str:
-    return "n/a" if x != x else f"{x:.1f}"
-
-
-def _lag(delta) -> str:
-    if delta is None or delta is pd.NaT or pd.isna(delta):
-        return "n/a"
-    minutes = abs(pd.Timedelta(delta).total_seconds()) / 60
-    sign = "-" if pd.Timedelta(delta) < pd.Timedelta(0) else ""
-    if minutes < 90:
-        return f"{sign}{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{sign}{minutes / 60:.1f} h"
-    return f"{sign}{minutes / 1440:.1f} days"
-
-
-def _day(ts) -> str:
-    return f"{pd.Timestamp(ts):%d %b %Y}".lstrip("0")
-
-
-def _list(items: list[str]) -> str:
-    """Join already-safe HTML fragments as an English list."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _b(name) -> str:
-    return f"<b>{safe_html(name)}</b>"
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -358,6 +308,13 @@ class Briefing:
             return f"Channel activity around {_day(self.event['date'])}"
         return f"Channel activity around the {self.event['name']} ({_day(self.event['date'])})"
 
+    def _corpus_label(self, *, html: bool = True) -> str:
+        """The corpus folder's name, or (pseudonymised) a note that it is withheld: folder
+        names often name whose export it is."""
+        if self.params.redact == "pseudonymise":
+            return "(withheld: pseudonymised)" if not html else "<i>name withheld</i>"
+        return safe_html(self.params.corpus_name) if html else self.params.corpus_name
+
     def _groups_phrase(self) -> str:
         if self.groups_from == "communities":
             return ("the communities detected in the forward network (no labels file was "
@@ -393,7 +350,7 @@ class Briefing:
         scope = (f"all {_n(len(self.groups))} ({_list([_b(g) for g in self.groups])})"
                  if not p.groups else "only " + _list([_b(g) for g in p.groups]))
         lines = [
-            f"<b>Corpus</b>: {safe_html(p.corpus_name)}: {_n(len(m))} messages from "
+            f"<b>Corpus</b>: {self._corpus_label()}: {_n(len(m))} messages from "
             f"{_n(channels)} channels, {_day(m['date'].min())} to {_day(m['date'].max())}.",
             f"<b>Groups</b>: {scope}, defined by {self._groups_phrase()}.",
             f"<b>Event</b>: {event}. Compared: the {p.before.days} days before with the "
@@ -716,11 +673,13 @@ class Briefing:
                          "its date is a property of the data, not an outside event.")
         if p.redact == "pseudonymise":
             items.append("<b>Pseudonymised.</b> Channel and user names, handles, ids, Telegram "
-                         "links and input file names are replaced by salted hashes (HMAC-"
-                         "SHA-256), the same within this briefing. Other links and message "
-                         "texts are shown (defanged) apart from the names replaced in them. "
-                         f"{len(self.notes)} loader note(s) are withheld because they may "
-                         "name channels." if self.notes else "")
+                         "links, the corpus folder and input file names are replaced by salted "
+                         "hashes (HMAC-SHA-256), the same within this briefing; phone numbers "
+                         "and e-mail addresses in texts by typed placeholders. Other links and "
+                         "message texts are shown (defanged) apart from the names replaced in "
+                         "them."
+                         + (f" {len(self.notes)} loader note(s) are withheld because they may "
+                            "name channels or people." if self.notes else ""))
         elif self.notes:
             items.append("<b>Loader notes.</b> " + " ".join(
                 f"{safe_html(shorten(n, 300))}" for n in self.notes[:5])
@@ -756,7 +715,7 @@ class Briefing:
             label_value = f"{name}, {Path(p.labels).stat().st_size:,} bytes, SHA-256 {digest}"
         ev = self.event
         params = pd.DataFrame([
-            ("corpus", p.corpus_name),
+            ("corpus", self._corpus_label(html=False)),
             ("labels", label_value),
             ("event", f"{ev['key']}: {ev['name']}, {ev['date']:%Y-%m-%d %H:%M} UTC"
              + ("" if pd.isna(ev.get("source", pd.NA)) else f", source {ev['source']}")),

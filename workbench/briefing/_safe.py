@@ -7,7 +7,8 @@ HTML-escaped (:func:`safe_html`) and every link inside them is defanged
 nothing is clickable.
 
 :class:`Pseudonymiser` replaces user and channel identifiers and names with salted hashes
-(HMAC-SHA-256) for briefings that leave the team. The same salt gives the same pseudonyms,
+(HMAC-SHA-256 keyed by the full salt; the class extends :class:`workbench.privacy.Pseudonymiser`,
+the pseudonymiser loading uses) for briefings that leave the team. The same salt gives the same pseudonyms,
 so a briefing is consistent in itself (and across briefings made with one salt); another
 salt gives unrelated pseudonyms. The salt is never written anywhere.
 
@@ -26,17 +27,15 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 
 import numpy as np
 import pandas as pd
 
 from ..corpus import Corpus
-from ..ids import name_key, normalise_name
+from ..ids import name_key
 from ..links import RESERVED_PATHS, defang_text
+from ..privacy import Pseudonymiser as _CorePseudonymiser
 from ..text import escape
 
 __all__ = ["defang_text", "safe_html", "Pseudonymiser", "pseudonymise_corpus"]
@@ -62,8 +61,10 @@ _TME_IN_TEXT = re.compile(
 _TME_RESERVED = RESERVED_PATHS
 
 
-class Pseudonymiser:
-    """Salted, consistent pseudonyms for channel and user identifiers, names and handles.
+class Pseudonymiser(_CorePseudonymiser):
+    """Salted, consistent pseudonyms for channel and user identifiers, names and handles:
+    :class:`workbench.privacy.Pseudonymiser` (HMAC-SHA-256 keyed by the full salt, the one
+    pseudonymiser of the package), plus Telegram links and free text.
 
     Parameters
     ----------
@@ -88,72 +89,6 @@ class Pseudonymiser:
     >>> a.handle("Voice_News") == a.handle("voice_news")
     True
     """
-
-    def __init__(self, salt: str | bytes | None = None):
-        if salt is None:
-            salt = secrets.token_bytes(16)
-        self._key = salt.encode("utf-8") if isinstance(salt, str) else bytes(salt)
-        self._cache: dict[tuple[str, str], str] = {}
-
-    def __repr__(self) -> str:  # never show the salt
-        return "Pseudonymiser(salt=<hidden>)"
-
-    def token(self, kind: str, value: str) -> str:
-        """The hex digest (20 characters) of ``value`` in namespace ``kind``."""
-        key = (kind, value)
-        if key not in self._cache:
-            digest = hmac.new(self._key, f"{kind}\x00{value}".encode("utf-8"), hashlib.sha256)
-            self._cache[key] = digest.hexdigest()[:20]
-        return self._cache[key]
-
-    @staticmethod
-    def _platform(key: str) -> str:
-        return key.split(":", 1)[0] if ":" in key else "telegram"
-
-    def name_of(self, channel_id: str) -> str:
-        """The display name standing in for the channel keyed ``channel_id``."""
-        return f"Channel {self.token('channel', channel_id)[:8]}"
-
-    def channel_id(self, channel_id: object) -> object:
-        """The pseudonymous key of a channel key (null stays null)."""
-        if channel_id is None or channel_id is pd.NA:
-            return channel_id
-        key = str(channel_id)
-        platform = self._platform(key)
-        if key.startswith(f"{platform}:name:"):
-            return name_key(self.name_of(key), platform)
-        if key.startswith(f"{platform}:handle:"):
-            return f"{platform}:handle:{self.handle(key.split(':', 2)[2])}"
-        return f"{platform}:ps-{self.token('channel', key)[:10]}"
-
-    def handle(self, handle: object) -> object:
-        """A handle's pseudonym (``h`` + 10 hex; handles are case-insensitive)."""
-        if handle is None or handle is pd.NA:
-            return handle
-        bare = str(handle).lstrip("@").casefold()
-        return f"h{self.token('handle', bare)[:10]}"
-
-    def user_id(self, user_id: object) -> object:
-        if user_id is None or user_id is pd.NA:
-            return user_id
-        return f"user:ps-{self.token('user', str(user_id))[:10]}"
-
-    def user_name(self, name: object) -> object:
-        if name is None or name is pd.NA:
-            return name
-        return f"User {self.token('user-name', normalise_name(str(name)))[:8]}"
-
-    def path(self, path: object) -> object:
-        """A file path whose folders and name may carry handles: ``file-<hex>`` plus the
-        original suffixes (``.json.gz``)."""
-        if path is None or path is pd.NA:
-            return path
-        text = str(path)
-        base, _, position = text.partition("#")
-        name = base.rsplit("/", 1)[-1]
-        suffixes = "".join(re.findall(r"\.[A-Za-z0-9]{1,5}", name)[-2:])
-        out = f"file-{self.token('path', base)[:10]}{suffixes}"
-        return f"{out}#{position}" if position else out
 
     def link(self, url: object) -> str:
         """A link with any Telegram handle in it replaced by the handle's pseudonym."""
@@ -250,9 +185,9 @@ def pseudonymise_corpus(corpus: Corpus, pseudonymiser: Pseudonymiser) -> Corpus:
          for k, n in zip(fwd_key, m["fwd_from_name"].astype(object))],
         index=m.index, dtype=m["fwd_from_name"].dtype)
     messages["fwd_from_channel_id"] = _map_strings(m["fwd_from_channel_id"], p.channel_id)
-    messages["text"] = _map_strings(m["text"], replace_text)
+    messages["text"] = _map_strings(m["text"], lambda t: replace_text(p.contacts(t)))
     messages["media_name"] = _map_strings(
-        m["media_name"], lambda n: p.path(n).replace("file-", "media-"))
+        m["media_name"], lambda n: "media-" + p.path_component(str(n)).removeprefix("p-"))
     messages["mentions"] = [[p.handle(h) for h in hs] for hs in m["mentions"]]
     messages["links"] = [[p.link(u) for u in us] for us in m["links"]]
     messages["source"] = _map_strings(m["source"], p.path)
@@ -273,13 +208,14 @@ def pseudonymise_corpus(corpus: Corpus, pseudonymiser: Pseudonymiser) -> Corpus:
     service["actor_id"] = _map_strings(service["actor_id"], p.channel_id)
     service["actor"] = _map_strings(service["actor"], lambda n: names.get(str(n),
                                                                          p.user_name(n)))
-    service["text"] = _map_strings(service["text"], replace_text)
+    service["text"] = _map_strings(service["text"], lambda t: replace_text(p.contacts(t)))
     service["source"] = _map_strings(service["source"], p.path)
 
     rejected = corpus.rejected.copy()
     rejected["source"] = _map_strings(rejected["source"], p.path)
     rejected["raw"] = pd.Series(pd.NA, index=rejected.index, dtype=corpus.rejected["raw"].dtype)
-    rejected["reason"] = _map_strings(rejected["reason"], replace_text)
+    rejected["reason"] = _map_strings(rejected["reason"],
+                                      lambda t: replace_text(p.contacts(t)))
 
     files = corpus.files.copy()
     files["path"] = _map_strings(files["path"], p.path)

@@ -58,7 +58,8 @@ _progress_enabled = progress_enabled
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
          channels: pd.DataFrame | str | os.PathLike | None = None,
          channel_id: str | None = None, progress: bool | None = None,
-         pseudonymise: str | None = None) -> Corpus:
+         pseudonymise: str | bytes | None = None,
+         public: list | tuple | set | str | None = None) -> Corpus:
     """Load a file or a folder of exports into a validated :class:`~workbench.Corpus`.
 
     Parameters
@@ -88,10 +89,18 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         A progress bar (tqdm; Jupyter and terminal). By default it appears only for loads
         that take more than a second; False, or the environment variable
         ``WORKBENCH_PROGRESS=0``, turns it off; True shows it at once.
-    pseudonymise : str, optional
-        A secret salt: authors (senders, signatures), service-record actors and the raw
-        excerpts of rejected records are replaced by keyed hashes at load time, for corpora
-        that must not hold personal identifiers (see :mod:`workbench.io.privacy`).
+    pseudonymise : str or bytes, optional
+        A secret salt (used whole): a person (any user, any private chat or group, any
+        Twitter account unless marked public) never appears in clear in any table, file
+        path, locator or reason text; public channels and supergroups keep their names and
+        handles. People become ``anon:<16 hex>`` (HMAC-SHA-256 keyed by the salt), phone
+        numbers and e-mail addresses in texts ``<phone:…>``/``<email:…>``, folder and file
+        names other than ``result.json``/``messages.html`` ``p-<hex>``; raw excerpts of
+        rejected records are dropped. See :mod:`workbench.privacy`.
+    public : list, optional
+        With ``pseudonymise``: channels and accounts to keep in clear, by handle, id (bare or
+        ``telegram:…``/``twitter:…``) or name (the analyst's judgement that they are public
+        outlets, e.g. the official accounts of an organisation on Twitter).
 
     Returns
     -------
@@ -142,8 +151,11 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     >>> corpus.rejected["source"].tolist()
     ['exports/result.json#3']
     """
-    if pseudonymise is not None and (not isinstance(pseudonymise, str) or not pseudonymise):
+    if pseudonymise is not None and (not isinstance(pseudonymise, (str, bytes))
+                                     or not pseudonymise):
         raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")
+    if public is not None and pseudonymise is None:
+        raise ParameterError("public= marks what pseudonymise= keeps in clear: give a salt too")
     root = Path(path)
     if not root.exists():
         raise LoadError(f"{root.name or path}: no such file or folder")
@@ -155,7 +167,8 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
             channels_, messages_ = labels.join_labels(channels_, messages_, channels, notes)
             _emit(notes)
             corpus = Corpus(messages_, channels_, corpus.rejected, corpus.service, corpus.files)
-        return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
+        return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise,
+                                                                        public=public)
     forced = detect.get_format(format) if format is not None else None
     found = walk(root)
     notes = found.notes
@@ -179,8 +192,16 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     finally:
         if bar is not None:
             bar.close()
+    if pseudonymise is not None:
+        notes = build.warnings + notes
+        corpus = pseudonymise_people(
+            corpus, pseudonymise, public=public,
+            hints={p.channel_id: p.public for p in build.parts if p.public is not None},
+            persons=build.persons, mention_names=build.mention_names, notes=notes)
+        _emit(notes)
+        return corpus
     _emit(build.warnings + notes)
-    return corpus if pseudonymise is None else pseudonymise_people(corpus, pseudonymise)
+    return corpus
 
 
 def _emit(messages: list[str]) -> None:

@@ -147,6 +147,9 @@ class Part:
     #: the export gives no id (HTML exports): ``channel_id`` is the name key, and the build
     #: re-keys it with the id another export or the ``channels=`` table gives that name
     keyed_by_name: bool = False
+    #: what the export says about the chat: public (True), private (False), unknown (None);
+    #: used only when pseudonymising (see :mod:`workbench.privacy`)
+    public: bool | None = None
 
 
 class FileOutput:
@@ -361,6 +364,9 @@ class Builder:
         self.warnings: list[str] = []
         self.forward_ids: dict[str, str | None] = {}
         self.bad_files: list[tuple[str, str]] = []
+        #: for pseudonymising: keys whose id says user, display names of mentioned users
+        self.persons: set[str] = set()
+        self.mention_names: dict[str, str | None] = {}
         self._rank: np.ndarray | None = None
         self._part_max: np.ndarray | None = None
 

@@ -65,6 +65,11 @@ KINDS = {
     "personal_chat": "account", "bot_chat": "account", "saved_messages": "account",
     "saved": "account", "self": "account",
 }
+#: Desktop chat ``type`` -> public (kept in clear when pseudonymising) or private.
+PUBLIC = {"public_channel": True, "public_supergroup": True,
+          **{t: False for t in ("private_channel", "private_group", "private_supergroup",
+                                "basic_group", "personal_chat", "bot_chat", "saved_messages",
+                                "saved", "self")}}
 #: Message columns a Desktop export fills (channel_id, channel and source come per chat).
 _COLUMNS = ("_index", "author_id", "author", "message_id", "date", "text",
             "fwd_from_channel_id", "fwd_from_name", "reply_to", "edited", "media_type",
@@ -370,7 +375,9 @@ def _chat_part(chat: dict, prefix: str, out: FileOutput):
         channel_id, resolved = name_key(name), False
         out.warn(f"{label}: chat {name!r} has no usable id ({raw_id!r}); keyed by its name "
                  f"as {channel_id}")
-    return out.part(channel_id, name=name, kind=kind, resolved=resolved, locator=prefix)
+    part = out.part(channel_id, name=name, kind=kind, resolved=resolved, locator=prefix)
+    part.public = PUBLIC.get(chat.get("type")) if isinstance(chat.get("type"), str) else None
+    return part
 
 
 def _read_chats(chats, out: FileOutput) -> None:
@@ -476,7 +483,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                 # Entities come from the objects in the list (``text_entities``, when
                 # present, repeats them); one pass flattens and collects.
                 pieces = []
-                _collect(raw, mentions, links, hashtags, pieces)
+                _collect(raw, mentions, links, hashtags, pieces, out.builder.mention_names)
                 text = "".join(pieces)
             elif type(raw) is str:
                 text = raw
@@ -487,7 +494,8 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                     # entities it marked every mention, link and hashtag.
                     add_from_text(text, mentions, links, hashtags)
                 elif len(ents) > 1 or (ents and ents[0].get("type") != "plain"):
-                    _collect(ents, mentions, links, hashtags)
+                    _collect(ents, mentions, links, hashtags,
+                             people=out.builder.mention_names)
             elif raw is None:
                 text = ""
             else:
@@ -519,6 +527,8 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                 if fid is not None:
                     fwd_id = _user_key(fid)
                     out.note_forward_id(fwd_id, fwd_name)
+                    if _says_user(fid):
+                        out.builder.persons.add(fwd_id)
 
             reply = rec.get("reply_to_message_id")
             if reply is not None and type(reply) is not int:
@@ -593,9 +603,11 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
 
 
 def _collect(items: list, mentions: list, links: list, hashtags: list,
-             pieces: list | None = None) -> None:
+             pieces: list | None = None, people: dict | None = None) -> None:
     """Mentions, links and hashtags from a list of entity objects (``text_entities``); with
-    ``pieces``, from a ``text`` list, whose strings and objects' texts go to ``pieces``."""
+    ``pieces``, from a ``text`` list, whose strings and objects' texts go to ``pieces``;
+    ``people`` collects the display names of ``mention_name`` entities (name -> user key),
+    for pseudonymising."""
     for e in items:
         if pieces is not None and type(e) is str:
             pieces.append(e)
@@ -614,9 +626,19 @@ def _collect(items: list, mentions: list, links: list, hashtags: list,
         elif et == "mention" or et == "mention_name":
             if v:
                 mentions.append(v[1:] if v[0] == "@" else v)
+                if et == "mention_name" and people is not None:
+                    people[v] = _user_key(e.get("user_id"))
         elif et == "hashtag":
             if v:
                 hashtags.append(v[1:] if v[0] == "#" else v)
+
+
+def _says_user(raw: object) -> bool:
+    """Whether a sender or forward source id says it is a user (``user123``, or an old
+    integer id with the user offset)."""
+    if type(raw) is str:
+        return raw.startswith("user")
+    return type(raw) is int and (1 << 32) <= raw < (1 << 33)
 
 
 def _user_key(raw: object) -> str | None:

@@ -1,11 +1,12 @@
-"""Pseudonymising the people in a corpus at load time (``wb.load(..., pseudonymise=salt)``).
+"""Pseudonymising a corpus at load time (``wb.load(..., pseudonymise=salt, public=[...])``).
 
-Senders inside groups, post signatures and the actors of service records are personal data.
-For corpora that must not hold them, each is replaced by ``anon:<16 hex>``: a keyed BLAKE2b
-hash of the identifier with the analyst's salt, so the same person keeps one pseudonym within
-a corpus (and across corpora loaded with the same salt) while nobody without the salt can
-reverse or recompute it. Channels are organisations' outlets and keep their ids; the raw
-excerpts of rejected records are dropped, since they may hold the same personal data.
+The work is done by :mod:`workbench.privacy`, the one pseudonymiser of the package (loading,
+the store and briefings use it); this module keeps the loader's names. The rule: a person
+(any user, any private chat or group, any Twitter account unless the analyst marks it public)
+never appears in clear in any table, file path, locator, reason text or briefing; public
+channels (and public supergroups) keep their names and handles. Pseudonyms are HMAC-SHA-256
+keyed by the full salt: ``anon:<16 hex>`` for people (the values changed from the earlier
+BLAKE2b ones, which used only the first 64 bytes of the salt).
 
 Examples
 --------
@@ -17,25 +18,22 @@ True
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from ..corpus import Corpus
-from ..errors import ParameterError
-from ..schema import STRING
+from ..privacy import Pseudonymiser, pseudonymise_people_columns, pseudonymise_tables
 
 __all__ = ["pseudonym", "pseudonymise_columns", "pseudonymise_people"]
 
 
-def pseudonym(identifier: str, salt: str) -> str:
-    """``anon:`` plus the first 16 hex digits of BLAKE2b(identifier, key=salt)."""
-    digest = hashlib.blake2b(str(identifier).encode("utf-8"), digest_size=8,
-                             key=salt.encode("utf-8")[:64])
-    return f"anon:{digest.hexdigest()}"
+def pseudonym(identifier: str, salt: str | bytes) -> str:
+    """``anon:`` plus 16 hex digits of HMAC-SHA-256(identifier, key=salt)."""
+    return Pseudonymiser(salt).person(str(identifier))
 
 
-def pseudonymise_columns(ids: pd.Series, names: pd.Series, salt: str
+def pseudonymise_columns(ids: pd.Series, names: pd.Series, salt: str | bytes
                          ) -> tuple[pd.Series, pd.Series]:
     """An id column and its name column (``author_id``/``author``, ``actor_id``/``actor``)
     with every person replaced by one pseudonym: that of the id when known, else of the name,
@@ -49,31 +47,40 @@ def pseudonymise_columns(ids: pd.Series, names: pd.Series, salt: str
     >>> new_ids[0] == new_names[0] == pseudonym("telegram:1", "s3cret"), new_ids[1] is pd.NA
     (True, True)
     """
-    key = ids.fillna(names)
-    unique = {k: pseudonym(k, salt) for k in key.dropna().unique()}
-    token = key.map(unique).astype(STRING)
-    return token.where(ids.notna()), token.where(names.notna())
+    return pseudonymise_people_columns(Pseudonymiser(salt), ids, names)
 
 
 _replace = pseudonymise_columns  # its former name
 
 
-def pseudonymise_people(corpus: Corpus, salt: str) -> Corpus:
-    """A copy of ``corpus`` with authors, service actors and rejected raw records replaced.
+def pseudonymise_people(corpus: Corpus, salt: str | bytes, *,
+                        public: Iterable[object] | None = None,
+                        hints: Mapping[str, bool] | None = None,
+                        persons: Iterable[str] = (),
+                        mention_names: Mapping[str, str | None] | None = None,
+                        notes: list[str] | None = None) -> Corpus:
+    """A copy of ``corpus`` in which no person appears in clear: see
+    :func:`workbench.privacy.pseudonymise_tables` (``public``: channels or accounts the
+    analyst marks public, by key, id, handle or name).
+
+    notes : list, optional
+        Loader warnings, scrubbed in place as reasons are (names, ids, paths).
 
     Raises
     ------
     ParameterError
         If ``salt`` is empty.
     """
-    if not isinstance(salt, str) or not salt:
-        raise ParameterError("pseudonymise= needs a non-empty salt string (keep it secret)")
-    messages = corpus.messages.copy()
-    messages["author_id"], messages["author"] = pseudonymise_columns(
-        messages["author_id"], messages["author"], salt)
-    service = corpus.service.copy()
-    service["actor_id"], service["actor"] = pseudonymise_columns(service["actor_id"],
-                                                                 service["actor"], salt)
-    rejected = corpus.rejected.copy()
-    rejected["raw"] = pd.Series(pd.NA, index=rejected.index, dtype=STRING)
-    return Corpus(messages, corpus.channels, rejected, service, corpus.files)
+    tables = pseudonymise_tables(
+        {name: getattr(corpus, name) for name in ("messages", "channels", "service",
+                                                  "rejected", "files")},
+        Pseudonymiser(salt), public=public, hints=hints, persons=persons,
+        mention_names=mention_names, notes=notes)
+    if notes is not None:
+        notes[:] = tables.pop("notes")
+    # The order of a load (and of a store), by the new keys.
+    tables["messages"] = tables["messages"].sort_values(
+        ["date", "channel_id", "message_id"], kind="stable", ignore_index=True)
+    tables["channels"] = tables["channels"].sort_values("channel_id", kind="stable",
+                                                        ignore_index=True)
+    return Corpus(**tables)

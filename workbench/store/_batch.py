@@ -22,11 +22,11 @@ from ..corpus import Corpus, read_corpus
 from ..ids import normalise_name
 from ..io import files as io_files
 from ..io.builder import Builder, Part, ns_to_utc
-from ..io.privacy import pseudonymise_columns
+from ..privacy import Pseudonymiser, pseudonymise_tables
 from ..io.sources import Source
 from . import _tables as T
 
-__all__ = ["read_batch", "read_corpus_batch", "NAT", "ROW_GROUP"]
+__all__ = ["read_batch", "read_corpus_batch", "public_names_of_batch", "NAT", "ROW_GROUP"]
 
 NAT = np.iinfo(np.int64).min
 #: Rows per Parquet row group of a messages file.
@@ -143,10 +143,83 @@ def read_batch(job: dict) -> dict:
              "part_of_row": merged.part_of_row, "merged_per_file": merged.merged_per_file,
              "merged_service": merged.merged_service}
     return _finish(job, batch.parts, batch.forward_ids, batch.service, batch.rejected,
-                   batch.files, batch.warnings, built)
+                   batch.files, batch.warnings, built,
+                   people=(batch.persons, batch.mention_names))
 
 
-def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> dict:
+def public_names_of_batch(job: dict) -> dict:
+    """For a pseudonymised ingest, before anything is written: the normalised names of the
+    public channels in one batch's inputs (a forward known by its source's name only keeps
+    the name when it may resolve to one of them, as in a load of everything)."""
+    from ..privacy import public_channels
+
+    batch = Builder(tz=job["tz"], channel_id=job.get("channel_id"))
+    for inp in job["inputs"]:
+        source = Source(Path(inp["path"]), inp["label"], inp["size"])
+        io_files.read_file(source, batch, format=job["format"], strict=inp["strict"])
+    parts = _channel_rows(batch.parts, {})
+    public = public_channels(parts, public=job.get("public"),
+                             hints=_hints(batch.parts), persons=batch.persons)
+    return {"names": sorted({normalise_name(str(n)) for n in parts["name"][public.to_numpy()]
+                             .dropna()})}
+
+
+def _hints(parts) -> dict:
+    return {p.channel_id: p.public for p in parts if getattr(p, "public", None) is not None}
+
+
+def _channel_rows(parts, forward_ids) -> pd.DataFrame:
+    """The channels rows (schema columns) a batch knows: its exported parts and the forward
+    sources it knows by id."""
+    return pd.DataFrame({
+        "channel_id": [p.channel_id for p in parts] + list(forward_ids),
+        "platform": [p.platform for p in parts] + [c.split(":", 1)[0] for c in forward_ids],
+        "kind": [p.kind for p in parts] + ["unknown"] * len(forward_ids),
+        "name": [p.name for p in parts] + list(forward_ids.values()),
+        "handle": [p.handle for p in parts] + [None] * len(forward_ids),
+        "resolved": [bool(p.resolved) for p in parts] + [True] * len(forward_ids)})
+
+
+def _pseudonymise(job, frame, parts, forward_ids, service, rejected, files, warns, people):
+    """Everything a batch writes, pseudonymised as :func:`workbench.load` does."""
+    p = Pseudonymiser(job["pseudonymise"])
+    persons, mention_names = people
+    svc = pd.DataFrame(service, columns=[*schema.SERVICE, "_part"], dtype=object)
+    rej = pd.DataFrame(rejected, columns=list(schema.REJECTED), dtype=object)
+    channels = _channel_rows(parts, forward_ids)
+    paths = pd.DataFrame({"path": pd.array([f["path"] for f in files], dtype=schema.STRING)})
+    notes = list(warns)
+    out = pseudonymise_tables(
+        {"messages": frame, "channels": channels,
+         "service": svc.astype({c: schema.STRING for c in ("channel_id", "action", "actor_id",
+                                                           "actor", "text", "source")}),
+         "rejected": rej.astype(schema.STRING), "files": paths},
+        p, public=job.get("public"), hints=_hints(parts), persons=persons,
+        mention_names=mention_names, notes=notes, public_names=job.get("public_names") or ())
+    new_ids = dict(zip(channels["channel_id"], out["channels"]["channel_id"]))
+    new_names = dict(zip(channels["channel_id"], out["channels"]["name"].astype(object)))
+    new_handles = dict(zip(channels["channel_id"], out["channels"]["handle"].astype(object)))
+    parts = [_replace_part(q, new_ids[q.channel_id], _none(new_names[q.channel_id]),
+                           _none(new_handles[q.channel_id])) for q in parts]
+    forward_ids = {new_ids[c]: _none(new_names[c]) for c in forward_ids}
+    svc_out = out["service"]
+    service = [tuple(_none(v) for v in row) + (part,) for row, part in zip(
+                   svc_out[list(schema.SERVICE)].astype(object).itertuples(index=False),
+                   svc["_part"])]
+    rejected = [tuple(_none(v) for v in row)
+                for row in out["rejected"].astype(object).itertuples(index=False)]
+    files = [{**f, "path": path} for f, path in zip(files, out["files"]["path"])]
+    return out["messages"], parts, forward_ids, service, rejected, files, out["notes"]
+
+
+def _replace_part(part, channel_id, name, handle):
+    from dataclasses import replace
+
+    return replace(part, channel_id=channel_id, name=name, handle=handle)
+
+
+def _finish(job, parts, forward_ids, service, rejected, files, warns, built,
+            people=((), {})) -> dict:
     seq, no = job["seq"], job["batch"]
     inputs = [inp["index"] for inp in job["inputs"]]
     messages = built["messages"]
@@ -155,10 +228,9 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     file_of_part = np.asarray([p.file for p in parts], dtype=np.int64)
     input_of_file = np.asarray(inputs, dtype=np.int64)
     frame = messages[list(schema.MESSAGES)].copy(deep=False)
-    salt = job.get("pseudonymise")
-    if salt:  # personal data never reaches the disk (as wb.load(pseudonymise=...))
-        frame["author_id"], frame["author"] = pseudonymise_columns(
-            frame["author_id"], frame["author"], salt)
+    if job.get("pseudonymise"):  # personal data never reaches the disk (as wb.load does)
+        frame, parts, forward_ids, service, rejected, files, warns = _pseudonymise(
+            job, frame, parts, forward_ids, service, rejected, files, warns, people)
     lists = {c: T.list_array(frame[c].tolist()) for c in schema.LIST_COLUMNS}
     if len(frame):
         frame["_hash"] = _content_hash(frame, lists)
@@ -196,10 +268,6 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built) -> 
     svc["_order"] = order_base + svc_part
     svc["_row"] = order_base + np.arange(len(svc), dtype=np.int64)
     rej = pd.DataFrame(rejected, columns=list(schema.REJECTED))
-    if salt:
-        svc["actor_id"], svc["actor"] = pseudonymise_columns(
-            svc["actor_id"].astype(schema.STRING), svc["actor"].astype(schema.STRING), salt)
-        rej["raw"] = None
     rej["_ingest"] = np.int32(seq)
     rej["_row"] = order_base + np.arange(len(rej), dtype=np.int64)
 

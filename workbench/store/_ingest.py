@@ -38,7 +38,7 @@ from ..folders import is_saved_corpus
 from ..io.progress import progress_bar
 from ..io.sources import Source, walk
 from . import _tables as T
-from ._batch import read_batch, read_corpus_batch
+from ._batch import public_names_of_batch, read_batch, read_corpus_batch
 from ._dedupe import IngestState
 from ._layout import (STAGING, STORE_FILE, TABLES, now_iso, read_manifest,
                       write_lock, write_manifest)
@@ -186,8 +186,11 @@ def ingest(store, paths, *, channels=None, tz="UTC", format: str | None = None,
         Analyst labels (as ``wb.load(channels=...)``); stored with this ingest, they replace
         earlier labels and apply to every channel of the store.
     tz, format, channel_id, pseudonymise
-        As in :func:`workbench.load` (with ``pseudonymise``, authors and service actors are
-        replaced before anything is written).
+        As in :func:`workbench.load`. With ``pseudonymise`` everything is pseudonymised as
+        ``wb.load`` does before anything is written (:mod:`workbench.privacy`); the inputs are
+        then read twice, first for the names of their public channels, so that a forward
+        known by its source's name only keeps it exactly when it may resolve to a public
+        channel of this ingest (a name seen only in earlier ingests is not looked up).
     progress : bool, optional
         A progress bar over the input bytes (off with ``WORKBENCH_PROGRESS=0``).
     workers : int, optional
@@ -312,6 +315,13 @@ def _run(state: IngestState, todo: list[dict], budget: int, progress, workers, o
     n_workers = workers if workers is not None else (
         min(os.cpu_count() or 1, 4) if est >= _PARALLEL_MIN_BYTES else 1)
     n_workers = max(1, min(int(n_workers), len(jobs)))
+    if options.get("pseudonymise"):
+        names: set[str] = set()
+        for job in jobs:
+            if "corpus" not in job:
+                names.update(public_names_of_batch(job)["names"])
+        for job in jobs:
+            job["public_names"] = sorted(names)
     bar = progress_bar(total, progress, desc="ingesting")
     state.staging.mkdir(parents=True, exist_ok=True)
     try:
