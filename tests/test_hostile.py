@@ -47,7 +47,6 @@ def _write(path: Path, data) -> Path:
 # ---------------------------------------------------------------------------------------------
 # One bad record costs that record only
 # ---------------------------------------------------------------------------------------------
-@READERS
 @pytest.mark.parametrize("date", ["9999-12-01T10:00:00", "1500-01-01T00:00:00"])
 def test_out_of_range_local_date_rejects_only_that_record(tmp_path, date):
     bad = {"id": 2, "type": "message", "date": date, "text": "far away"}  # no date_unixtime
@@ -59,7 +58,6 @@ def test_out_of_range_local_date_rejects_only_that_record(tmp_path, date):
     assert date[:4] in corpus.rejected["reason"].iloc[0]
 
 
-@READERS
 def test_out_of_range_date_on_a_service_record(tmp_path):
     service = {"id": 2, "type": "service", "date": "9999-01-01T00:00:00", "actor": "X",
                "action": "pin_message", "text": ""}
@@ -70,7 +68,6 @@ def test_out_of_range_date_on_a_service_record(tmp_path):
     assert "9999" in corpus.rejected["reason"].iloc[0]
 
 
-@READERS
 def test_out_of_range_date_in_a_folder_costs_one_record(tmp_path):
     _write(tmp_path / "a" / "result.json", _export([_message(1)]))
     _write(tmp_path / "b" / "result.json",
@@ -81,7 +78,6 @@ def test_out_of_range_date_in_a_folder_costs_one_record(tmp_path):
     assert len(corpus.messages) == 2 and len(corpus.rejected) == 1
 
 
-@READERS
 def test_empty_forwarded_from_id_does_not_crash(tmp_path):
     rec = _message(1, forwarded_from="Somebody", forwarded_from_id="")
     corpus = load_quietly(_write(tmp_path / "result.json", _export([rec, _message(2)])))
@@ -89,7 +85,6 @@ def test_empty_forwarded_from_id_does_not_crash(tmp_path):
     assert len(corpus.messages) + len(corpus.rejected) == 2
 
 
-@READERS
 @pytest.mark.parametrize("fid", [{"a": 1}, [1, 2], 3.5, True])
 def test_garbage_forward_ids_never_become_resolved_channels(tmp_path, fid):
     rec = _message(1, forwarded_from="Somebody", forwarded_from_id=fid)
@@ -100,7 +95,6 @@ def test_garbage_forward_ids_never_become_resolved_channels(tmp_path, fid):
     assert not any("{" in k or "[" in k or "True" in k or "3.5" in k for k in keys), keys
 
 
-@READERS
 def test_fourcat_record_without_peer_is_rejected_not_raised(tmp_path):
     lines = (Path(__file__).parent / "data" / "fourcat" / "dataset.ndjson").read_text(
         encoding="utf-8").splitlines()
@@ -122,7 +116,6 @@ def _ndjson_lines() -> bytes:
     return (Path(__file__).parent / "data" / "fourcat" / "dataset.ndjson").read_bytes()
 
 
-@READERS
 def test_truncated_zstd_is_never_silently_partial(tmp_path):
     raw = _ndjson_lines() * 50
     data = zstandard.ZstdCompressor().compress(raw)
@@ -138,7 +131,6 @@ def test_truncated_zstd_is_never_silently_partial(tmp_path):
     assert "truncated" in reasons.lower()
 
 
-@READERS
 def test_truncated_zstd_json_says_truncated_not_empty(tmp_path):
     raw = json.dumps(_export([_message(i) for i in range(1, 200)])).encode()
     data = zstandard.ZstdCompressor().compress(raw)
@@ -148,7 +140,6 @@ def test_truncated_zstd_json_says_truncated_not_empty(tmp_path):
         wb.load(path, progress=False)
 
 
-@READERS
 def test_damaged_gzip_header_is_named(tmp_path):
     data = gzip.compress(json.dumps(_export([_message(1)])).encode())
     path = tmp_path / "result.json.gz"
@@ -183,7 +174,6 @@ def test_symlinked_subfolder_is_followed_once(tmp_path):
     assert len(corpus.messages) == 3
 
 
-@READERS
 def test_unreadable_file_is_listed_not_fatal(tmp_path, monkeypatch):
     root = tmp_path / "exports"
     good = _write(root / "a" / "result.json", _export([_message(1)]))

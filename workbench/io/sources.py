@@ -81,16 +81,28 @@ class Source:
         return None
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
-        """The first ``n`` decompressed bytes (fewer if the file is shorter)."""
+        """The first ``n`` decompressed bytes (fewer if the file is shorter).
+
+        Raises
+        ------
+        LoadError
+            If the file cannot be read, or its compressed stream is damaged or cut short
+            before giving a byte (saying which: a stream damaged later is reported by the
+            read, naming how far it got).
+        """
         if self.path.is_dir():
             return b""
         try:
-            with self.open() as fh:
+            with open(self.path, "rb") as fh:
+                magic = fh.read(4)
+                fh.seek(0)
+                if magic[:2] == _GZIP_MAGIC:
+                    return _head(fh, n, gzip_pieces, self.label)
+                if magic == _ZSTD_MAGIC:
+                    return _head(fh, n, zstd_pieces, self.label)
                 return fh.read(n)
-        except (OSError, EOFError, zlib.error) as exc:
-            if self.compression is None:
-                raise LoadError(f"{self.label}: cannot read: {exc}") from exc
-            return b""  # a damaged compressed stream: reading it will say where
+        except OSError as exc:
+            raise LoadError(f"{self.label}: cannot read: {_why(exc)}") from None
 
     def open(self):
         """A binary stream of the decompressed content (the caller closes it)."""
@@ -115,7 +127,7 @@ class Source:
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
-            raise LoadError(f"{self.label}: cannot read: {exc}") from exc
+            raise LoadError(f"{self.label}: cannot read: {_why(exc)}") from None
         self.size = len(raw)
         self._hash_in_background(raw)
         if raw[:2] == _GZIP_MAGIC:
@@ -150,6 +162,102 @@ class Source:
         return self.sha256
 
 
+def _why(exc: OSError) -> str:
+    """An OSError in words, without the local path it names."""
+    return exc.strerror or type(exc).__name__
+
+
+def _head(fh, n: int, pieces, label: str) -> bytes:
+    """Up to ``n`` decompressed bytes of ``fh`` through the decoder ``pieces``."""
+    got = bytearray()
+    for block in pieces(lambda: fh.read(1 << 16), label):
+        got += block
+        if len(got) >= n:
+            break
+    return bytes(got[:n])
+
+
+def gzip_pieces(read, label: str):
+    """Decompressed pieces of a gzip stream of one or more members, read with ``read()``.
+
+    Raises
+    ------
+    LoadError
+        If a header or the deflate data is damaged, or the stream ends inside a member
+        (naming how many decompressed bytes came before).
+    """
+    decoder = zlib.decompressobj(wbits=31)
+    produced = 0
+    fed = False  # the current member has had input
+    pending = b""
+    while True:
+        data = pending or read()
+        pending = b""
+        if not data:
+            break
+        if not fed:
+            data = data.lstrip(b"\x00")  # padding between members
+            if not data:
+                continue
+        try:
+            piece = decoder.decompress(data)
+        except zlib.error as exc:
+            what = "header" if not fed and produced == 0 else "stream"
+            raise LoadError(f"{label}: damaged gzip {what} after {produced:,} decompressed "
+                            f"bytes: {exc}") from None
+        fed = True
+        if piece:
+            produced += len(piece)
+            yield piece
+        if decoder.eof:
+            pending = decoder.unused_data
+            decoder, fed = zlib.decompressobj(wbits=31), False
+    if fed:
+        raise LoadError(f"{label}: truncated gzip stream: it ends inside a member after "
+                        f"{produced:,} decompressed bytes")
+
+
+def zstd_pieces(read, label: str):
+    """Decompressed pieces of a zstandard stream of one or more frames, read with ``read()``
+    (Pushshift's long window allowed); a frame cut short is an error (the library's stream
+    reader would end quietly).
+
+    Raises
+    ------
+    LoadError
+        If the stream is damaged or ends inside a frame (naming how many decompressed bytes
+        came before).
+    """
+    import zstandard
+
+    dctx = zstandard.ZstdDecompressor(max_window_size=1 << 31)
+    dobj = dctx.decompressobj()
+    fed = False  # the current frame has had input
+    produced = 0
+    while True:
+        data = read()
+        if not data:
+            break
+        while data:
+            try:
+                block = dobj.decompress(data)
+            except zstandard.ZstdError as exc:
+                raise LoadError(f"{label}: damaged zstandard stream after {produced:,} "
+                                f"decompressed bytes: {exc}") from None
+            fed = True
+            if block:
+                produced += len(block)
+                yield block
+            if dobj.eof:
+                data = dobj.unused_data
+                dobj, fed = dctx.decompressobj(), False
+            else:
+                data = b""
+    if fed:
+        raise LoadError(f"{label}: damaged or truncated zstandard stream: it ends inside a frame after "
+                        f"{produced:,} decompressed bytes")
+
+
 def _gunzip(raw: bytes, label: str) -> bytes:
     out = io.BytesIO()
     decoder = zlib.decompressobj(wbits=31)
@@ -173,18 +281,8 @@ def _gunzip(raw: bytes, label: str) -> bytes:
 
 
 def _unzstd(raw: bytes, label: str) -> bytes:
-    import zstandard
-
-    out = io.BytesIO()
-    try:
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-            for block in iter(lambda: reader.read(1 << 20), b""):
-                out.write(block)
-    except zstandard.ZstdError as exc:
-        raise LoadError(
-            f"{label}: damaged zstandard stream after {out.tell():,} decompressed bytes: {exc}"
-        ) from exc
-    return out.getvalue()
+    stream = io.BytesIO(raw)
+    return b"".join(zstd_pieces(lambda: stream.read(1 << 22), label))
 
 
 def _strip_compression(name: str) -> str:
