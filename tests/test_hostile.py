@@ -161,7 +161,6 @@ def test_small_zstd_file_is_read(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Folders: follow symlinks once, name what could not be read, never stop the load for it
 # ---------------------------------------------------------------------------------------------
-@READERS
 def test_symlinked_subfolder_is_followed_once(tmp_path):
     elsewhere = tmp_path / "other-disk" / "week-2"
     _write(elsewhere / "result.json", _export([_message(1), _message(2)]))
@@ -201,7 +200,6 @@ def test_unreadable_file_is_listed_not_fatal(tmp_path, monkeypatch):
     assert good.exists()
 
 
-@READERS
 @pytest.mark.parametrize("special", ["/dev/null", "fifo"])
 def test_device_or_fifo_path_is_a_clear_error(tmp_path, special):
     import subprocess
@@ -224,6 +222,71 @@ def test_device_or_fifo_path_is_a_clear_error(tmp_path, special):
     assert done.returncode == 3, done.stdout + done.stderr
     assert any(w in done.stdout.lower() for w in ("not a regular file", "device", "fifo",
                                                    "pipe")), done.stdout
+
+
+def test_unreadable_subfolder_is_listed_not_skipped(tmp_path, monkeypatch):
+    root = tmp_path / "exports"
+    _write(root / "a" / "result.json", _export([_message(1)]))
+    _write(root / "b" / "result.json", _export([_message(1)], id=4343))
+    real_scandir = os.scandir
+
+    def guarded(path="."):
+        if Path(path).name == "b":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", guarded)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = wb.load(root, progress=False)
+    accounted(corpus)
+    assert len(corpus.messages) == 1
+    assert "exports/b" in set(corpus.files["path"])
+    assert corpus.rejected["reason"].str.contains("Permission denied").any()
+    assert any("exports/b" in str(w.message) for w in caught
+               if issubclass(w.category, WorkbenchWarning))
+
+
+# ---------------------------------------------------------------------------------------------
+# workbench brief: a bad labels file or a full disk is a clear error, never a traceback
+# ---------------------------------------------------------------------------------------------
+def test_brief_with_truncated_gzip_labels_is_a_clear_error(tmp_path, capsys):
+    from workbench import cli
+
+    data = gzip.compress(b"channel_id,group\n" + b"telegram:1,official\n" * 200)
+    labels = tmp_path / "labels.csv.gz"
+    labels.write_bytes(data[: len(data) // 2])
+    corpus = _write(tmp_path / "exports" / "result.json", _export([_message(1)]))
+    with pytest.raises(SystemExit) as info:  # the labels are checked before any analysis
+        cli.main(["brief", "--corpus", str(corpus.parent), "--labels", str(labels),
+                  "--out", str(tmp_path / "b.html")])
+    assert info.value.code != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "--labels" in err and "labels.csv.gz" in err and "truncated" in err
+    assert not (tmp_path / "b.html").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_brief_output_on_a_full_disk_is_a_clear_error():
+    from workbench.briefing._params import write_output
+
+    with pytest.raises(WorkbenchError, match=r"out: cannot write /dev/full: No space left"):
+        write_output(Path("/dev/full"), "<html>" + "x" * 100_000)
+
+
+def test_brief_cli_turns_an_os_error_into_a_message(monkeypatch, capsys):
+    from workbench import cli
+
+    def full(args):
+        raise OSError(28, "No space left on device", "/dev/full")
+
+    monkeypatch.setattr(cli, "_brief", full)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["brief", "--corpus", "x", "--out", "/dev/full"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "/dev/full" in err and "No space left" in err
 
 
 # ---------------------------------------------------------------------------------------------

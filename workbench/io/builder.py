@@ -455,10 +455,13 @@ class Builder:
             "merged": 0,
         })
 
-    def discard(self, source: Source, fmt: str | None, reason: str) -> None:
-        """Record a file that could not be read at all: one rejected row, one files row."""
+    def discard(self, source: Source, fmt: str | None, reason: str, *,
+                note: bool = True) -> None:
+        """Record a file (or folder) that could not be read at all: one rejected row, one
+        files row; ``note=False``: a warning names it already (the folder walk's)."""
         self.rejected.append((source.label, reason, None))
-        self.bad_files.append((source.label, reason))
+        if note:
+            self.bad_files.append((source.label, reason))
         self.files.append({
             "path": source.label, "format": fmt or "unknown", "size": source.size,
             "sha256": _digest(source), "records": 1, "loaded": 0, "service": 0, "rejected": 1,
