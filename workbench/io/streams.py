@@ -31,6 +31,8 @@ from .sources import Source, gzip_pieces, zstd_pieces
 __all__ = ["BLOCK_BYTES", "blocks", "iter_lines", "iter_array", "iter_csv", "parse_document",
            "json_head", "first_line", "first_byte"]
 
+#: The longest CSV field read (the csv module's default is 128 KB).
+_CSV_FIELD_LIMIT = (1 << 31) - 1
 #: Bytes read from disk per step when streaming.
 BLOCK_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -234,6 +236,10 @@ def iter_csv(source: Source, out: FileOutput):
         if tail:
             yield tail
 
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        # The module's default (128 KB) would refuse the whole file for one long field; a
+        # field is at most as large as the file, which is read anyway.
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(lines())
     start = 1
     try:
