@@ -78,6 +78,36 @@ def test_out_of_range_date_in_a_folder_costs_one_record(tmp_path):
     assert len(corpus.messages) == 2 and len(corpus.rejected) == 1
 
 
+@pytest.mark.parametrize("date", ["9999-12-01 10:00:00+00:00", "1500-01-01T00:00:00"])
+def test_out_of_range_telethon_date_rejects_only_that_record(tmp_path, date):
+    lines = (Path(__file__).parent / "data" / "telethon" / "current.jsonl").read_text(
+        encoding="utf-8").splitlines()
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pass  # the quirk file's broken lines
+    records[1]["date"] = date
+    path = tmp_path / "channel.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    corpus = load_quietly(path)
+    accounted(corpus)
+    reasons = corpus.rejected["reason"].tolist()
+    assert any(date[:4] in r and "out of range" in r for r in reasons), reasons
+
+
+def test_out_of_range_kaggle_time_rejects_only_that_record(tmp_path):
+    path = tmp_path / "tweets.csv"
+    path.write_text("name,username,description,location,followers,numberstatuses,time,tweets\n"
+                    "A,a,,,1,1,1/6/2015 21:07,hi\nA,a,,,1,2,1/6/9999 21:07,hi\n",
+                    encoding="utf-8")
+    corpus = load_quietly(path)
+    accounted(corpus)
+    assert len(corpus.messages) == 1
+    assert "9999" in corpus.rejected["reason"].iloc[0]
+
+
 def test_empty_forwarded_from_id_does_not_crash(tmp_path):
     rec = _message(1, forwarded_from="Somebody", forwarded_from_id="")
     corpus = load_quietly(_write(tmp_path / "result.json", _export([rec, _message(2)])))
