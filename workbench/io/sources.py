@@ -392,11 +392,6 @@ def _special(mode: int) -> str:
     return "not a regular file"
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    """Whether ``path`` lies in a hidden entry below ``root`` (never read)."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
 @dataclass
 class Walk:
     """What :func:`walk` found under a path.
