@@ -339,8 +339,8 @@ def damaged_records(draw, key: str) -> bytes:
     i = draw(st.sampled_from(candidates))
     first = subject.layout == "lines" and line == 0 and i == min(candidates)
     # A page's list of records (a v1 search page's ``statuses`` in a JSON Lines file) is no
-    # field of one record: removing it removes records, not damages one.
-    paths = [p for p in _paths(records[i]) if not (len(p) == 1 and p[0] in CONTAINERS)]
+    # field of one record: removing it, or one of its items, removes records.
+    paths = [p for p in _paths(records[i]) if not (len(p) <= 2 and p[0] in CONTAINERS)]
     path, action, value = (), "set", draw(st.sampled_from(VALUES))
     if paths:
         path = draw(st.sampled_from(paths))
