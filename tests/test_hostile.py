@@ -46,7 +46,6 @@ def _write(path: Path, data) -> Path:
 # ---------------------------------------------------------------------------------------------
 # One bad record costs that record only
 # ---------------------------------------------------------------------------------------------
-@READERS
 @pytest.mark.parametrize("date", ["9999-12-01T10:00:00", "1500-01-01T00:00:00"])
 def test_out_of_range_local_date_rejects_only_that_record(tmp_path, date):
     bad = {"id": 2, "type": "message", "date": date, "text": "far away"}  # no date_unixtime
@@ -58,7 +57,6 @@ def test_out_of_range_local_date_rejects_only_that_record(tmp_path, date):
     assert date[:4] in corpus.rejected["reason"].iloc[0]
 
 
-@READERS
 def test_out_of_range_date_on_a_service_record(tmp_path):
     service = {"id": 2, "type": "service", "date": "9999-01-01T00:00:00", "actor": "X",
                "action": "pin_message", "text": ""}
@@ -69,7 +67,6 @@ def test_out_of_range_date_on_a_service_record(tmp_path):
     assert "9999" in corpus.rejected["reason"].iloc[0]
 
 
-@READERS
 def test_out_of_range_date_in_a_folder_costs_one_record(tmp_path):
     _write(tmp_path / "a" / "result.json", _export([_message(1)]))
     _write(tmp_path / "b" / "result.json",
@@ -80,7 +77,36 @@ def test_out_of_range_date_in_a_folder_costs_one_record(tmp_path):
     assert len(corpus.messages) == 2 and len(corpus.rejected) == 1
 
 
-@READERS
+@pytest.mark.parametrize("date", ["9999-12-01 10:00:00+00:00", "1500-01-01T00:00:00"])
+def test_out_of_range_telethon_date_rejects_only_that_record(tmp_path, date):
+    lines = (Path(__file__).parent / "data" / "telethon" / "current.jsonl").read_text(
+        encoding="utf-8").splitlines()
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            pass  # the quirk file's broken lines
+    records[1]["date"] = date
+    path = tmp_path / "channel.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    corpus = load_quietly(path)
+    accounted(corpus)
+    reasons = corpus.rejected["reason"].tolist()
+    assert any(date[:4] in r and "out of range" in r for r in reasons), reasons
+
+
+def test_out_of_range_kaggle_time_rejects_only_that_record(tmp_path):
+    path = tmp_path / "tweets.csv"
+    path.write_text("name,username,description,location,followers,numberstatuses,time,tweets\n"
+                    "A,a,,,1,1,1/6/2015 21:07,hi\nA,a,,,1,2,1/6/9999 21:07,hi\n",
+                    encoding="utf-8")
+    corpus = load_quietly(path)
+    accounted(corpus)
+    assert len(corpus.messages) == 1
+    assert "9999" in corpus.rejected["reason"].iloc[0]
+
+
 def test_empty_forwarded_from_id_does_not_crash(tmp_path):
     rec = _message(1, forwarded_from="Somebody", forwarded_from_id="")
     corpus = load_quietly(_write(tmp_path / "result.json", _export([rec, _message(2)])))
@@ -88,7 +114,6 @@ def test_empty_forwarded_from_id_does_not_crash(tmp_path):
     assert len(corpus.messages) + len(corpus.rejected) == 2
 
 
-@READERS
 @pytest.mark.parametrize("fid", [{"a": 1}, [1, 2], 3.5, True])
 def test_garbage_forward_ids_never_become_resolved_channels(tmp_path, fid):
     rec = _message(1, forwarded_from="Somebody", forwarded_from_id=fid)
@@ -99,7 +124,6 @@ def test_garbage_forward_ids_never_become_resolved_channels(tmp_path, fid):
     assert not any("{" in k or "[" in k or "True" in k or "3.5" in k for k in keys), keys
 
 
-@READERS
 def test_fourcat_record_without_peer_is_rejected_not_raised(tmp_path):
     lines = (Path(__file__).parent / "data" / "fourcat" / "dataset.ndjson").read_text(
         encoding="utf-8").splitlines()
@@ -121,7 +145,6 @@ def _ndjson_lines() -> bytes:
     return (Path(__file__).parent / "data" / "fourcat" / "dataset.ndjson").read_bytes()
 
 
-@READERS
 def test_truncated_zstd_is_never_silently_partial(tmp_path):
     raw = _ndjson_lines() * 50
     data = zstandard.ZstdCompressor().compress(raw)
@@ -137,7 +160,6 @@ def test_truncated_zstd_is_never_silently_partial(tmp_path):
     assert "truncated" in reasons.lower()
 
 
-@READERS
 def test_truncated_zstd_json_says_truncated_not_empty(tmp_path):
     raw = json.dumps(_export([_message(i) for i in range(1, 200)])).encode()
     data = zstandard.ZstdCompressor().compress(raw)
@@ -147,7 +169,6 @@ def test_truncated_zstd_json_says_truncated_not_empty(tmp_path):
         wb.load(path, progress=False)
 
 
-@READERS
 def test_damaged_gzip_header_is_named(tmp_path):
     data = gzip.compress(json.dumps(_export([_message(1)])).encode())
     path = tmp_path / "result.json.gz"
@@ -169,7 +190,6 @@ def test_small_zstd_file_is_read(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Folders: follow symlinks once, name what could not be read, never stop the load for it
 # ---------------------------------------------------------------------------------------------
-@READERS
 def test_symlinked_subfolder_is_followed_once(tmp_path):
     elsewhere = tmp_path / "other-disk" / "week-2"
     _write(elsewhere / "result.json", _export([_message(1), _message(2)]))
@@ -182,7 +202,6 @@ def test_symlinked_subfolder_is_followed_once(tmp_path):
     assert len(corpus.messages) == 3
 
 
-@READERS
 def test_unreadable_file_is_listed_not_fatal(tmp_path, monkeypatch):
     root = tmp_path / "exports"
     good = _write(root / "a" / "result.json", _export([_message(1)]))
@@ -210,7 +229,6 @@ def test_unreadable_file_is_listed_not_fatal(tmp_path, monkeypatch):
     assert good.exists()
 
 
-@READERS
 @pytest.mark.parametrize("special", ["/dev/null", "fifo"])
 def test_device_or_fifo_path_is_a_clear_error(tmp_path, special):
     import subprocess
@@ -235,6 +253,71 @@ def test_device_or_fifo_path_is_a_clear_error(tmp_path, special):
                                                    "pipe")), done.stdout
 
 
+def test_unreadable_subfolder_is_listed_not_skipped(tmp_path, monkeypatch):
+    root = tmp_path / "exports"
+    _write(root / "a" / "result.json", _export([_message(1)]))
+    _write(root / "b" / "result.json", _export([_message(1)], id=4343))
+    real_scandir = os.scandir
+
+    def guarded(path="."):
+        if Path(path).name == "b":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", guarded)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = wb.load(root, progress=False)
+    accounted(corpus)
+    assert len(corpus.messages) == 1
+    assert "exports/b" in set(corpus.files["path"])
+    assert corpus.rejected["reason"].str.contains("Permission denied").any()
+    assert any("exports/b" in str(w.message) for w in caught
+               if issubclass(w.category, WorkbenchWarning))
+
+
+# ---------------------------------------------------------------------------------------------
+# workbench brief: a bad labels file or a full disk is a clear error, never a traceback
+# ---------------------------------------------------------------------------------------------
+def test_brief_with_truncated_gzip_labels_is_a_clear_error(tmp_path, capsys):
+    from workbench import cli
+
+    data = gzip.compress(b"channel_id,group\n" + b"telegram:1,official\n" * 200)
+    labels = tmp_path / "labels.csv.gz"
+    labels.write_bytes(data[: len(data) // 2])
+    corpus = _write(tmp_path / "exports" / "result.json", _export([_message(1)]))
+    with pytest.raises(SystemExit) as info:  # the labels are checked before any analysis
+        cli.main(["brief", "--corpus", str(corpus.parent), "--labels", str(labels),
+                  "--out", str(tmp_path / "b.html")])
+    assert info.value.code != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "--labels" in err and "labels.csv.gz" in err and "truncated" in err
+    assert not (tmp_path / "b.html").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_brief_output_on_a_full_disk_is_a_clear_error():
+    from workbench.briefing._params import write_output
+
+    with pytest.raises(WorkbenchError, match=r"out: cannot write /dev/full: No space left"):
+        write_output(Path("/dev/full"), "<html>" + "x" * 100_000)
+
+
+def test_brief_cli_turns_an_os_error_into_a_message(monkeypatch, capsys):
+    from workbench import cli
+
+    def full(args):
+        raise OSError(28, "No space left on device", "/dev/full")
+
+    monkeypatch.setattr(cli, "_brief", full)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["brief", "--corpus", "x", "--out", "/dev/full"])
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "/dev/full" in err and "No space left" in err
+
+
 # ---------------------------------------------------------------------------------------------
 # Pseudonymisation: a person never appears in clear
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +340,8 @@ def _private_group(tmp_path) -> Path:
             # rejected, its reason echoing a name (a date out of range is a reader finding)
             _message(5, "broken", reply_to_message_id="Bob Geheim",
                      **{"from": "Bob Geheim", "from_id": "user22222"}),
+            {"id": 6, "type": "message", "date": "9999-01-01T00:00:00",
+             "from": "Bob Geheim", "from_id": "user22222", "text": "broken date"},
         ],
     }
     return _write(tmp_path / "ChatExport_Alice_Privatperson" / "result.json", export)

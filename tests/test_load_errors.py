@@ -222,7 +222,7 @@ def test_unreadable_records_are_rejected_with_reasons(tmp_path):
         "8": "a str, not a record object",
         "9": "record without a 'type'",
         "10": "unknown record type 'sticker_pack'",
-        "11": "date_unixtime '99999999999999' is out of range",
+        "11": "date_unixtime '99999999999999' is out of range (years 1700-2242)",
         "12": "duplicate message id 1 within one export of telegram:31337 (the first is kept)",
     }
     assert reasons["7"].startswith("unreadable record")

@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"workbench {args.command}: error: {message}\n")
     except WorkbenchError as exc:
         parser.exit(1, f"workbench {args.command}: error: {exc}\n")
+    except OSError as exc:  # a file the run writes or reads outside the checked paths
+        where = f" {exc.filename}" if exc.filename else ""
+        parser.exit(1, f"workbench {args.command}: error: cannot use{where}: "
+                       f"{exc.strerror or exc}\n")
     return 1  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -21,7 +21,13 @@ __all__ = ["bare_telegram_id", "telegram_key", "name_key", "normalise_name"]
 
 _USER_OFFSET = 1 << 32
 _CHANNEL_OFFSET = 1 << 33
-_PREFIXED = re.compile(r"^(?:channel|chat|user|peer)?(-?\d+)$")
+_PREFIXED = re.compile(r"^(?:channel|chat|user|peer)?(-?[0-9]+)$")
+_LIMIT = 1 << 63
+
+
+def _shown(raw: object, limit: int = 60) -> str:
+    text = repr(raw)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def bare_telegram_id(raw: int | str) -> int:
@@ -33,24 +39,31 @@ def bare_telegram_id(raw: int | str) -> int:
     Raises
     ------
     ValueError
-        If ``raw`` is not one of those forms.
+        If ``raw`` is not one of those forms (only an int or a str can be: a float, bool,
+        list or dict never is), or its value does not fit 64 bits.
 
     Examples
     --------
     >>> bare_telegram_id("user4294967297"), bare_telegram_id(4294967297)
     (4294967297, 1)
     """
-    if isinstance(raw, bool):
-        raise ValueError(f"not a Telegram id: {raw!r}")
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        raise ValueError(f"not a Telegram id: {_shown(raw)}")
     if isinstance(raw, int):
         value = raw
     else:
-        match = _PREFIXED.match(str(raw).strip())
+        text = raw.strip()
+        match = _PREFIXED.match(text) if len(text) <= 40 else None
         if not match:
-            raise ValueError(f"not a Telegram id: {raw!r}")
+            raise ValueError(f"not a Telegram id: {_shown(raw)}")
         value = int(match.group(1))
-        if not str(raw).strip()[0].isdigit() and not str(raw).strip().startswith("-"):
-            return abs(value)  # "channel123": already bare
+        if not text[0].isdigit() and not text.startswith("-"):
+            value = abs(value)  # "channel123": already bare
+            if value >= _LIMIT:
+                raise ValueError(f"not a Telegram id: {_shown(raw)} is too large")
+            return value
+    if not -_LIMIT < value < _LIMIT:
+        raise ValueError(f"not a Telegram id: {_shown(raw)} is too large")
     if value < 0:
         text = str(-value)
         # Bot API: -100<channel id> for channels and supergroups, -<id> for basic groups.

@@ -13,7 +13,8 @@ from ..errors import EventError, LoadError, ParameterError
 from ..events import resolve_event
 from ..io.labels import read_labels
 
-__all__ = ["BriefingParameters", "check_parameters", "parameter_error", "REDACT_LEVELS"]
+__all__ = ["BriefingParameters", "check_parameters", "parameter_error", "write_output",
+           "REDACT_LEVELS"]
 
 #: ``none``: names and identifiers as collected; ``pseudonymise``: salted hashes instead.
 REDACT_LEVELS = ("none", "pseudonymise")
@@ -27,6 +28,34 @@ def parameter_error(parameter: str, message: str) -> ParameterError:
     error = ParameterError(f"{parameter}: {message}")
     error.parameter = parameter
     return error
+
+
+def write_output(path: Path, text: str, *, parameter: str = "out") -> None:
+    """Write ``text`` (UTF-8) to ``path``, the file a parameter names.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and the file when it cannot be written (a full disk, no
+        permission, a read-only file system); nothing half-written is left behind.
+
+    Examples
+    --------
+    >>> write_output(Path("/dev/full"), "x")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.ParameterError: out: cannot write /dev/full: No space left on device
+    """
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        if path.is_file():
+            try:
+                path.unlink()
+            except OSError:
+                pass
+        raise parameter_error(parameter, f"cannot write {path}: "
+                                         f"{exc.strerror or exc}") from None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..errors import WorkbenchError
 from ._content import SALT_ENV
-from ._params import check_parameters, parameter_error
+from ._params import check_parameters, parameter_error, write_output
 from ._safe import defang_text
 
 __all__ = ["RenderResult", "render_briefing", "export_html", "external_references",
@@ -400,7 +400,7 @@ def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, bef
             _reraise(exc, log_path)
         nb = nbformat.from_dict(nb) if not hasattr(nb, "cells") else nb
         html, figures = export_html(nb, title=_title_of(nb) or params.title)
-    target.write_text(html, encoding="utf-8")
+    write_output(target, html)
     return RenderResult(path=out, size=target.stat().st_size, figures=figures,
                         seconds=time.perf_counter() - start,
                         notebook=Path(notebook) if notebook is not None else None)

@@ -188,6 +188,8 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
                     "and are listed in corpus.rejected: "
                     + "; ".join(r for _, r in build.bad_files[:5])
                     + (" ..." if len(build.bad_files) > 5 else ""))
+            for source, why in found.unreadable:  # the walk's note names them already
+                build.discard(source, None, f"{source.label}: {why}", note=False)
             corpus = build.build(labels=channels)
     finally:
         if bar is not None:

@@ -71,6 +71,77 @@ def columns_to_chunk(cols: dict[str, list], parts: list[Part], counts: np.ndarra
     return chunk
 
 
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
+#: Message times a row may hold (about years 1700-2242; see ``records.check_ns``).
+_TIME_MAX = (1 << 33) * 1_000_000_000
+
+
+def value_problem(name: str, value: object) -> str | None:
+    """Why ``value`` cannot be in message column ``name`` (None when it can): the one check
+    behind every reader, so a value no reader validated costs its row, not the file."""
+    if value is None:
+        return None
+    if name in LIST:
+        if type(value) is not list:
+            return f"{name} is a {type(value).__name__}, not a list"
+        for item in value:
+            if type(item) is not str:
+                return f"{name} holds {_shown(item)}, not a string"
+        return None
+    if name in STR:
+        return None if type(value) is str else f"{name} {_shown(value)} is not a string"
+    if type(value) is not int:
+        return f"{name} {_shown(value)} is not an integer"
+    if name in TIME:
+        if not -_TIME_MAX < value < _TIME_MAX:
+            return f"{name} {_shown(value)} (ns) is out of range (years 1700-2242)"
+    elif not _INT_MIN < value <= _INT_MAX:
+        return f"{name} {_shown(value)} is out of range for a 64-bit integer"
+    return None
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def needs_check(cols: dict[str, list], chunk: dict) -> bool:
+    """Whether a converted chunk may hold values :func:`value_problem` refuses that the
+    conversion let through: times out of range, list items that are not strings."""
+    for name in TIME:
+        arr = chunk.get(name)
+        if arr is not None and cols.get(name) is not None and arr.null_count < len(arr):
+            lo, hi = pc.min_max(arr).values()
+            if lo.as_py() <= -_TIME_MAX or hi.as_py() >= _TIME_MAX:
+                return True
+    for name in LIST:
+        values = cols.get(name)
+        if values is not None:
+            for items in values:
+                if type(items) is not list:
+                    return True
+                for item in items:
+                    if type(item) is not str:
+                        return True
+    return False
+
+
+def bad_rows(cols: dict[str, list]) -> dict[int, tuple[str, object]]:
+    """Row number -> (reason, value) for every row holding a value that cannot be in its
+    column (the first such value)."""
+    bad: dict[int, tuple[str, object]] = {}
+    for name, values in cols.items():
+        if name == "_index":
+            continue
+        for i, value in enumerate(values):
+            if i in bad:
+                continue
+            problem = value_problem(name, value)
+            if problem is not None:
+                bad[i] = (problem, value)
+    return bad
+
+
 def may_overlap(parts: list[Part]) -> bool:
     seen = set()
     for p in parts:

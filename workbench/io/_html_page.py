@@ -31,6 +31,7 @@ from ..errors import FormatError, LoadError
 from ..ids import normalise_name
 from .builder import raw_excerpt
 from .entities import add_from_text, dedupe
+from .records import check_ns
 
 __all__ = ["Record", "Page", "parse_page", "excerpt", "clean_text", "clean_name", "parse_date",
            "offset_of", "media_fields", "sender_name", "message_entities", "service_action",
@@ -55,7 +56,6 @@ _VIA = re.compile(r"\s+via @([A-Za-z][A-Za-z0-9_]{2,31})\s*$")
 _LAYOUT_TAIL = re.compile(r"\n[ \t]*$")
 UNSUPPORTED = "This message is not supported by this version of Telegram Desktop"
 NS = 1_000_000_000
-_MAX_NS = (1 << 33) * NS
 
 #: Media element classes -> ``media_type`` (the vocabulary of Desktop JSON's ``media_type``).
 _MEDIA_KINDS = {
@@ -457,10 +457,7 @@ def parse_date(value: str, tz) -> tuple[int, bool]:
     else:
         seconds = int(local.replace(tzinfo=tz).timestamp())
         assumed = True
-    ns = seconds * NS
-    if not -_MAX_NS < ns < _MAX_NS:
-        raise ValueError(value)
-    return ns, assumed
+    return check_ns(seconds * NS, value), assumed
 
 
 def offset_of(value: str | None) -> int | None:

@@ -26,7 +26,8 @@ from ._mtproto import (ACTIONS, ENTITIES, MEDIA_TYPES, attribute_kind, chat_desc
                        guess_entity, peer_key, snake, utf16_slice)
 from .builder import FileOutput, Part
 from .entities import add_from_text, dedupe
-from .records import BadRecord, Rows, optional_int, optional_time, reject_json_line, to_ns
+from .records import (BadRecord, Rows, optional_int, optional_time, reject_json_line,
+                      time_reason, to_ns)
 from .sources import Source
 from .streams import iter_lines
 
@@ -94,6 +95,9 @@ class RecordReader:
             if described is not None and (peer is None or described[0] == key):
                 key = described[0]
                 desc = described[1:]
+            elif peer is None:
+                raise BadRecord("no peer_id or to_id, and its _chat does not say which channel "
+                                "the record is in")
         part = self.rows.parts.get(key)
         if part is None:
             if desc is not None:
@@ -308,8 +312,9 @@ class RecordReader:
             raise BadRecord("no date")
         try:
             date = to_ns(raw_date)
-        except (ValueError, TypeError, OverflowError):
-            raise BadRecord(f"date {raw_date!r} is not a date-time or Unix time") from None
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise BadRecord(time_reason("date", raw_date, exc,
+                                        "a date-time or Unix time")) from None
         part = self.channel_part(rec, chat)
         if mid in part.seen:
             raise BadRecord(f"duplicate message id {mid} within one export of {part.channel_id} "
@@ -373,8 +378,9 @@ class RecordReader:
         date = rec.get("date")
         try:
             date = to_ns(date) if date is not None else None
-        except (ValueError, TypeError, OverflowError):
-            date = None
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise BadRecord(time_reason("date", date, exc,
+                                        "a date-time or Unix time")) from None
         action = rec.get("action")
         name = action.get(self.tk) if type(action) is dict else None
         if type(name) is str:

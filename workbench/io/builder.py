@@ -42,6 +42,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
@@ -57,6 +58,7 @@ from ..corpus import Corpus
 from ..errors import LoadError, ParameterError
 from . import entities
 from ._chunks import FIELDS, LIST, NAT, STR, TIME
+from ._chunks import bad_rows, needs_check, value_problem
 from ._chunks import (categorical, columns_to_chunk, may_overlap, newest_part_per_channel,
                       newest_wins, ns_to_utc, ns_to_utc_array, nullable_int, part_max_dates,
                       part_ranks)
@@ -276,8 +278,20 @@ class FileOutput:
                     message_id: int | None = None, date: int | None = None,
                     action: str | None = None, actor_id: str | None = None,
                     actor: str | None = None, text: str | None = None) -> None:
-        """Add one service record (channel created, pinned, member joined, ...)."""
+        """Add one service record (channel created, pinned, member joined, ...); one whose
+        id or date cannot be held is rejected, naming the value."""
         part = self.current
+        for name, value in (("message_id", message_id), ("date", date)):
+            problem = value_problem(name, value)
+            if problem is not None:
+                self.reject(index, f"service record: {problem}", value)
+                return
+        for name, value in (("action", action), ("actor_id", actor_id), ("actor", actor),
+                            ("text", text)):
+            if value is not None and type(value) is not str:
+                self.reject(index, f"service record: {name} {value!r:.80} is not a string",
+                            value)
+                return
         self.service.append((part.platform, channel_id or part.channel_id, message_id, date,
                              action or None, actor_id or None, actor or None, text or None,
                              self.source_of(index), part.index))
@@ -293,6 +307,8 @@ class FileOutput:
 
     def note_forward_id(self, channel_id: str, name: str | None) -> None:
         """A forward source known by id (not necessarily exported in this load)."""
+        if type(channel_id) is not str or not channel_id:
+            return
         if name or channel_id not in self.forward_ids:
             self.forward_ids[channel_id] = name
 
@@ -321,11 +337,57 @@ class FileOutput:
         live = [(start, pos) for start, pos in marks]
         counts = np.diff([m[0] for m in live] + [n])
         parts = [self.parts[pos] for _, pos in live]
-        self.chunks.append(columns_to_chunk(self.cols, parts, counts, n, self.source.label))
+        try:
+            chunk = columns_to_chunk(self.cols, parts, counts, n, self.source.label)
+            suspect = needs_check(self.cols, chunk)
+        except LoadError:
+            suspect = True
+        if suspect:
+            # A value no reader validated: reject its row (naming the value), keep the rest.
+            self._reject_bad_rows()
+            n = self.nrows
+            marks = self._marks
+            if n == 0:
+                self._marks = [(0, marks[-1][1])]
+                return
+            live = [(start, pos) for start, pos in marks]
+            counts = np.diff([m[0] for m in live] + [n])
+            parts = [self.parts[pos] for _, pos in live]
+            chunk = columns_to_chunk(self.cols, parts, counts, n, self.source.label)
+        self.chunks.append(chunk)
         for values in self.cols.values():
             values.clear()
         self._loaded += n
         self._marks = [(0, marks[-1][1])]
+
+    def _reject_bad_rows(self) -> None:
+        """Move the pending rows holding a value their column cannot hold to ``rejected``."""
+        bad = bad_rows(self.cols)
+        if not bad:
+            return
+        marks = self._marks
+        starts = [m[0] for m in marks]
+        index = self.cols.get("_index")
+        sources = self.cols.get("source")
+        for i in sorted(bad):
+            reason, value = bad[i]
+            part = self.parts[marks[bisect.bisect_right(starts, i) - 1][1]]
+            if sources is not None and type(sources[i]) is str:
+                where = sources[i]
+            else:
+                where = part.source_prefix + str(index[i] if index is not None else i + 1)
+            self.rejected.append((where, reason, raw_excerpt(value)))
+        dropped = sorted(bad)
+        for name, values in self.cols.items():
+            values[:] = [v for i, v in enumerate(values) if i not in bad]
+        new_marks = []
+        for start, pos in marks:
+            start -= bisect.bisect_left(dropped, start)
+            if new_marks and new_marks[-1][0] == start:
+                new_marks[-1] = (start, pos)  # a run that lost all its rows
+            else:
+                new_marks.append((start, pos))
+        self._marks = new_marks
 
     def reset(self) -> None:
         """Forget everything added so far (a reader retrying another way)."""
@@ -399,10 +461,13 @@ class Builder:
             "merged": 0,
         })
 
-    def discard(self, source: Source, fmt: str | None, reason: str) -> None:
-        """Record a file that could not be read at all: one rejected row, one files row."""
+    def discard(self, source: Source, fmt: str | None, reason: str, *,
+                note: bool = True) -> None:
+        """Record a file (or folder) that could not be read at all: one rejected row, one
+        files row; ``note=False``: a warning names it already (the folder walk's)."""
         self.rejected.append((source.label, reason, None))
-        self.bad_files.append((source.label, reason))
+        if note:
+            self.bad_files.append((source.label, reason))
         self.files.append({
             "path": source.label, "format": fmt or "unknown", "size": source.size,
             "sha256": _digest(source), "records": 1, "loaded": 0, "service": 0, "rejected": 1,

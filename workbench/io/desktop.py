@@ -48,7 +48,7 @@ from ..errors import FormatError, LoadError
 from ..ids import name_key, telegram_key
 from .builder import FileOutput
 from .entities import add_from_text, dedupe
-from .records import BadRecord
+from .records import BadRecord, OutOfRange, check_ns, time_reason
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "repair_hex_escapes", "KINDS"]
@@ -408,18 +408,17 @@ def _local_ns(value: object, tz) -> int:
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return int(dt.timestamp()) * 1_000_000_000 + dt.microsecond * 1000
-
-
-_MAX_NS = (1 << 33) * 1_000_000_000  # about the year 2242; beyond is garbage, not a date
-_MIN_NS = -_MAX_NS
+    try:
+        ns = int(dt.timestamp()) * 1_000_000_000 + dt.microsecond * 1000
+    except (OverflowError, ValueError):
+        raise OutOfRange(value) from None
+    return check_ns(ns, value)
 
 
 def _unix_ns(value: object) -> int:
-    ns = int(value) * 1_000_000_000  # a string of digits (or an int)
-    if not _MIN_NS < ns < _MAX_NS:
+    if type(value) not in (str, int):  # a string of digits (or an int)
         raise ValueError(value)
-    return ns
+    return check_ns(int(value) * 1_000_000_000, value)
 
 
 def _media_name(value: object) -> str | None:
@@ -462,19 +461,18 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
             ut = rec.get("date_unixtime")
             if ut is not None:
                 try:
-                    date = int(ut) * 1_000_000_000
-                except (ValueError, TypeError):
-                    raise BadRecord(f"date_unixtime {ut!r} is not a Unix time") from None
-                if not _MIN_NS < date < _MAX_NS:
-                    raise BadRecord(f"date_unixtime {ut!r} is out of range")
+                    date = _unix_ns(ut)
+                except (ValueError, TypeError) as exc:
+                    raise BadRecord(time_reason("date_unixtime", ut, exc, "a Unix time")) from None
             else:
                 local = rec.get("date")
                 if local is None:
                     raise BadRecord("no date")
                 try:
                     date = _local_ns(local, tz)
-                except (ValueError, TypeError, OverflowError):
-                    raise BadRecord(f"date {local!r} is not an ISO date-time") from None
+                except (ValueError, TypeError, OverflowError) as exc:
+                    raise BadRecord(time_reason("date", local, exc,
+                                                "an ISO date-time")) from None
                 assumed.add("date")
 
             raw = rec.get("text", "")
@@ -513,7 +511,7 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                 else:
                     author_id = id_cache.get(fid)
                     if author_id is None:
-                        author_id = id_cache[fid] = _user_key(fid)
+                        author_id = id_cache[fid] = _user_key(fid, "from_id")
                 author = rec.get("from") or None
             if author is not None and type(author) is not str:
                 raise BadRecord(f"author {author!r} is not a string")
@@ -525,10 +523,11 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
                     raise BadRecord(f"forwarded_from {fwd_name!r} is not a name")
                 fid = rec.get("forwarded_from_id")
                 if fid is not None:
-                    fwd_id = _user_key(fid)
-                    out.note_forward_id(fwd_id, fwd_name)
-                    if _says_user(fid):
-                        out.builder.persons.add(fwd_id)
+                    fwd_id = _user_key(fid, "forwarded_from_id")
+                    if fwd_id is not None:
+                        out.note_forward_id(fwd_id, fwd_name)
+                        if _says_user(fid):
+                            out.builder.persons.add(fwd_id)
 
             reply = rec.get("reply_to_message_id")
             if reply is not None and type(reply) is not int:
@@ -538,13 +537,15 @@ def _read_records(records: list, index: int, prefix: str, part, out: FileOutput,
             if ut is not None:
                 try:
                     edited = _unix_ns(ut)
-                except (ValueError, TypeError):
-                    raise BadRecord(f"edited_unixtime {ut!r} is not a Unix time") from None
+                except (ValueError, TypeError) as exc:
+                    raise BadRecord(time_reason("edited_unixtime", ut, exc,
+                                                "a Unix time")) from None
             elif "edited" in rec:
                 try:
                     edited = _local_ns(rec["edited"], tz)
-                except (ValueError, TypeError, OverflowError):
-                    raise BadRecord(f"edited {rec['edited']!r} is not an ISO date-time") from None
+                except (ValueError, TypeError, OverflowError) as exc:
+                    raise BadRecord(time_reason("edited", rec["edited"], exc,
+                                                "an ISO date-time")) from None
                 assumed.add("edited")
             else:
                 edited = None
@@ -641,14 +642,23 @@ def _says_user(raw: object) -> bool:
     return type(raw) is int and (1 << 32) <= raw < (1 << 33)
 
 
-def _user_key(raw: object) -> str | None:
-    """``telegram:<bare id>`` for a sender or forward source id; an id in a form we do not
-    know is kept as written (prefixed), never invented."""
+def _user_key(raw: object, field: str = "id") -> str | None:
+    """``telegram:<bare id>`` for a sender or forward source id; a string id in a form we do
+    not know is kept as written (prefixed), never invented.
+
+    Raises
+    ------
+    BadRecord
+        For a value that is no id at all (not an int or a string: a float, bool, list or
+        dict), or an int that does not fit 64 bits.
+    """
     if raw is None or raw == "":
         return None
     try:
         return telegram_key(raw)
     except (ValueError, TypeError):
+        if type(raw) is not str or not raw.isprintable() or len(raw) > 64:
+            raise BadRecord(f"{field} {raw!r:.80} is not a Telegram id") from None
         return f"telegram:{raw}"
 
 
@@ -659,26 +669,33 @@ def _other_record(rec: dict, kind: object, i: int, prefix: str, part, out: FileO
         mid = rec.get("id")
         date = None
         ut = rec.get("date_unixtime")
+        field, value = ("date_unixtime", ut) if ut is not None else ("date", rec.get("date"))
         try:
             if ut is not None:
                 date = _unix_ns(ut)
-            elif rec.get("date") is not None:
-                date = _local_ns(rec.get("date"), out.tz)
+            elif value is not None:
+                date = _local_ns(value, out.tz)
                 assumed.add("date")
-        except (ValueError, TypeError, OverflowError):
-            date = None
+        except (ValueError, TypeError, OverflowError) as exc:
+            out.reject(where, "service record: " + time_reason(field, value, exc), rec)
+            return
         raw = rec.get("text", "")
         if type(raw) is list:
             raw = "".join(p if type(p) is str else str(p.get("text", "")) for p in raw
                           if type(p) in (str, dict))
         action = rec.get("action")
         actor = rec.get("actor")
+        try:
+            actor_id = _user_key(rec.get("actor_id"), "actor_id")
+        except BadRecord as exc:
+            out.reject(where, f"service record: {exc}", rec)
+            return
         out.add_service(
             where,
             message_id=mid if type(mid) is int else None,
             date=date,
             action=action if type(action) is str else None,
-            actor_id=_user_key(rec.get("actor_id")),
+            actor_id=actor_id,
             actor=actor if type(actor) is str else None,
             text=raw if type(raw) is str else None,
         )

@@ -86,7 +86,7 @@ from ._html_page import (DAY, MONTHS, NS, SERVICE_ACTIONS, UNSUPPORTED, Page, Re
                          message_entities, offset_of, parse_date, parse_page, reply_id, sender_name,
                          service_action)
 from .builder import FileOutput
-from .records import BadRecord
+from .records import BadRecord, time_reason
 from .sources import Source
 
 __all__ = ["NAME", "SUFFIXES", "sniff", "read", "DAY_SEPARATOR", "SERVICE_ACTIONS"]
@@ -354,9 +354,9 @@ class _Export:
             raise BadRecord("no date (the message has no date element with a title)")
         try:
             date, assumed = parse_date(rec.date, self.tz)
-        except (ValueError, OverflowError):
-            raise BadRecord(f"date title {rec.date!r} is not 'dd.mm.yyyy hh:mm:ss [UTC+hh:mm]'") \
-                from None
+        except (ValueError, OverflowError) as exc:
+            raise BadRecord(time_reason("date title", rec.date, exc,
+                                        "'dd.mm.yyyy hh:mm:ss [UTC+hh:mm]'")) from None
         if mid in self.seen:
             raise BadRecord(f"duplicate message id {mid} within one export of {self.channel_id} "
                        "(the first is kept)")

@@ -46,7 +46,7 @@ from ..ids import name_key, telegram_key
 from ._csvrows import add_csv_rows, csv_entities, csv_header, csv_int
 from ._mtproto import chat_description
 from ._mtproto_records import COLUMNS, RecordReader, read_lines
-from .records import BadRecord, Rows, to_ns
+from .records import BadRecord, Rows, time_reason, to_ns
 from .streams import iter_csv, json_head
 from .builder import FileOutput
 from .sources import Source
@@ -143,8 +143,8 @@ def _time(value: str, field: str) -> int | None:
         return None
     try:
         return to_ns(float(value))
-    except (ValueError, OverflowError):
-        raise BadRecord(f"{field} {value!r} is not a Unix time") from None
+    except (ValueError, OverflowError) as exc:
+        raise BadRecord(time_reason(field, value, exc, "a Unix time")) from None
 
 
 def _handle_ids(source: Source, out: FileOutput) -> dict[str, int]:

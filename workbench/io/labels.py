@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -50,13 +51,30 @@ def read_labels(labels: pd.DataFrame | str | Path) -> pd.DataFrame:
     ParameterError
         If it has none of ``channel_id``, ``handle``, ``name``.
     LoadError
-        If the CSV cannot be read.
+        If the CSV cannot be read (not a regular file, unreadable, a damaged or truncated
+        .gz/.zst, not CSV), naming the file.
     """
-    if isinstance(labels, (str, Path)):
+    if isinstance(labels, (str, os.PathLike)):
+        import io
+
+        from .sources import Source
+
+        path = Path(labels)
+        if not path.is_file():  # a FIFO would block, a device is no table
+            raise LoadError(f"{path.name}: cannot read channel labels: not a regular file")
+        source = Source(path, path.name)
         try:
-            frame = pd.read_csv(labels, dtype={k: "string" for k in _KEYS})
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise LoadError(f"{Path(labels).name}: cannot read channel labels: {exc}") from exc
+            compressed = source.compression is not None
+        except OSError as exc:
+            raise LoadError(f"{path.name}: cannot read channel labels: "
+                            f"{exc.strerror or exc}") from None
+        # gzip and zstd through the loader's checked decoders: a cut or damaged stream is
+        # named as such (pandas would raise EOFError or read part of it)
+        data = io.BytesIO(source.read_bytes()) if compressed else path
+        try:
+            frame = pd.read_csv(data, dtype={k: "string" for k in _KEYS})
+        except (OSError, ValueError, EOFError, pd.errors.ParserError) as exc:
+            raise LoadError(f"{path.name}: cannot read channel labels: {exc}") from exc
     elif isinstance(labels, pd.DataFrame):
         frame = labels.copy()
     else:

@@ -45,7 +45,8 @@ from datetime import datetime, timezone
 
 from .builder import FileOutput, Part
 
-__all__ = ["BadRecord", "Rows", "optional_int", "optional_time", "to_ns", "reject_json_line"]
+__all__ = ["BadRecord", "OutOfRange", "Rows", "optional_int", "optional_time", "to_ns",
+           "check_ns", "time_reason", "reject_json_line"]
 
 #: Rows held per channel before they are handed to the FileOutput.
 _RUN_ROWS = 8192
@@ -56,6 +57,60 @@ _MIN_NS = -_MAX_NS
 
 class BadRecord(Exception):
     """A record that cannot be a message (the reason is the message)."""
+
+
+class OutOfRange(ValueError):
+    """A time that reads as one but lies outside the years a message can have (about
+    1700-2242: beyond is garbage, and pandas cannot hold most of it)."""
+
+
+#: The years :func:`check_ns` accepts, as reasons word them.
+YEARS = "1700-2242"
+
+
+def check_ns(ns: int, value: object = None) -> int:
+    """``ns`` (nanoseconds since the epoch) when it lies in years 1700-2242.
+
+    Raises
+    ------
+    OutOfRange
+        Otherwise (``value``: what the input wrote, for the reason).
+
+    Examples
+    --------
+    >>> check_ns(0)
+    0
+    >>> check_ns(10**30, "9999-01-01")
+    Traceback (most recent call last):
+    ...
+    workbench.io.records.OutOfRange: 9999-01-01
+    """
+    if type(ns) is not int or not _MIN_NS < ns < _MAX_NS:
+        raise OutOfRange(value if value is not None else ns)
+    return ns
+
+
+def time_reason(field: str, value: object, exc: BaseException | None = None,
+                expected: str = "a date-time") -> str:
+    """The reason a record is rejected for its time ``value`` in ``field``: out of range
+    (``exc`` an :class:`OutOfRange`, or an OverflowError) or not ``expected``.
+
+    Examples
+    --------
+    >>> time_reason("date", "9999-12-01T10:00:00", OutOfRange())
+    "date '9999-12-01T10:00:00' is out of range (years 1700-2242)"
+    >>> time_reason("date", "soon")
+    "date 'soon' is not a date-time"
+    """
+    shown = _shown(value)
+    if isinstance(exc, (OutOfRange, OverflowError)):
+        return f"{field} {shown} is out of range (years {YEARS})"
+    return f"{field} {shown} is not {expected}"
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def optional_int(value: object, field: str) -> int | None:
@@ -93,8 +148,8 @@ def optional_time(value: object, field: str) -> int | None:
         return None
     try:
         return to_ns(value)
-    except (ValueError, TypeError, OverflowError):
-        raise BadRecord(f"{field} {value!r} is not a date-time") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise BadRecord(time_reason(field, value, exc)) from None
 
 
 def to_ns(value: object) -> int:
@@ -108,7 +163,7 @@ def to_ns(value: object) -> int:
     Raises
     ------
     ValueError
-        For anything else, or a time outside years 1700-2242.
+        For anything else; :class:`OutOfRange` for a time outside years 1700-2242.
 
     Examples
     --------
@@ -123,18 +178,19 @@ def to_ns(value: object) -> int:
             dt = datetime.fromisoformat(value)
             if dt.tzinfo is None:
                 dt = dt.replace(tzinfo=_UTC)
-            ns = math.floor(dt.timestamp()) * 1_000_000_000 + dt.microsecond * 1000
+            try:
+                ns = math.floor(dt.timestamp()) * 1_000_000_000 + dt.microsecond * 1000
+            except (OverflowError, ValueError):  # year 1 or 9999 with an offset
+                raise OutOfRange(value) from None
     elif kind is int:
         ns = value * 1_000_000_000
     elif kind is float:
-        if value != value:
+        if value != value or value in (math.inf, -math.inf):
             raise ValueError(value)
         ns = round(value * 1_000_000) * 1000
     else:
         raise ValueError(value)
-    if not _MIN_NS < ns < _MAX_NS:
-        raise ValueError(value)
-    return ns
+    return check_ns(ns, value)
 
 
 class Rows:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
+import stat
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -81,16 +83,28 @@ class Source:
         return None
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
-        """The first ``n`` decompressed bytes (fewer if the file is shorter)."""
+        """The first ``n`` decompressed bytes (fewer if the file is shorter).
+
+        Raises
+        ------
+        LoadError
+            If the file cannot be read, or its compressed stream is damaged or cut short
+            before giving a byte (saying which: a stream damaged later is reported by the
+            read, naming how far it got).
+        """
         if self.path.is_dir():
             return b""
         try:
-            with self.open() as fh:
+            with open(self.path, "rb") as fh:
+                magic = fh.read(4)
+                fh.seek(0)
+                if magic[:2] == _GZIP_MAGIC:
+                    return _head(fh, n, gzip_pieces, self.label)
+                if magic == _ZSTD_MAGIC:
+                    return _head(fh, n, zstd_pieces, self.label)
                 return fh.read(n)
-        except (OSError, EOFError, zlib.error) as exc:
-            if self.compression is None:
-                raise LoadError(f"{self.label}: cannot read: {exc}") from exc
-            return b""  # a damaged compressed stream: reading it will say where
+        except OSError as exc:
+            raise LoadError(f"{self.label}: cannot read: {_why(exc)}") from None
 
     def open(self):
         """A binary stream of the decompressed content (the caller closes it)."""
@@ -115,7 +129,7 @@ class Source:
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
-            raise LoadError(f"{self.label}: cannot read: {exc}") from exc
+            raise LoadError(f"{self.label}: cannot read: {_why(exc)}") from None
         self.size = len(raw)
         self._hash_in_background(raw)
         if raw[:2] == _GZIP_MAGIC:
@@ -134,8 +148,9 @@ class Source:
         thread.start()
         self._pending = (thread, digest)
 
-    def hash_file(self) -> str:
-        """Compute (streaming) and return :attr:`sha256` if a reader did not set it."""
+    def hash_file(self) -> str | None:
+        """Compute (streaming) and return :attr:`sha256` if a reader did not set it (None
+        when the file cannot be read)."""
         pending = self.__dict__.pop("_pending", None)
         if pending is not None:
             thread, digest = pending
@@ -143,11 +158,110 @@ class Source:
             self.sha256 = digest.hexdigest()
         if self.sha256 is None:
             digest = hashlib.sha256()
-            with open(self.path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
+            try:
+                with open(self.path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(block)
+            except OSError:  # unreadable or gone: reading it says so, naming the file
+                return None
             self.sha256 = digest.hexdigest()
         return self.sha256
+
+
+def _why(exc: OSError) -> str:
+    """An OSError in words, without the local path it names."""
+    return exc.strerror or type(exc).__name__
+
+
+def _head(fh, n: int, pieces, label: str) -> bytes:
+    """Up to ``n`` decompressed bytes of ``fh`` through the decoder ``pieces``."""
+    got = bytearray()
+    for block in pieces(lambda: fh.read(1 << 16), label):
+        got += block
+        if len(got) >= n:
+            break
+    return bytes(got[:n])
+
+
+def gzip_pieces(read, label: str):
+    """Decompressed pieces of a gzip stream of one or more members, read with ``read()``.
+
+    Raises
+    ------
+    LoadError
+        If a header or the deflate data is damaged, or the stream ends inside a member
+        (naming how many decompressed bytes came before).
+    """
+    decoder = zlib.decompressobj(wbits=31)
+    produced = 0
+    fed = False  # the current member has had input
+    pending = b""
+    while True:
+        data = pending or read()
+        pending = b""
+        if not data:
+            break
+        if not fed:
+            data = data.lstrip(b"\x00")  # padding between members
+            if not data:
+                continue
+        try:
+            piece = decoder.decompress(data)
+        except zlib.error as exc:
+            what = "header" if not fed and produced == 0 else "stream"
+            raise LoadError(f"{label}: damaged gzip {what} after {produced:,} decompressed "
+                            f"bytes: {exc}") from None
+        fed = True
+        if piece:
+            produced += len(piece)
+            yield piece
+        if decoder.eof:
+            pending = decoder.unused_data
+            decoder, fed = zlib.decompressobj(wbits=31), False
+    if fed:
+        raise LoadError(f"{label}: truncated gzip stream: it ends inside a member after "
+                        f"{produced:,} decompressed bytes")
+
+
+def zstd_pieces(read, label: str):
+    """Decompressed pieces of a zstandard stream of one or more frames, read with ``read()``
+    (Pushshift's long window allowed); a frame cut short is an error (the library's stream
+    reader would end quietly).
+
+    Raises
+    ------
+    LoadError
+        If the stream is damaged or ends inside a frame (naming how many decompressed bytes
+        came before).
+    """
+    import zstandard
+
+    dctx = zstandard.ZstdDecompressor(max_window_size=1 << 31)
+    dobj = dctx.decompressobj()
+    fed = False  # the current frame has had input
+    produced = 0
+    while True:
+        data = read()
+        if not data:
+            break
+        while data:
+            try:
+                block = dobj.decompress(data)
+            except zstandard.ZstdError as exc:
+                raise LoadError(f"{label}: damaged zstandard stream after {produced:,} "
+                                f"decompressed bytes: {exc}") from None
+            fed = True
+            if block:
+                produced += len(block)
+                yield block
+            if dobj.eof:
+                data = dobj.unused_data
+                dobj, fed = dctx.decompressobj(), False
+            else:
+                data = b""
+    if fed:
+        raise LoadError(f"{label}: damaged or truncated zstandard stream: it ends inside a frame after "
+                        f"{produced:,} decompressed bytes")
 
 
 def _gunzip(raw: bytes, label: str) -> bytes:
@@ -173,18 +287,8 @@ def _gunzip(raw: bytes, label: str) -> bytes:
 
 
 def _unzstd(raw: bytes, label: str) -> bytes:
-    import zstandard
-
-    out = io.BytesIO()
-    try:
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-            for block in iter(lambda: reader.read(1 << 20), b""):
-                out.write(block)
-    except zstandard.ZstdError as exc:
-        raise LoadError(
-            f"{label}: damaged zstandard stream after {out.tell():,} decompressed bytes: {exc}"
-        ) from exc
-    return out.getvalue()
+    stream = io.BytesIO(raw)
+    return b"".join(zstd_pieces(lambda: stream.read(1 << 22), label))
 
 
 def _strip_compression(name: str) -> str:
@@ -208,34 +312,84 @@ def source_for(path: Path, root: Path) -> Source:
         label = path.name
     if label in ("", "."):
         label = path.name
-    size = path.stat().st_size if path.is_file() else 0
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        size = 0  # reading it will say why
     return Source(path=path, label=label, size=size)
 
 
-def find_sources(root: Path, *, skip_dirs: set[Path] | frozenset = frozenset()) -> list[Source]:
+def find_sources(root: Path, *, skip_dirs: set[Path] | frozenset = frozenset(),
+                 unreadable: list | None = None,
+                 left_out: dict[str, list[Path]] | None = None) -> list[Source]:
     """Candidate data files under ``root`` (recursively, sorted, hidden entries skipped).
 
     ``root`` itself when it is a file. ``skip_dirs`` are directories left out with their
-    content (saved corpora met inside a walk).
+    content (saved corpora met inside a walk). Symbolic links to folders are followed, each
+    real folder once (a link back up the tree is not a loop). ``unreadable`` collects
+    ``(Source, reason)`` for every folder that cannot be listed and every data file that is
+    no regular file (a FIFO is never opened: it would block). With ``left_out`` (a dict),
+    saved corpora and corpus stores below ``root`` are not read but listed there by kind
+    (``"corpus"``, ``"store"``).
     """
     root = Path(root)
     if root.is_file():
         return [source_for(root, root)]
-    found = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if any(d == path or d in path.parents for d in skip_dirs):
-            continue
-        if path.is_file() and _is_candidate(path):
-            found.append(source_for(path, root))
+    found: list[Source] = []
+    lost = unreadable if unreadable is not None else []
+    skip = {os.path.realpath(d) for d in skip_dirs}
+    seen: set[str] = set()
+
+    def visit(folder: Path) -> None:
+        real = os.path.realpath(folder)
+        if real in seen or real in skip:
+            return
+        seen.add(real)
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            lost.append((source_for(folder, root), f"cannot read the folder: {_why(exc)}"))
+            return
+        if left_out is not None and folder != root and any(e.name in MANIFESTS
+                                                            for e in entries):
+            kind = kind_of(folder)
+            if kind is not None:  # else its corpus.json / store.json is read as an input
+                left_out.setdefault(kind, []).append(folder)
+                return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symbolic links
+                kind = os.stat(path).st_mode if not is_dir else None
+            except OSError as exc:
+                if _is_candidate(path):  # a dangling link or a file that vanished
+                    lost.append((source_for(path, root), f"cannot read: {_why(exc)}"))
+                continue
+            if is_dir:
+                visit(path)
+            elif _is_candidate(path):
+                if stat.S_ISREG(kind):
+                    found.append(source_for(path, root))
+                else:
+                    lost.append((source_for(path, root),
+                                 f"not a regular file ({_special(kind)}): not read"))
+
+    visit(root)
     return found
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    """Whether ``path`` lies in a hidden entry below ``root`` (never read)."""
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _special(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 @dataclass
@@ -250,12 +404,16 @@ class Walk:
     corpora, stores : list of Path
         Saved corpora and corpus stores met inside the folder, left out (not hidden ones:
         nothing under a hidden entry is looked at).
+    unreadable : list of (Source, str)
+        Folders that could not be listed and data files that are no regular files, with
+        the reason: a load lists each in ``files`` and ``rejected`` and warns.
     """
 
     root: Path
     sources: list[Source]
     corpora: list[Path] = field(default_factory=list)
     stores: list[Path] = field(default_factory=list)
+    unreadable: list = field(default_factory=list)
 
     @property
     def notes(self) -> list[str]:
@@ -268,6 +426,11 @@ class Walk:
             # its store.json is JSON but no export: read as one, it would only be rejected
             notes.append(f"{len(self.stores)} corpus store folder(s) inside {self.root.name} "
                          "were not read; open each with wb.open_store(folder)")
+        if self.unreadable:
+            notes.append(f"{len(self.unreadable)} file(s) or folder(s) inside {self.root.name} "
+                         "could not be read: "
+                         + "; ".join(f"{s.label}: {why}" for s, why in self.unreadable[:5])
+                         + (" ..." if len(self.unreadable) > 5 else ""))
         return notes
 
 
@@ -298,24 +461,26 @@ def walk(path: str | Path) -> Walk:
     ['1 saved corpus folder(s) inside exports were not read; load each with wb.load(folder)']
     """
     root = Path(path)
-    if not root.exists():
-        raise LoadError(f"{root.name or path}: no such file or folder")
-    if not root.is_dir():
+    try:
+        mode = os.stat(root).st_mode
+    except FileNotFoundError:
+        raise LoadError(f"{root.name or path}: no such file or folder") from None
+    except OSError as exc:
+        raise LoadError(f"{root.name or path}: cannot read: {_why(exc)}") from None
+    if stat.S_ISREG(mode):
         return Walk(root, [source_for(root, root)])
+    if not stat.S_ISDIR(mode):
+        raise LoadError(f"{root.name or path}: not a regular file or folder "
+                        f"({_special(mode)}): nothing to load")
     if is_store(root):
         raise LoadError(f"{root.name}: a corpus store; open it with wb.open_store")
-    found: dict[str, set[Path]] = {"corpus": set(), "store": set()}
-    for name in MANIFESTS:
-        for manifest in root.rglob(name):
-            if _hidden(manifest, root):
-                continue  # never read, so nothing to leave out or warn about
-            kind = kind_of(manifest.parent)
-            if kind is not None:  # another file of that name is read as an input
-                found[kind].add(manifest.parent)
+    found: dict[str, list[Path]] = {"corpus": [], "store": []}
+    unreadable: list = []
+    sources = find_sources(root, unreadable=unreadable, left_out=found)
     corpora, stores = sorted(found["corpus"]), sorted(found["store"])
-    sources = find_sources(root, skip_dirs=set(corpora) | set(stores))
     if not sources:
+        lost = "".join(f"; {s.label}: {why}" for s, why in unreadable[:5])
         raise LoadError(
             f"{root.name}: no exports found in this folder (looked for "
-            f"{', '.join(sorted(DATA_SUFFIXES))}, also .gz/.zst)")
-    return Walk(root, sources, corpora, stores)
+            f"{', '.join(sorted(DATA_SUFFIXES))}, also .gz/.zst){lost}")
+    return Walk(root, sources, corpora, stores, unreadable)

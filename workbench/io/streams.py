@@ -26,11 +26,13 @@ import orjson
 
 from ..errors import LoadError
 from .builder import FileOutput
-from .sources import Source
+from .sources import Source, gzip_pieces, zstd_pieces
 
 __all__ = ["BLOCK_BYTES", "blocks", "iter_lines", "iter_array", "iter_csv", "parse_document",
            "json_head", "first_line", "first_byte"]
 
+#: The longest CSV field read (the csv module's default is 128 KB).
+_CSV_FIELD_LIMIT = (1 << 31) - 1
 #: Bytes read from disk per step when streaming.
 BLOCK_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -66,60 +68,23 @@ class _Counted:
         self.raw.close()
 
 
-def _zstd_blocks(counted: "_Counted", label: str):
-    """Decompressed blocks of a zstandard stream of one or more frames; a frame cut short is
-    an error (the library's stream reader would end quietly)."""
-    import zstandard
-
-    # Pushshift's files need a long window (up to 2 GB).
-    dctx = zstandard.ZstdDecompressor(max_window_size=1 << 31)
-    dobj = dctx.decompressobj()
-    fed = False  # the current frame has had input
-    produced = 0
-    while True:
-        data = counted.read(BLOCK_BYTES // 4)
-        if not data:
-            break
-        while data:
-            try:
-                block = dobj.decompress(data)
-            except zstandard.ZstdError as exc:
-                raise LoadError(f"{label}: damaged zstandard stream after {produced:,} "
-                                f"decompressed bytes: {exc}") from None
-            fed = True
-            if block:
-                produced += len(block)
-                yield block
-            if dobj.eof:
-                data = dobj.unused_data
-                dobj, fed = dctx.decompressobj(), False
-            else:
-                data = b""
-    if fed and not dobj.eof:
-        raise LoadError(f"{label}: damaged or truncated zstandard stream: it ends inside a frame "
-                        f"after {produced:,} decompressed bytes")
-
-
 def blocks(source: Source, out: FileOutput):
     """Decompressed blocks of ``source``; progress in bytes on disk; sets its sha256/size."""
     label = source.label
     try:
         raw = open(source.path, "rb")
+        magic = raw.read(4)
+        raw.seek(0)
     except OSError as exc:
-        raise LoadError(f"{label}: cannot read: {exc}") from exc
+        raise LoadError(f"{label}: cannot read: {exc.strerror or exc}") from None
     counted = _Counted(raw)
     done = 0
     produced = 0
     try:
-        magic = raw.read(4)
-        raw.seek(0)
         if magic[:2] == _GZIP_MAGIC:
-            import gzip
-
-            stream = gzip.GzipFile(fileobj=counted, mode="rb")
-            pieces = iter(lambda: stream.read(BLOCK_BYTES), b"")
+            pieces = gzip_pieces(lambda: counted.read(BLOCK_BYTES // 4), label)
         elif magic == _ZSTD_MAGIC:
-            pieces = _zstd_blocks(counted, label)
+            pieces = zstd_pieces(lambda: counted.read(BLOCK_BYTES // 4), label)
         else:
             pieces = iter(lambda: counted.read(BLOCK_BYTES), b"")
         while True:
@@ -271,6 +236,10 @@ def iter_csv(source: Source, out: FileOutput):
         if tail:
             yield tail
 
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        # The module's default (128 KB) would refuse the whole file for one long field; a
+        # field is at most as large as the file, which is read anyway.
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(lines())
     start = 1
     try:

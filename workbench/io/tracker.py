@@ -58,7 +58,7 @@ from ..ids import telegram_key
 from ._csvrows import add_csv_rows, csv_entities, csv_header, csv_int
 from ._mtproto import MEDIA_TYPES
 from ._mtproto_records import COLUMNS, read_document
-from .records import BadRecord, Rows, optional_time, to_ns
+from .records import BadRecord, Rows, optional_time, time_reason, to_ns
 from .streams import first_byte, iter_csv, json_head, parse_document
 from .builder import FileOutput
 from .sources import Source
@@ -201,8 +201,8 @@ def _read_messages(header: list[str], rows, out: FileOutput) -> None:
         raw_date = get("date")
         try:
             date = to_ns(raw_date)
-        except (ValueError, TypeError, OverflowError):
-            raise BadRecord(f"date {raw_date!r} is not a date-time") from None
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise BadRecord(time_reason("date", raw_date, exc)) from None
         sender_peer, sender = get("msg_from_peer"), csv_int(get("msg_from_id"), "msg_from_id")
         author_id = None
         if sender is not None:

@@ -66,7 +66,7 @@ import orjson
 from ..ids import name_key
 from .builder import FileOutput
 from .entities import HASHTAG_RE, dedupe, links_in
-from .records import BadRecord, Rows
+from .records import BadRecord, Rows, check_ns
 from .streams import iter_lines, parse_document
 
 __all__ = ["PLATFORM", "COLUMNS", "RT_PREFIX", "MENTION_RE", "user_key", "tweet_id",
@@ -95,7 +95,6 @@ _ESCAPE_RE = re.compile(r"&(amp|lt|gt);")
 _ESCAPES = {"amp": "&", "lt": "<", "gt": ">"}
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-_MAX_NS = (1 << 33) * 1_000_000_000  # about 2242: later is garbage, not a date
 _EPOCH = date(1970, 1, 1)
 _DAYS: dict[tuple[int, int], int] = {}  # (year, month) -> days from the epoch to its 1st
 _DIGITS = re.compile(r"[0-9]{1,19}")
@@ -214,9 +213,7 @@ def split_retweet(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _check_range(ns: int, value: object) -> int:
-    if not -_MAX_NS < ns < _MAX_NS:
-        raise ValueError(value)
-    return ns
+    return check_ns(ns, value)  # OutOfRange, a ValueError, beyond years 1700-2242
 
 
 def v1_time_ns(value: object) -> int:

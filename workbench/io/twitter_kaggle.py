@@ -63,6 +63,7 @@ from pathlib import Path
 
 from ..errors import LoadError
 from .builder import FileOutput
+from .records import check_ns, time_reason
 from .sources import Source
 from .streams import iter_csv
 from .twitter import Tweets, split_retweet, text_entities, unescape
@@ -201,7 +202,11 @@ def _read_row(fields: list[str], where: str, names: list[str], at: dict, tz,
     except (ValueError, OverflowError):
         out.reject(where, f"time {written!r} is not like '1/6/2015 21:07'", raw)
         return
-    date = int(naive.replace(tzinfo=tz).timestamp()) * 1_000_000_000
+    try:
+        date = check_ns(int(naive.replace(tzinfo=tz).timestamp()) * 1_000_000_000, written)
+    except (ValueError, OverflowError) as exc:
+        out.reject(where, time_reason("time", written, exc), raw)
+        return
     tweet = fields[at["tweets"]]
     name = fields[at["name"]].strip() if "name" in at else ""
     cid = tweets.named(username, name or None, level=2, date=date)

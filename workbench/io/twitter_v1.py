@@ -41,6 +41,7 @@ from pathlib import Path
 
 from ..errors import LoadError
 from .builder import FileOutput
+from .records import time_reason
 from .sources import Source
 from .twitter import (BadRecord, Invalid, Tweets, api_entities, foreign_json, json_documents,
                       json_start, media_id, split_retweet, tweet_id, unescape, user_key,
@@ -144,8 +145,8 @@ def _time(value: object, what: str) -> int:
         raise BadRecord(f"no {what}")
     try:
         return v1_time_ns(value)
-    except (ValueError, TypeError, OverflowError):
-        raise BadRecord(f"{what} {value!r} is not like 'Wed Oct 10 20:19:24 +0000 2018'") \
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise BadRecord(time_reason(what, value, exc, "like 'Wed Oct 10 20:19:24 +0000 2018'")) \
             from None
 
 

@@ -49,6 +49,7 @@ from pathlib import Path
 
 from ..errors import LoadError
 from .builder import FileOutput
+from .records import time_reason
 from .sources import Source
 from .twitter import (BadRecord, Invalid, Tweets, api_entities, foreign_json, iso_time_ns,
                       json_documents, json_start, media_id, split_retweet, tweet_id, unescape,
@@ -179,8 +180,8 @@ def _time(value: object, what: str) -> int:
         raise BadRecord(f"no {what}")
     try:
         return iso_time_ns(value)
-    except (ValueError, TypeError, OverflowError):
-        raise BadRecord(f"{what} {value!r} is not an ISO 8601 time") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise BadRecord(time_reason(what, value, exc, "an ISO 8601 time")) from None
 
 
 def _text_of(tweet: dict) -> tuple[str | None, dict]:
