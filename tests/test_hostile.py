@@ -21,10 +21,6 @@ from workbench.errors import WorkbenchError, WorkbenchWarning
 
 from tests._loading import accounted, load_quietly
 
-# Findings not fixed yet: strict, so a fix that makes one pass must remove its mark.
-READERS = pytest.mark.xfail(strict=True, reason="issue 12: reader robustness")
-PRIVACY = pytest.mark.xfail(strict=True, reason="issue 12: pseudonymisation")
-
 
 def _message(i, text="hello", **extra):
     # 1480586400 is 2016-12-01 10:00 UTC.
