@@ -15,7 +15,7 @@ Examples
 
 import importlib
 
-from . import errors, events, io, schema, store, text
+from . import backends, errors, events, io, links, privacy, schema, store, text
 from .corpus import Corpus
 from .errors import WorkbenchError
 from .events import load_events
@@ -28,17 +28,20 @@ _LAZY = ("briefing", "crosspost", "network", "plots", "timeline", "widgets")
 __all__ = [
     "Corpus",
     "WorkbenchError",
+    "backends",
     "briefing",
     "crosspost",
     "errors",
     "events",
     "io",
+    "links",
     "load",
     "load_events",
     "load_fixtures",
     "network",
     "open_store",
     "plots",
+    "privacy",
     "schema",
     "store",
     "text",
