@@ -453,3 +453,64 @@ def test_bidi_overrides_are_isolated_when_escaped():
     # The override may not leak into the surrounding markup: it is wrapped in an isolate
     # (FSI ... PDI) or removed, never left open.
     assert "\u202e" not in out or ("\u2068" in out and "\u2069" in out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Found by the review of this change
+# ---------------------------------------------------------------------------------------------
+def test_mention_names_of_mtproto_readers_are_pseudonymised():
+    src = Path(__file__).parent / "data" / "fourcat"
+    plain = load_quietly(src)
+    assert "Abu Example" in plain.messages.astype(str).to_csv()  # the planted mention name
+    corpus = load_quietly(src, pseudonymise="salt")
+    assert "Abu Example" not in corpus.messages.astype(str).to_csv()
+
+
+def test_dates_are_not_taken_for_phone_numbers():
+    from workbench.privacy import PHONE_RE
+
+    assert PHONE_RE.findall("am 01.12.2016 in Berlin, 05/11/2015") == []
+    assert PHONE_RE.findall("ruf +49 170 1234567 an") == ["+49 170 1234567"]
+
+
+def test_a_fifo_inside_a_folder_neither_blocks_nor_stops_the_load(tmp_path):
+    import subprocess
+    import sys
+
+    _write(tmp_path / "a" / "result.json", _export([_message(1)]))
+    os.mkfifo(tmp_path / "a" / "messages.json")
+    os.mkfifo(tmp_path / "corpus.json")
+    code = ("import warnings, workbench as wb, sys\nwarnings.simplefilter('ignore')\n"
+            "print(len(wb.load(sys.argv[1], progress=False).messages))\n")
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                              text=True, timeout=300, cwd=Path(__file__).parents[1])
+    except subprocess.TimeoutExpired:
+        pytest.fail("wb.load blocked on a FIFO")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+
+
+def test_csv_ending_inside_a_utf8_character_is_named(tmp_path):
+    src = Path(__file__).parent / "data" / "twitter" / "kaggle_quirks.csv"
+    path = tmp_path / "tweets.csv"
+    path.write_bytes(src.read_bytes().rstrip(b"\n") + b"\xc3")
+    try:
+        corpus = load_quietly(path)
+    except WorkbenchError as exc:
+        assert "UTF-8" in str(exc)
+        return
+    assert any("UTF-8" in r for r in corpus.rejected["reason"])
+
+
+def test_formula_neutralising_keeps_distinct_categories_distinct():
+    from workbench.text import neutralise_formulas
+
+    frame = pd.DataFrame({"name": pd.Categorical(["=x", "'=x", "ok"])})
+    assert neutralise_formulas(frame)["name"].tolist() == ["'=x", "'=x", "ok"]
+
+
+def test_rising_terms_on_a_store_names_the_way_out(tmp_path):
+    store = wb.open_store(tmp_path / "store")
+    with pytest.raises(WorkbenchError, match="store.corpus"):
+        wb.timeline.rising_terms(store, "berlin-2016")

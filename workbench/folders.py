@@ -43,6 +43,8 @@ MANIFESTS = {CORPUS_MANIFEST: ("corpus", CORPUS_FORMAT), STORE_MANIFEST: ("store
 def _format_in(manifest: Path) -> tuple[str | None, str | None]:
     """(the manifest's ``format``, or None; why not, or None)."""
     try:
+        if not manifest.is_file():  # missing, or a FIFO or device that read_bytes would block on
+            return None, f"no {manifest.name} (as a regular file) in the folder"
         meta = orjson.loads(manifest.read_bytes())
     except FileNotFoundError:
         return None, f"no {manifest.name} in the folder"

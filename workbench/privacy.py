@@ -59,7 +59,8 @@ EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.
 #: leading 0 (``0170/1234567``); at least 7 digits, digit groups separated by space, dot,
 #: dash, slash or brackets.
 PHONE_RE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\d{1,3}|0\d{1,4}|\(0?\d{1,5}\))(?:[ ./-]?\(?\d{1,5}\)?){2,6}"
+    r"(?<![\w+.])(?!\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?![\d./-]))"  # a date is not a phone
+    r"(?:(?:\+|00)\d{1,3}|0\d{1,4}|\(0?\d{1,5}\))(?:[ ./-]?\(?\d{1,5}\)?){2,6}"
     r"(?![\w])")
 _HANDLE_AT = re.compile(r"(?<![\w@.])@([A-Za-z0-9_]{1,32})\b")
 _TWITTER_LINK = re.compile(r"\b((?:https?://)?(?:www\.|mobile\.)?(?:twitter|x)\.com/)"

@@ -411,7 +411,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = out[col].map(neutralise_formula)
         elif isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].cat.rename_categories(neutralise_formula)
+            cats = [neutralise_formula(c) for c in out[col].cat.categories]
+            if len(set(cats)) == len(cats):
+                out[col] = out[col].cat.rename_categories(cats)
+            else:  # "=x" and "'=x" would become one category: write plain values instead
+                out[col] = out[col].astype(object).map(neutralise_formula)
     out.columns = [neutralise_formula(c) for c in out.columns]
     return out
 

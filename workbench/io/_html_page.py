@@ -504,7 +504,8 @@ def sender_name(pieces: list | None) -> str | None:
     return _VIA.sub("", name) or None
 
 
-def message_entities(rec: Record, text: str | None) -> tuple[list, list, list]:
+def message_entities(rec: Record, text: str | None,
+                     people: dict | None = None) -> tuple[list, list, list]:
     """Mentions, links and hashtags: from the text's links as Desktop renders entities, then
     from the plain text (always: unlike the JSON reader, which scans the text only when the
     export gives no entities)."""
@@ -519,6 +520,8 @@ def message_entities(rec: Record, text: str | None) -> tuple[list, list, list]:
                     hashtags.append(value[1:] if value[0] == "#" else value)
             elif "ShowMentionName" in onclick and value:
                 mentions.append(value[1:] if value[0] == "@" else value)
+                if people is not None and value[0] != "@":
+                    people[value] = None  # a person named in the text, pseudonymised by name
             continue  # bot commands, cashtags, custom emoji, spoilers
         if not href:
             continue

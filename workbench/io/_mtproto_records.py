@@ -216,6 +216,12 @@ class RecordReader:
                 links.append(piece)
             elif kind == "mention":
                 mentions.append(piece[1:] if piece[:1] == "@" else piece)
+                uid = e.get("user_id")
+                if uid is not None and piece[:1] != "@":
+                    # A mention by display name (MessageEntityMentionName) names a person:
+                    # the pseudonymiser replaces it in the text and in mentions.
+                    ok = type(uid) is int and 0 < uid < 1 << 63
+                    self.out.builder.mention_names[piece] = f"telegram:{uid}" if ok else None
             else:
                 hashtags.append(piece[1:] if piece[:1] == "#" else piece)
 

@@ -384,7 +384,8 @@ class _Export:
             return assumed
         media_type, media_name, duration = media_fields(media)
         text = clean_text(rec.text)
-        mentions, links, hashtags = message_entities(rec, text)
+        mentions, links, hashtags = message_entities(
+            rec, text, self.out.builder.mention_names)
         reply = reply_id(rec) if rec.reply is not None else None
         if self.kind == "channel":
             author = clean_name(rec.signature)

@@ -159,6 +159,8 @@ class Source:
         if self.sha256 is None:
             digest = hashlib.sha256()
             try:
+                if not stat.S_ISREG(os.stat(self.path).st_mode):
+                    return None  # a FIFO or device: opening it could block for ever
                 with open(self.path, "rb") as fh:
                     for block in iter(lambda: fh.read(1 << 20), b""):
                         digest.update(block)

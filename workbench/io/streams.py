@@ -233,6 +233,11 @@ def iter_csv(source: Source, out: FileOutput):
             tail = parts.pop()
             for line in parts:
                 yield line + "\n"
+        try:
+            tail += decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise LoadError(f"{label}: not UTF-8 text: the file ends inside a multi-byte "
+                            f"character after {state['bytes']:,} bytes") from None
         if tail:
             yield tail
 

@@ -224,7 +224,8 @@ class Store:
         import duckdb
 
         if self._con is None:
-            config = {}
+            # Nothing may fetch from the internet: no extension is installed on demand.
+            config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
             if self._memory_limit:
                 config["memory_limit"] = self._memory_limit
             if self._threads:

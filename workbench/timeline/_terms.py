@@ -12,6 +12,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..events import event_time
 from ..text import normalise_text
@@ -34,6 +35,7 @@ def _document_counts(texts: pd.Series, channels: pd.Series) -> tuple[Counter, di
     return counts, users
 
 
+@dispatchable("timeline.rising_terms")
 def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
                  top: int = 3, min_messages: int = 10, min_channels: int = 3,
                  prior: float = 100.0) -> pd.DataFrame:
