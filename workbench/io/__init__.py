@@ -50,10 +50,6 @@ __all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "wa
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
            "sources"]
 
-#: Former private names, kept for code that imported them.
-_no_gc = no_gc
-_progress_enabled = progress_enabled
-
 
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
          channels: pd.DataFrame | str | os.PathLike | None = None,

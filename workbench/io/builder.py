@@ -62,7 +62,7 @@ from ._chunks import bad_rows, needs_check, value_problem
 from ._chunks import (categorical, columns_to_chunk, may_overlap, newest_part_per_channel,
                       newest_wins, ns_to_utc, ns_to_utc_array, nullable_int, part_max_dates,
                       part_ranks)
-from .resolve import (add_forward_sources, channel_key, fill_names, name_index, rekey_by_handle,
+from .resolve import (add_forward_sources, channel_key, fill_names, rekey_by_handle,
                       rekey_by_name, rekey_by_telegram_handle, resolve_forwards)
 from .sources import Source
 
@@ -661,16 +661,3 @@ class Merged:
     merged_per_file: np.ndarray
     service: pd.DataFrame
     merged_service: np.ndarray
-
-
-# Former private names of what moved to .resolve and ._chunks (the store imported some).
-_name_index = name_index
-_resolve_forwards = resolve_forwards
-_rekey_by_handle = rekey_by_handle
-_rekey_by_name = rekey_by_name
-_rekey_by_telegram_handle = rekey_by_telegram_handle
-_fill_names = fill_names
-_add_forward_sources = add_forward_sources
-_channel_key = channel_key
-_may_overlap = may_overlap
-_ns_to_utc = ns_to_utc

@@ -230,8 +230,3 @@ def take_or_na(values: pd.Series, positions: np.ndarray) -> pd.Series:
     if dtype is not values.dtype:
         values = values.astype(dtype)
     return values.reindex(pd.Index(positions)).reset_index(drop=True)
-
-
-# Former private names (the store imports them).
-_nullable = nullable_dtype
-_take_or_na = take_or_na

@@ -50,9 +50,6 @@ def pseudonymise_columns(ids: pd.Series, names: pd.Series, salt: str | bytes
     return pseudonymise_people_columns(Pseudonymiser(salt), ids, names)
 
 
-_replace = pseudonymise_columns  # its former name
-
-
 def pseudonymise_people(corpus: Corpus, salt: str | bytes, *,
                         public: Iterable[object] | None = None,
                         hints: Mapping[str, bool] | None = None,
