@@ -55,11 +55,11 @@ $(VENV)/.test-installed: $(VENV)/.lab-installed
 # Playwright and kaleido cannot download browsers here. The PDF tests draw pages with
 # pdftoppm (poppler-utils).
 chromium:
-	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	@missing=""; [ -x /usr/bin/chromium ] || missing=" chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$(SUDO)" = NOSUDO ]; then \
-	    echo "$$missing missing; run: sudo apt-get install $$missing  (browser and PDF tests will fail)"; \
+	    echo "missing:$$missing; run: sudo apt-get install$$missing  (browser and PDF tests will fail)"; \
 	  else echo "Installing with apt:$$missing"; \
 	    $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi; fi
