@@ -26,7 +26,7 @@ from workbench.errors import WorkbenchError
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "data" / "fixtures"
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real briefing render, then print
 
 
 def _missing(reason: str):
@@ -45,7 +45,8 @@ def printed(tmp_path_factory):
                              event="berlin-2016", out=out, pdf=True)
     from pypdf import PdfReader
 
-    return result, PdfReader(result.pdf), out.read_text()
+    reader = PdfReader(result.pdf)
+    return result, reader, out.read_text(), [_page_text(p) for p in reader.pages]
 
 
 def _text(text: str) -> str:
@@ -59,16 +60,15 @@ def _page_text(page) -> str:
 
 
 def test_pdf_is_written_beside_the_html(printed):
-    result, reader, _ = printed
+    result, reader, *_ = printed
     assert result.pdf == result.path.with_suffix(".pdf") and result.pdf.is_file()
     assert result.pdf.read_bytes()[:5] == b"%PDF-"
 
 
 def test_every_section_starts_its_own_page_in_order(printed):
-    _, reader, html = printed
+    _, reader, html, pages = printed
     sections = [_text(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.DOTALL)]
     assert len(sections) >= 6
-    pages = [_page_text(p) for p in reader.pages]
     assert sections[0] in pages[0]  # the first section follows the title on page 1
     starts = []
     for section in sections[1:]:
@@ -80,24 +80,23 @@ def test_every_section_starts_its_own_page_in_order(printed):
 
 
 def test_every_page_has_the_header_and_its_number(printed):
-    _, reader, html = printed
+    _, reader, html, pages = printed
     title = _text(re.search(r'<h1 class="wb-title">(.*?)</h1>', html, re.DOTALL).group(1))
     total = len(reader.pages)
-    for number, page in enumerate(reader.pages, 1):
-        text = _page_text(page)
+    for number, text in enumerate(pages, 1):
         assert title[:40] in text, f"page {number} lacks the title header"
         assert f"page {number} of {total}" in text
         assert re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # the date in the header
 
 
 def test_every_chart_is_drawn(printed):
-    result, reader, html = printed
+    result, reader, html, pages = printed
     decoder, layouts = json.JSONDecoder(), []
     for match in re.finditer(r'Plotly\.newPlot\("wb-figure-\d+",', html):
         _, end = decoder.raw_decode(html, match.end())  # the data
         layouts.append(decoder.raw_decode(html, end + 1)[0])
     assert len(layouts) == result.figures >= 4
-    text = " ".join(_page_text(p) for p in reader.pages)
+    text = " ".join(pages)
     for layout in layouts:
         title = layout.get("title", {})
         title = title.get("text", "") if isinstance(title, dict) else str(title)
@@ -110,7 +109,7 @@ def test_every_chart_is_drawn(printed):
 def test_nothing_is_cut_at_the_margins(printed, tmp_path):
     """Drawn at 20 dpi, each page's outer strips (the 12 mm side margins, less 2 mm) are
     white: nothing ran past the printed width into them."""
-    result, reader, _ = printed
+    result, reader, *_ = printed
     if not shutil.which("pdftoppm"):
         _missing("pdftoppm not found (make test installs poppler-utils)")
     subprocess.run(["pdftoppm", "-gray", "-r", "20", str(result.pdf), str(tmp_path / "p")],

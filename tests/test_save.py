@@ -39,6 +39,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # two Chromium starts
 def test_save_writes_png_and_pdf_offline(tmp_path):
     _needs_chromium()
     from pypdf import PdfReader

@@ -193,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def warn(message, category, filename, lineno, file=None, line=None):
-        print(f"workbench {args.command}: warning: {_commands.clean(message)}", file=sys.stderr)
+        print(f"workbench {args.command}: warning: {_commands.clean(message)}",
+              file=sys.stderr)
 
     try:
         with warnings.catch_warnings():

@@ -101,7 +101,7 @@ def save(fig, path, *, scale: float = 1, width: int | None = None, height: int |
     >>> save(go.Figure(), "figure.txt")
     Traceback (most recent call last):
     ...
-    workbench.errors.ParameterError: path: figure.txt has no image suffix; name a file ending in .png, .svg, .pdf, .jpg, .jpeg, .webp (or pass format=)
+    workbench.errors.ParameterError: path: figure.txt has no image suffix; name a file ending in ...
     """
     path = Path(path).expanduser()
     fmt = _format_of(path, format)
