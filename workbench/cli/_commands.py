@@ -83,8 +83,8 @@ def _load(path: str, labels: str | None):
         say(f"reading the store {source}")
         st = open_store(source, create=False)
         if labels:
-            raise ParameterError("labels: a store keeps its labels; set them with "
-                                 "`workbench ingest STORE --labels FILE` (no input needed)")
+            raise ParameterError("labels: a store keeps its labels; give them when ingesting "
+                                 "(`workbench ingest STORE PATH... --labels FILE`)")
         return st.corpus()
     say(f"loading {source}")
     return load(source, channels=labels)
