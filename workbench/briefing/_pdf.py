@@ -45,6 +45,9 @@ _CSS = """
   .jp-RenderedHTMLCommon table.wb-table { font-size: 10.5px; }
   .jp-RenderedHTMLCommon table.wb-table th, .jp-RenderedHTMLCommon table.wb-table td {
     padding: 2px 4px; }
+  .jp-RenderedHTMLCommon table.wb-cascade td { overflow-wrap: break-word; }
+  .jp-RenderedHTMLCommon table.wb-cascade td:last-child { max-width: 280px; }
+  .jp-RenderedHTMLCommon table.wb-table th { overflow-wrap: normal; }
   .jp-RenderedHTMLCommon table.wb-table th.num { white-space: normal; }
 }
 """
