@@ -126,6 +126,8 @@ def test_ingest_then_store_then_verify(tmp_path, capsys, small, small_corpus):
     assert lines["messages"] == f"{len(m):,} in {m['channel_id'].nunique():,} channels"
     assert lines["dates"] == f"{m['date'].min():%Y-%m-%d} to {m['date'].max():%Y-%m-%d} (UTC)"
     assert lines["verified"].endswith("all intact")
+    code, out, _ = run(capsys, "info", store, "--json")  # info reads a store too
+    assert code == 0 and json.loads(out)["messages"] == len(m)
 
     damaged = next(store.rglob("*.parquet"))
     damaged.write_bytes(damaged.read_bytes()[:100])
