@@ -409,7 +409,7 @@ def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, bef
     printed = None
     if pdf is not None and pdf is not False:
         from ._pdf import write_pdf
-        printed = write_pdf(target, None if pdf is True else pdf,
+        printed = write_pdf(target, out.with_suffix(".pdf") if pdf is True else pdf,
                             title=_title_of(nb) or params.title).path
     return RenderResult(path=out, size=target.stat().st_size, figures=figures,
                         seconds=time.perf_counter() - start,
