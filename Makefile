@@ -51,14 +51,18 @@ $(VENV)/.test-installed: $(VENV)/.lab-installed
 	$(PIP) install -q -c constraints.txt -e ".[test,scale]"
 	touch $@
 
-# The browser tests drive Debian's Chromium; Playwright cannot download browsers here.
+# The browser tests, PDF briefings and figure saving (kaleido) drive Debian's Chromium;
+# Playwright and kaleido cannot download browsers here. The PDF tests draw pages with
+# pdftoppm (poppler-utils).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; [ -x /usr/bin/chromium ] || missing=" chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$(SUDO)" = NOSUDO ]; then \
-	    echo "chromium is missing; run: sudo apt-get install chromium  (browser tests will fail)"; \
-	  else echo "Installing Debian's chromium with apt"; \
+	    echo "missing:$$missing; run: sudo apt-get install$$missing  (browser and PDF tests will fail)"; \
+	  else echo "Installing with apt:$$missing"; \
 	    $(SUDO) apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; fi; fi
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi; fi
 
 briefing: setup
 	$(VENV)/bin/workbench brief --corpus data/fixtures/telegram --labels data/fixtures/channels.csv \

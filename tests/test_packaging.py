@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # PyPI name -> conda-forge name where they differ (conda-forge is not reachable here, so the
 # check is static: this map is the claim a maintainer reviews).
-CONDA_NAME = {"duckdb": "python-duckdb"}
+CONDA_NAME = {"duckdb": "python-duckdb", "kaleido": "python-kaleido"}
 
 
 def _name(requirement: str) -> str:

@@ -5,7 +5,8 @@
 provenance) one notebook cell at a time. :func:`render_briefing` executes the notebook
 template (``workbench/templates/briefing.ipynb``) with papermill and exports it to one HTML
 file: plotly.js inlined once, no code, no request to any host, every data-derived string
-escaped and every link defanged. ``workbench brief`` on the command line calls it.
+escaped and every link defanged; with ``pdf=`` it is also printed to PDF by the system's
+headless Chromium (:func:`write_pdf`). ``workbench brief`` on the command line calls it.
 
 Examples
 --------
@@ -19,6 +20,7 @@ Examples
 from ._content import SALT_ENV, Briefing, build_briefing
 from ._html import HTMLBlock, html_table
 from ._params import REDACT_LEVELS, BriefingParameters, check_parameters
+from ._pdf import PdfResult, write_pdf
 from ._render import (RenderResult, external_references, export_html, render_briefing,
                       template_path)
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
@@ -28,6 +30,7 @@ __all__ = [
     "Briefing",
     "BriefingParameters",
     "HTMLBlock",
+    "PdfResult",
     "Pseudonymiser",
     "REDACT_LEVELS",
     "RenderResult",
@@ -43,4 +46,5 @@ __all__ = [
     "rising_terms",
     "safe_html",
     "template_path",
+    "write_pdf",
 ]

@@ -86,6 +86,7 @@ class RenderResult:
     figures: int
     seconds: float
     notebook: Path | None = None
+    pdf: Path | None = None
 
 
 def template_path() -> Path:
@@ -311,7 +312,7 @@ def _reraise(exc, log_path: Path) -> None:
 def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, before="28D",
                     after="14D", groups=None, terms=None, title=None, analyst=None,
                     redact="none", salt=None, tz="UTC", seed: int = 0, top: int = 15,
-                    notebook=None, timeout: int = 900) -> RenderResult:
+                    notebook=None, timeout: int = 900, pdf=None) -> RenderResult:
     """Render a briefing to one HTML file: check the parameters, execute the notebook
     template with papermill, export it offline and safe.
 
@@ -331,6 +332,10 @@ def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, bef
         Also keep the executed notebook here (for the analyst; it holds the parameters).
     timeout : int, default 900
         Seconds any one cell may run.
+    pdf : bool, str or Path, optional
+        Also print the briefing to PDF with the system's headless Chromium
+        (:func:`~workbench.briefing.write_pdf`): ``True`` writes it beside the HTML (same
+        name, ``.pdf``), a path writes it there.
 
     Returns
     -------
@@ -401,9 +406,14 @@ def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, bef
         nb = nbformat.from_dict(nb) if not hasattr(nb, "cells") else nb
         html, figures = export_html(nb, title=_title_of(nb) or params.title)
     write_output(target, html)
+    printed = None
+    if pdf is not None and pdf is not False:
+        from ._pdf import write_pdf
+        printed = write_pdf(target, out.with_suffix(".pdf") if pdf is True else pdf,
+                            title=_title_of(nb) or params.title).path
     return RenderResult(path=out, size=target.stat().st_size, figures=figures,
                         seconds=time.perf_counter() - start,
-                        notebook=Path(notebook) if notebook is not None else None)
+                        notebook=Path(notebook) if notebook is not None else None, pdf=printed)
 
 
 def _title_of(nb) -> str | None:

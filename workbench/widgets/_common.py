@@ -1,5 +1,6 @@
 """What the explorers share: checking option changes, the date-range slider, controls wired to
-``update`` and kept in step with ``options``, and the figure put in an Output.
+``update`` and kept in step with ``options``, the figure put in an Output, and the "save
+figure" row every explorer shows under its controls.
 
 Wiring only: nothing here analyses, plots or renders message texts.
 """
@@ -14,7 +15,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, WorkbenchError
+from ..plots import save as save_image
+from ..text import escape
 
 ONE_DAY = pd.Timedelta(days=1)
 #: The date bounds of an empty corpus.
@@ -66,6 +69,45 @@ class Explorer:
     """
 
     _syncing = False
+    _widget = None
+
+    @property
+    def widget(self):
+        """The explorer's box: its controls and figure, then the "save figure" row."""
+        return self._widget
+
+    @widget.setter
+    def widget(self, box) -> None:
+        # Every explorer sets its box once; the save row is added here, so each gets it.
+        self.save_controls = {
+            "path": widgets.Text(value="figure.png", description="file",
+                                 layout=widgets.Layout(width="320px")),
+            "button": widgets.Button(description="save figure", icon="download",
+                                     tooltip="write the figure shown to this file "
+                                             "(.png, .svg or .pdf), beside the notebook"),
+            "status": widgets.HTML(),
+        }
+        self.save_controls["button"].on_click(self._on_save)
+        box.children = (*box.children, widgets.HBox(list(self.save_controls.values())))
+        self._widget = box
+
+    def save_figure(self, path, *, scale: float = 2):
+        """Write the figure shown to ``path`` (PNG, SVG or PDF by its suffix) with
+        :func:`workbench.plots.save`; returns the path written."""
+        figure = getattr(self, "figure", None)
+        if figure is None:
+            raise ParameterError("no figure is shown, so there is nothing to save")
+        return save_image(figure, path, scale=scale)
+
+    def _on_save(self, _button) -> None:
+        status = self.save_controls["status"]
+        status.value = "saving…"
+        try:
+            written = self.save_figure(self.save_controls["path"].value)
+        except WorkbenchError as exc:
+            status.value = f"<span style='color:#b00'>{escape(str(exc))}</span>"
+        else:
+            status.value = f"saved {escape(str(written.resolve()))}"
 
     def _wire(self) -> None:
         """Make every control call ``update`` when its value changes."""
