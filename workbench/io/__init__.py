@@ -225,7 +225,8 @@ def fixtures_dir() -> Path:
     return folder
 
 
-def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Corpus:
+def load_fixtures(*, twitter: bool = False, editions: bool = False,
+                  progress: bool | None = None) -> Corpus:
     """The bundled synthetic corpus: ``data/fixtures/telegram`` (one Telegram Desktop export
     per channel) with the analyst labels of ``data/fixtures/channels.csv`` (``group``,
     ``lang``) joined.
@@ -236,6 +237,10 @@ def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Cor
         Also load the Twitter side of the fixtures (``data/fixtures/twitter/*.csv``, Kaggle
         "How ISIS Uses Twitter" layout, Jan 2015 to Dec 2016) into the same corpus, with
         ``platform`` "twitter" (no analyst labels: ``group`` and ``lang`` are null there).
+    editions : bool, default False
+        Also load the language editions of ``data/fixtures/editions`` (a news brand in twelve
+        languages, real function words; ``group`` "news_editions", no ``lang`` label: find
+        it with :meth:`~workbench.Corpus.with_languages`).
     progress : bool, optional
         As in :func:`load`.
 
@@ -252,15 +257,22 @@ def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Cor
     labels_csv = folder / "channels.csv"
     corpus = load(folder / "telegram", channels=labels_csv if labels_csv.is_file() else None,
                   progress=progress)
-    if not twitter:
-        return corpus
-    tweets = load(folder / "twitter", progress=progress)
+    if twitter:
+        corpus = _concat(corpus, load(folder / "twitter", progress=progress))
+    if editions:
+        corpus = _concat(corpus, load(folder / "editions", channels=folder / "editions" /
+                                      "channels.csv", progress=progress))
+    return corpus
+
+
+def _concat(corpus: Corpus, other: Corpus) -> Corpus:
+    """Both corpora's tables in one (the fixtures' sides); messages by date."""
     tables = {}
     for name in ("messages", "channels", "rejected", "service", "files"):
-        first, second = getattr(corpus, name), getattr(tweets, name)
+        first, second = getattr(corpus, name), getattr(other, name)
         both = schema.conform(pd.concat([first, second], ignore_index=True), name)
         for col in first.columns.difference(schema.TABLES[name], sort=False):
-            both[col] = both[col].astype(first[col].dtype)  # labels the Twitter side lacks
+            both[col] = both[col].astype(first[col].dtype)  # labels the other side lacks
         tables[name] = both
     tables["messages"] = tables["messages"].sort_values(
         ["date", "channel_id", "message_id"], kind="stable", ignore_index=True)

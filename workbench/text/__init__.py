@@ -92,8 +92,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import ParameterError
-from .links import URL_PATTERN, defang
+from ..errors import ParameterError
+from ..links import URL_PATTERN, defang
+from ._languages import channel_languages, clean_for_language, languages
 
 __all__ = [
     "ARABIC_VARIANTS",
@@ -108,6 +109,9 @@ __all__ = [
     "neutralise_formula",
     "neutralise_formulas",
     "xml_safe",
+    "languages",
+    "channel_languages",
+    "clean_for_language",
 ]
 
 #: The levels of :func:`normalise_text` (see the module notes).
