@@ -94,7 +94,8 @@ import pyarrow.compute as pc
 
 from ..errors import ParameterError
 from ..links import URL_PATTERN, defang
-from ._languages import channel_languages, clean_for_language, languages
+from ._languages import (channel_languages, clean_for_language, language_counts,
+                         language_table, languages)
 
 __all__ = [
     "ARABIC_VARIANTS",
@@ -112,6 +113,8 @@ __all__ = [
     "languages",
     "channel_languages",
     "clean_for_language",
+    "language_counts",
+    "language_table",
 ]
 
 #: The levels of :func:`normalise_text` (see the module notes).

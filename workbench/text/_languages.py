@@ -23,15 +23,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..backends import dispatchable
 from ..errors import ParameterError
 from ..links import URL_PATTERN
 
-__all__ = ["languages", "channel_languages", "clean_for_language"]
+__all__ = ["languages", "channel_languages", "clean_for_language", "language_counts",
+           "language_table"]
 
 #: Letters a cleaned text needs before it is identified (fewer: NA).
 MIN_LETTERS = 10
 #: Characters of a cleaned text that are read (the start of a long text says its language).
-MAX_CHARS = 600
+MAX_CHARS = 300
 
 # URLs, handles and hashtags out (RE2, run by pyarrow on whole columns); then anything that is
 # not a letter, a combining mark or an apostrophe inside a word becomes a space.
@@ -58,14 +60,16 @@ def clean_for_language(texts: Sequence[object] | pd.Series) -> pd.Series:
     ['BREAKING dead', <NA>]
     """
     index = texts.index if isinstance(texts, pd.Series) else None
+    return pd.Series(_clean(texts).to_pylist(), index=index, dtype="string")
+
+
+def _clean(texts: Sequence[object] | pd.Series) -> pa.Array:
     values = texts.tolist() if isinstance(texts, pd.Series) else list(texts)
     arr = pa.array([t if isinstance(t, str) else None for t in values], type=pa.large_string())
     arr = pc.utf8_normalize(arr, "NFC")
     arr = pc.replace_substring_regex(arr, _STRIP_RE2, " ")
     arr = pc.replace_substring_regex(arr, _NON_LETTERS_RE2, " ")
-    arr = pc.utf8_trim_whitespace(arr)
-    out = pd.Series(arr.to_pylist(), index=index, dtype="string")
-    return out
+    return pc.utf8_trim_whitespace(arr)
 
 
 @functools.cache
@@ -75,10 +79,10 @@ def _model() -> dict:
 
     ident = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     return {"nextmove": np.frombuffer(ident.tk_nextmove, dtype=np.dtype(
-                ident.tk_nextmove.typecode)).astype(np.int64),
+                ident.tk_nextmove.typecode)).astype(np.int32),
             "rowbase": np.frombuffer(ident.tk_row, dtype=np.dtype(
-                ident.tk_row.typecode)).astype(np.int64) << 8,
-            "output": np.asarray(ident.tk_output, dtype=np.int64),
+                ident.tk_row.typecode)).astype(np.int32) << 8,
+            "output": np.asarray(ident.tk_output, dtype=np.int32),
             "ptc": np.asarray(ident.nb_ptc, dtype=np.float32),
             "pc": np.asarray(ident.nb_pc, dtype=np.float32),
             "classes": list(ident.nb_classes)}
@@ -104,38 +108,32 @@ def _classify(texts: list[str], candidates: tuple[str, ...] | None
     data = [(t.lower() if t.isupper() else t).encode("utf-8", "surrogatepass") for t in texts]
     lengths = np.fromiter((len(b) for b in data), dtype=np.int64, count=len(data))
     order = np.argsort(-lengths, kind="stable")  # longest first: the active texts are a prefix
-    flat = np.frombuffer(b"".join(data[i] for i in order), dtype=np.uint8).astype(np.int64)
+    flat = np.frombuffer(b"".join(data[i] for i in order), dtype=np.uint8).astype(np.int32)
     sorted_len = lengths[order]
-    starts = np.zeros(len(data), dtype=np.int64)
+    starts = np.zeros(len(data), dtype=np.int32)
     np.cumsum(sorted_len[:-1], out=starts[1:])
     # texts still longer than j bytes, for every j
     active = np.searchsorted(-sorted_len, -np.arange(sorted_len[0]), side="left")
     nextmove, rowbase, output = model["nextmove"], model["rowbase"], model["output"]
-    state = np.zeros(len(data), dtype=np.int64)
-    rows, feats = [], []
+    state = np.zeros(len(data), dtype=np.int32)
+    visited = []
     for j in range(int(sorted_len[0])):
         k = int(active[j])
         st = nextmove[rowbase[state[:k]] + flat[starts[:k] + j]]
         state[:k] = st
-        f = output[st]
-        hit = np.flatnonzero(f >= 0)
-        if len(hit):
-            rows.append(hit)
-            feats.append(f[hit])
-    n_feat = model["ptc"].shape[0]
-    if rows:
-        r, c = np.concatenate(rows), np.concatenate(feats)
-        counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float32), (r, c)),
-                                   shape=(len(data), n_feat))
-        counts.sum_duplicates()
-        counts.data = np.log1p(counts.data)
-        scores = np.asarray(counts @ model["ptc"]) + model["pc"]
-    else:
-        scores = np.zeros((len(data), len(classes)), dtype=np.float32)
-    featureless = np.ones(len(data), dtype=bool)
-    if rows:
-        featureless[np.unique(np.concatenate(rows))] = False
-    scores[featureless] = 0.0
+        visited.append(st)
+    # Features of the states visited, mapped at once: step j visited texts 0..active[j]-1.
+    feats = output[np.concatenate(visited)] if visited else np.zeros(0, dtype=np.int32)
+    text_of = np.arange(len(data), dtype=np.int32)
+    rows = np.concatenate([text_of[:k] for k in active]) if visited else feats
+    hit = feats >= 0
+    rows, feats = rows[hit], feats[hit]
+    # COO -> CSR sums repeated features: the counts
+    counts = sparse.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, feats)),
+                               shape=(len(data), model["ptc"].shape[0])).tocsr()
+    counts.data = np.log1p(counts.data)
+    scores = np.asarray(counts @ model["ptc"]) + model["pc"]
+    scores[np.bincount(rows, minlength=len(data)) == 0] = 0.0  # no feature: no evidence
     scores *= (1.0 / np.sqrt(np.maximum(sorted_len, 1)))[:, None]
     cls = np.asarray(classes)
     labels = list(dict.fromkeys(classes))
@@ -153,10 +151,18 @@ def _classify(texts: list[str], candidates: tuple[str, ...] | None
     return [keep[i] for i in best[back]], conf[back].tolist()
 
 
-def _classify_chunk(args):
-    return _classify(*args)
+def _classify_batches(texts: list[str], candidates: tuple[str, ...] | None,
+                      batch: int = 20_000) -> tuple[list[str], list[float]]:
+    """:func:`_classify` in batches (the feature list of a batch is held in memory)."""
+    langs, confs = [], []
+    for i in range(0, len(texts), batch):
+        chunk_langs, chunk_confs = _classify(texts[i:i + batch], candidates)
+        langs += chunk_langs
+        confs += chunk_confs
+    return langs, confs
 
 
+@dispatchable("text.languages")
 def languages(messages: pd.DataFrame | pd.Series, *, text_col: str = "text",
               min_letters: int = MIN_LETTERS, candidates: Sequence[str] | None = None,
               min_confidence: float | None = None, confidence: bool = False,
@@ -209,19 +215,21 @@ def languages(messages: pd.DataFrame | pd.Series, *, text_col: str = "text",
                              f"got {type(messages).__name__}")
     if min_confidence is not None and not 0 <= float(min_confidence) <= 1:
         raise ParameterError(f"min_confidence={min_confidence!r}: expected a number from 0 to 1")
-    cleaned = clean_for_language(texts).str.slice(0, MAX_CHARS)
-    letters = cleaned.str.count(r"[^\W\d_]").fillna(0).to_numpy()
-    usable = (letters >= min_letters) & cleaned.notna().to_numpy()
-    # Forwards and copies repeat texts: identify each distinct text once.
-    unique, inverse = np.unique(cleaned[usable].to_numpy(dtype=object).astype(str),
-                                return_inverse=True)
     cands = tuple(sorted(set(candidates))) if candidates else None
-    langs, confs = _run(unique.tolist(), cands, workers)
-    lang = np.full(len(texts), None, dtype=object)
-    conf = np.full(len(texts), np.nan)
-    if len(unique):
-        lang[usable] = np.asarray(langs, dtype=object)[inverse]
-        conf[usable] = np.asarray(confs)[inverse]
+    values = texts.tolist()
+    n = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
+    if n == 1 or len(values) < 50_000:
+        lang, conf = _identify(values, min_letters, cands)
+    else:  # cleaning and identifying both run in the workers, a slice of the texts each
+        from concurrent.futures import ProcessPoolExecutor
+
+        step = -(-len(values) // n)
+        chunks = [(values[i:i + step], min_letters, cands)
+                  for i in range(0, len(values), step)]
+        with ProcessPoolExecutor(n) as pool:
+            parts = list(pool.map(_identify_chunk, chunks))
+        lang = np.concatenate([p[0] for p in parts])
+        conf = np.concatenate([p[1] for p in parts])
     if min_confidence is not None:
         low = conf < float(min_confidence)
         lang[low] = None
@@ -232,30 +240,38 @@ def languages(messages: pd.DataFrame | pd.Series, *, text_col: str = "text",
     return pd.DataFrame({"lang": lang_s, "confidence": conf_s})
 
 
-def _run(texts: list[str], candidates, workers: int | None) -> tuple[list[str], list[float]]:
-    n = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
-    if n == 1 or len(texts) < 20_000:
-        return _classify(texts, candidates)
-    from concurrent.futures import ProcessPoolExecutor
+def _identify(values: list, min_letters: int, candidates: tuple[str, ...] | None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Languages (object array, None for NA) and confidences (NaN) of ``values``."""
+    cleaned = pc.utf8_slice_codeunits(_clean(values), 0, MAX_CHARS)
+    letters = pc.fill_null(pc.count_substring_regex(cleaned, r"\pL"), 0).to_numpy()
+    usable = letters >= min_letters
+    # Forwards and copies repeat texts: identify each distinct text once.
+    inverse, unique = pd.factorize(np.asarray(cleaned.filter(pa.array(usable)).to_pylist(),
+                                              dtype=object))
+    langs, confs = _classify_batches(list(unique), candidates)
+    lang = np.full(len(values), None, dtype=object)
+    conf = np.full(len(values), np.nan)
+    if len(unique):
+        lang[usable] = np.asarray(langs, dtype=object)[inverse]
+        conf[usable] = np.asarray(confs)[inverse]
+    return lang, conf
 
-    step = -(-len(texts) // n)
-    chunks = [(texts[i:i + step], candidates) for i in range(0, len(texts), step)]
-    langs, confs = [], []
-    with ProcessPoolExecutor(n) as pool:
-        for chunk_langs, chunk_confs in pool.map(_classify_chunk, chunks):
-            langs += chunk_langs
-            confs += chunk_confs
-    return langs, confs
+
+def _identify_chunk(args):
+    return _identify(*args)
 
 
+@dispatchable("text.channel_languages")
 def channel_languages(messages: pd.DataFrame, *, langs: pd.Series | None = None,
                       channel_col: str = "channel_id", **kwargs) -> pd.DataFrame:
     """Each channel's main language and the share of its identified messages in it.
 
     Parameters
     ----------
-    messages : DataFrame
-        ``corpus.messages``.
+    messages : DataFrame or Store
+        ``corpus.messages``, or a corpus store (its texts are streamed in batches and
+        identified batch by batch, so the store never has to fit in memory).
     langs : Series, optional
         :func:`languages` of ``messages``, when already computed.
     channel_col : str, default "channel_id"
@@ -266,9 +282,9 @@ def channel_languages(messages: pd.DataFrame, *, langs: pd.Series | None = None,
     -------
     DataFrame
         One row per channel: ``channel_id``, ``lang`` (the most frequent language of its
-        identified messages; NA when none could be identified), ``lang_share`` (that
-        language's share of them), ``identified`` (messages with a language) and
-        ``messages``; sorted by ``channel_id``.
+        identified messages, ties to the first code alphabetically; NA when none could be
+        identified), ``lang_share`` (that language's share of them), ``identified``
+        (messages with a language) and ``messages``; sorted by ``channel_id``.
 
     Examples
     --------
@@ -286,20 +302,33 @@ def channel_languages(messages: pd.DataFrame, *, langs: pd.Series | None = None,
         raise ParameterError(f"messages has no {channel_col!r} column")
     if langs is None:
         langs = languages(messages, **kwargs)
-    frame = pd.DataFrame({"channel_id": messages[channel_col].to_numpy(),
-                          "lang": langs.reindex(messages.index).to_numpy()})
-    total = frame.groupby("channel_id", sort=True).size().rename("messages")
-    known = frame.dropna(subset=["lang"])
-    counts = known.groupby(["channel_id", "lang"]).size().rename("n").reset_index()
-    counts = counts.sort_values(["channel_id", "n", "lang"], ascending=[True, False, True],
-                                kind="stable")
-    identified = counts.groupby("channel_id")["n"].sum()
-    top = counts.drop_duplicates("channel_id").set_index("channel_id")
-    out = pd.DataFrame({"channel_id": total.index})
+    return language_table(language_counts(messages[channel_col], langs.reindex(messages.index)))
+
+
+def language_counts(channels: pd.Series, langs: pd.Series) -> pd.DataFrame:
+    """Messages per (``channel_id``, ``lang``), NA ``lang`` included: the part of
+    :func:`channel_languages` a backend computes batch by batch and adds up."""
+    frame = pd.DataFrame({"channel_id": np.asarray(channels, dtype=object),
+                          "lang": np.asarray(langs, dtype=object)})
+    return (frame.groupby(["channel_id", "lang"], dropna=False, sort=False).size()
+            .rename("n").reset_index())
+
+
+def language_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`channel_languages` from :func:`language_counts` (summed over batches)."""
+    counts = counts.groupby(["channel_id", "lang"], dropna=False, sort=False)["n"].sum()
+    counts = counts.reset_index()
+    total = counts.groupby("channel_id", sort=True)["n"].sum().rename("messages")
+    known = counts.dropna(subset=["lang"])
+    known = known.sort_values(["channel_id", "n", "lang"], ascending=[True, False, True],
+                              kind="stable")
+    identified = known.groupby("channel_id")["n"].sum()
+    top = known.drop_duplicates("channel_id").set_index("channel_id")
+    out = pd.DataFrame({"channel_id": pd.array(total.index, dtype="string")})
     out["lang"] = pd.array(top["lang"].reindex(total.index).to_numpy(), dtype="string")
     ident = identified.reindex(total.index).fillna(0).astype("int64").to_numpy()
     share = top["n"].reindex(total.index).to_numpy(dtype=float) / np.where(ident, ident, 1)
     out["lang_share"] = pd.array(np.where(ident > 0, share, np.nan), dtype="Float64")
     out["identified"] = ident
-    out["messages"] = total.to_numpy()
+    out["messages"] = total.to_numpy().astype("int64")
     return out
