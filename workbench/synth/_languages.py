@@ -5,7 +5,9 @@ hub, then Persian, Urdu, Pashto, Russian, Ukrainian, English, French, German, Tu
 Indonesian, Bosnian). Each post is written from real, neutral sentences of its language
 (:mod:`._sentences`: real function words) plus words from the vocabulary of its article's
 topic: invented words, one vocabulary per topic and script, so a topic model has a planted
-structure to recover and nothing is real content. Translations of one article share its
+structure to recover and nothing is real content. A topic is also what its articles are
+about: topic ``t`` is written with the sentences ``j`` where ``j % N_TOPICS == t`` (the
+weather, the market, ...), sometimes with one unrelated sentence as noise. Translations of one article share its
 link (cross-posting between languages), editions forward some of the hub's posts (Arabic
 inside another edition), and a few posts carry only a link and an emoji (no language).
 
@@ -122,11 +124,16 @@ def language_editions(seed: int = 2016, *, n_articles: int = 160) -> Editions:
                 text, lang_truth, topic_truth = f"{_EMOJI[article % 4]} {link}", None, None
             else:
                 sents = SENTENCES[lang]
-                picks = nrng.choice(len(sents), size=int(nrng.integers(1, 4)), replace=False)
+                # The topic's themed sentences (a topic is also what the article is about),
+                # sometimes with an unrelated one as noise.
+                themed = [j for j in range(len(sents)) if j % N_TOPICS == topic]
+                picks = [themed[int(nrng.integers(len(themed)))]]
+                if nrng.random() < 0.3:
+                    picks.append(int(nrng.integers(len(sents))))
                 words = vocab[SCRIPT[lang]][topic]
                 tw = [words[j] for j in nrng.choice(TOPIC_WORDS, size=int(nrng.integers(4, 8)),
                                                      replace=False)]
-                body = " ".join(sents[j] for j in sorted(picks))
+                body = " ".join(sents[j] for j in sorted(set(picks)))
                 tail = " ".join(tw)
                 text = f"{body} {tail[0].upper() + tail[1:] if SCRIPT[lang] != 'arabic' else tail}."
                 if nrng.random() < 0.5:

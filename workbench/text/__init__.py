@@ -96,6 +96,7 @@ from ..errors import ParameterError
 from ..links import URL_PATTERN, defang
 from ._languages import (channel_languages, clean_for_language, language_counts,
                          language_table, languages)
+from ._topics import TopicModel, Topics, topic_trend, topics
 
 __all__ = [
     "ARABIC_VARIANTS",
@@ -115,6 +116,10 @@ __all__ = [
     "clean_for_language",
     "language_counts",
     "language_table",
+    "topics",
+    "topic_trend",
+    "Topics",
+    "TopicModel",
 ]
 
 #: The levels of :func:`normalise_text` (see the module notes).

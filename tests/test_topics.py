@@ -1,0 +1,139 @@
+"""wb.text.topics and topic_trend against the planted topics of the language editions.
+
+The editions' generator plants topics (``truth.json`` -> ``languages``): each article has a
+topic, written with that topic's themed sentences and invented words of its own vocabulary
+(per script). Fitted per language, the model must recover them (NMI against the planted
+topic), name the planted words among its top terms, and give NA exactly to the bare links.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+import workbench as wb
+from workbench.errors import ParameterError
+from workbench.synth._sentences import SCRIPT
+
+
+@pytest.fixture(scope="module")
+def planted(truth):
+    return truth["languages"]
+
+
+@pytest.fixture(scope="module")
+def messages(planted):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = wb.load_fixtures(editions=True, progress=False)
+    rows = pd.DataFrame(planted["messages"], columns=planted["message_columns"])
+    rows = rows.rename(columns={"lang": "true_lang", "topic": "true_topic"})
+    return corpus.messages.merge(rows, on=["channel_id", "message_id"], how="inner")
+
+
+@pytest.fixture(scope="module")
+def fits(messages, planted):
+    out = {}
+    for lang in ("en", "ru", "ar"):
+        sub = messages[messages["true_lang"] == lang].reset_index(drop=True)
+        out[lang] = (sub, wb.text.topics(sub, k=planted["n_topics"], random_state=0))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ar"])
+def test_planted_topics_recovered(fits, lang):
+    sub, found = fits[lang]
+    a = found.assignments
+    assert a.index.equals(sub.index)
+    both = sub["true_topic"].notna() & a["topic"].notna()
+    assert both.mean() >= 0.95
+    score = normalized_mutual_info_score(sub.loc[both, "true_topic"].astype(int),
+                                         a.loc[both, "topic"].astype(int))
+    assert score >= 0.8, score
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "ar"])
+def test_top_terms_hold_the_planted_words(fits, planted, lang):
+    sub, found = fits[lang]
+    words = planted["topic_words"][SCRIPT[lang]]
+    terms = found.terms
+    assert (terms.groupby("topic").size() >= 10).all()
+    assert list(terms.columns) == ["topic", "rank", "term", "weight"]
+    assert (terms.groupby("topic")["weight"].apply(lambda w: w.is_monotonic_decreasing)).all()
+    # Each planted topic's messages mostly land in one found topic; that topic's top terms
+    # hold some of the planted topic's invented words.
+    joined = sub.assign(found=found.assignments["topic"]).dropna(subset=["true_topic", "found"])
+    for topic, group in joined.groupby("true_topic"):
+        best = group["found"].mode().iloc[0]
+        top = set(terms.loc[terms["topic"] == best, "term"])
+        assert top & set(words[int(topic)]), (topic, top)
+
+
+def test_empty_texts_and_bare_links_get_no_topic(fits):
+    sub, found = fits["en"]
+    no_topic = sub["true_topic"].isna()
+    assert found.assignments.loc[no_topic, "topic"].isna().all()
+
+
+def test_stop_words_and_links_never_terms(fits):
+    for _, found in fits.values():
+        terms = set(found.terms["term"])
+        assert not terms & {"the", "that", "and", "и", "на", "في", "من", "https", "example"}
+
+
+def test_forwards_and_copies_do_not_make_topics(fits, planted):
+    sub, found = fits["en"]
+    copies = pd.concat([sub] + [sub.iloc[[0]]] * 200, ignore_index=True)
+    again = wb.text.topics(copies, k=planted["n_topics"], random_state=0)
+    pd.testing.assert_frame_equal(again.terms, found.terms)
+    assert again.assignments["topic"].iloc[len(sub):].nunique() == 1
+
+
+def test_deterministic_and_reusable(fits, planted):
+    sub, found = fits["ru"]
+    again = wb.text.topics(sub, k=planted["n_topics"], random_state=0)
+    pd.testing.assert_frame_equal(again.terms, found.terms)
+    new = sub.iloc[::3].set_index(pd.Index(range(100, 100 + len(sub.iloc[::3]))))
+    assigned = found.model.transform(new)
+    assert assigned.index.equals(new.index)
+    assert (assigned["topic"].to_numpy() == found.assignments["topic"].iloc[::3].to_numpy()).all()
+
+
+def test_topic_trend_shares(fits):
+    sub, found = fits["ar"]
+    trend = wb.text.topic_trend(sub, found.assignments, freq="M")
+    sums = trend.groupby("date")["share"].sum()
+    assert np.allclose(sums[sums > 0], 1.0)
+    assert trend["messages"].sum() == found.assignments["topic"].notna().sum()
+    by = wb.text.topic_trend(sub, found.assignments, freq="M", by="channel_id")
+    assert by["messages"].sum() == trend["messages"].sum()
+    assert set(by["channel_id"]) == set(sub["channel_id"])
+
+
+def test_topic_trend_hand_computed():
+    m = pd.DataFrame({"date": pd.to_datetime(["2016-12-05 10:00", "2016-12-06 00:00", "2016-12-06 00:00",
+                                              "2016-12-20 00:00"], utc=True),
+                      "group": ["a", "a", "b", "a"]})
+    a = pd.DataFrame({"topic": pd.array([0, 1, pd.NA, 1], dtype="Int64")})
+    trend = wb.text.topic_trend(m, a, freq="W", by="group")
+    got = {(str(d.date()), g, t): (n, s) for d, g, t, n, s in trend.itertuples(index=False)}
+    assert got[("2016-12-05", "a", 0)] == (1, 0.5)
+    assert got[("2016-12-05", "a", 1)] == (1, 0.5)
+    assert got[("2016-12-12", "a", 1)] == (0, 0.0)  # an empty week is there, zero-filled
+    assert got[("2016-12-19", "a", 1)] == (1, 1.0)
+    assert got[("2016-12-05", "b", 0)] == (0, 0.0)  # b's only message has no topic
+
+
+def test_bad_parameters():
+    texts = pd.Series(["one text", "two text"])
+    with pytest.raises(ParameterError, match="k="):
+        wb.text.topics(texts, k=0)
+    with pytest.raises(ParameterError, match="too few"):
+        wb.text.topics(texts, k=5)
+    with pytest.raises(ParameterError, match="aligned"):
+        wb.text.topic_trend(pd.DataFrame({"date": pd.to_datetime(["2016-01-01"], utc=True)}),
+                            pd.DataFrame({"topic": [0]}, index=[5]))
