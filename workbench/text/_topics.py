@@ -214,13 +214,14 @@ def topic_trend(messages: pd.DataFrame, assignments: pd.DataFrame, *, freq: str 
     if by:
         frame["by"] = messages[by].astype(object).where(messages[by].notna(), "(none)")
         keys.append("by")
+    groups = sorted(frame["by"].unique(), key=str) if by else []  # also those with no topic
     frame = frame.dropna(subset=["topic"])
     counts = frame.groupby(keys + ["topic"]).size()
     all_topics = sorted(pd.unique(assignments["topic"].dropna()).tolist())
     spans = dates.dropna().dt.to_period(freq)
     all_dates = (list(pd.period_range(spans.min(), spans.max(), freq=freq).start_time
                       .tz_localize(tz)) if len(spans) else [])
-    levels = [all_dates] + ([sorted(frame["by"].unique(), key=str)] if by else []) + [all_topics]
+    levels = [all_dates] + ([groups] if by else []) + [all_topics]
     full = pd.MultiIndex.from_product(levels, names=keys + ["topic"])
     counts = counts.reindex(full, fill_value=0).rename("messages").reset_index()
     totals = counts.groupby(keys)["messages"].transform("sum")
