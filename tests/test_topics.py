@@ -137,3 +137,77 @@ def test_bad_parameters():
     with pytest.raises(ParameterError, match="aligned"):
         wb.text.topic_trend(pd.DataFrame({"date": pd.to_datetime(["2016-01-01"], utc=True)}),
                             pd.DataFrame({"topic": [0]}, index=[5]))
+
+
+# --- frames: the analyst's own labels, a classifier trained on them -------------------------
+
+def test_frames_learned_from_labels_of_planted_topics(messages):
+    # The analyst tags 40% of the editions' messages with the planted topic as a frame; the
+    # classifier must label the rest as planted.
+    known = messages[messages["true_topic"].notna()].reset_index(drop=True)
+    rng = np.random.default_rng(15)
+    tagged = rng.random(len(known)) < 0.4
+    labels = pd.DataFrame({"channel_id": known.loc[tagged, "channel_id"],
+                           "message_id": known.loc[tagged, "message_id"],
+                           "frame": "t" + known.loc[tagged, "true_topic"].astype(int).astype(str)})
+    result = wb.text.train_frames(known, labels, random_state=0)
+    report = result.report.set_index("frame")
+    assert sorted(report.index) == [f"t{i}" for i in range(5)]
+    assert (report["precision"] >= 0.85).all() and (report["recall"] >= 0.85).all(), report
+    assert report["labelled"].sum() == tagged.sum()
+    pred = result.predictions
+    assert pred.index.equals(known.index)
+    truth = "t" + known["true_topic"].astype(int).astype(str)
+    assert (pred.loc[~tagged, "frame"] == truth[~tagged]).mean() >= 0.9
+    assert (pred.loc[tagged, "labelled"] == truth[tagged]).all()
+    assert pred.loc[~tagged, "labelled"].isna().all()
+    assert ((pred["confidence"] > 0) & (pred["confidence"] <= 1)).all()
+
+
+def test_frame_labels_checked():
+    m = pd.DataFrame({"channel_id": ["c"] * 4, "message_id": [1, 2, 3, 4],
+                      "text": ["rain", "rain too", "match", "match too"]})
+    with pytest.raises(ParameterError, match="c#9"):
+        wb.text.train_frames(m, pd.DataFrame({"channel_id": ["c", "c"], "message_id": [1, 9],
+                                              "frame": ["a", "b"]}))
+    with pytest.raises(ParameterError, match="two frames"):
+        wb.text.train_frames(m, pd.DataFrame({"channel_id": ["c"], "message_id": [1],
+                                              "frame": ["a"]}))
+    with pytest.raises(ParameterError, match="frame"):
+        wb.text.train_frames(m, pd.DataFrame({"channel_id": ["c"], "message_id": [1]}))
+
+
+def test_frame_labels_csv(tmp_path):
+    from workbench.errors import LoadError
+
+    path = tmp_path / "frames.csv"
+    labels = pd.DataFrame({"channel_id": ["telegram:1", "telegram:2"], "message_id": [5, 6],
+                           "frame": ["news", "=HYPERLINK(\"x\")"]})
+    wb.io.write_frame_labels(labels, path)
+    back = wb.io.read_frame_labels(path)
+    assert back["message_id"].tolist() == [5, 6]
+    assert back["frame"].tolist() == ["news", "'=HYPERLINK(\"x\")"]  # never a live formula
+    path.write_text("channel_id,message_id,frame\ntelegram:1,5,news\ntelegram:1,x,news\n")
+    with pytest.raises(LoadError, match="frames.csv#3"):
+        wb.io.read_frame_labels(path)
+
+
+def test_frame_labeller_escapes_saves_and_resumes(tmp_path):
+    from workbench.widgets import frame_labeller
+
+    m = pd.DataFrame({"channel_id": ["c", "c", "d"], "message_id": [1, 2, 3],
+                      "channel": ["<b>chan</b>", "x", "y"],
+                      "text": ["<img src=x onerror=alert(1)>", "second", None]})
+    path = tmp_path / "frames.csv"
+    tagger = frame_labeller(m, ["news", "call"], path, random_state=None)
+    assert "<img" not in tagger.text.value and "&lt;img" in tagger.text.value
+    assert "<b>chan" not in tagger.text.value
+    assert len(tagger.queue) == 2  # the message without text is not offered
+    tagger.buttons[1].click()
+    assert wb.io.read_frame_labels(path).values.tolist() == [["c", 1, "call"]]
+    again = frame_labeller(m, ["news", "call"], path, random_state=None)
+    assert int(again.current()["message_id"]) == 2  # resumes where the CSV stops
+    again.skip()
+    assert again.current() is None and "Nothing left" in again.text.value
+    with pytest.raises(ParameterError):
+        again.label("unknown")

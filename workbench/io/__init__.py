@@ -41,6 +41,7 @@ from ._gc import no_gc
 from .builder import Builder
 from .detect import FORMATS, format_names, register
 from .files import FileRead, read_file
+from .frame_labels import read_frame_labels, write_frame_labels
 from .privacy import pseudonymise_people
 from .progress import progress_bar, progress_enabled
 from .sources import walk
@@ -48,7 +49,7 @@ from .sources import walk
 __all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "walk",
            "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
-           "sources"]
+           "sources", "read_frame_labels", "write_frame_labels"]
 
 
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",

@@ -96,6 +96,7 @@ from ..errors import ParameterError
 from ..links import URL_PATTERN, defang
 from ._languages import (channel_languages, clean_for_language, language_counts,
                          language_table, languages)
+from ._frames import FRAME_LABEL_COLUMNS, Frames, train_frames
 from ._topics import TopicModel, Topics, topic_trend, topics
 
 __all__ = [
@@ -120,6 +121,9 @@ __all__ = [
     "topic_trend",
     "Topics",
     "TopicModel",
+    "train_frames",
+    "Frames",
+    "FRAME_LABEL_COLUMNS",
 ]
 
 #: The levels of :func:`normalise_text` (see the module notes).
