@@ -150,7 +150,7 @@ def test_frames_learned_from_labels_of_planted_topics(messages):
     labels = pd.DataFrame({"channel_id": known.loc[tagged, "channel_id"],
                            "message_id": known.loc[tagged, "message_id"],
                            "frame": "t" + known.loc[tagged, "true_topic"].astype(int).astype(str)})
-    result = wb.text.train_frames(known, labels, random_state=0)
+    result = wb.text.train_frames(known, labels, cv=3, random_state=0)
     report = result.report.set_index("frame")
     assert sorted(report.index) == [f"t{i}" for i in range(5)]
     assert (report["precision"] >= 0.85).all() and (report["recall"] >= 0.85).all(), report
@@ -211,3 +211,17 @@ def test_frame_labeller_escapes_saves_and_resumes(tmp_path):
     assert again.current() is None and "Nothing left" in again.text.value
     with pytest.raises(ParameterError):
         again.label("unknown")
+
+
+def test_plots_draw_every_topic_escaped(fits):
+    sub, found = fits["en"]
+    fig = wb.plots.plot_topic_terms(found.terms)
+    assert len(fig.data) == found.terms["topic"].nunique()
+    assert all(len(t.y) == 10 for t in fig.data)
+    trend = wb.text.topic_trend(sub, found.assignments, freq="M")
+    fig = wb.plots.plot_topic_trend(trend, labels=found.labels)
+    assert [t.name for t in fig.data] == list(found.labels)
+    assert all(t.stackgroup == "g1" for t in fig.data)
+    hostile = pd.DataFrame({"topic": [0], "rank": [0], "term": ["<script>x</script>"],
+                            "weight": [1.0]})
+    assert "<script>" not in str(wb.plots.plot_topic_terms(hostile).to_dict())

@@ -7,8 +7,10 @@ data (channel names, event names, texts) is HTML-escaped before plotly sees it.
 from ._crosspost import plot_cascade, plot_crosspost_flows, plot_lag_distribution
 from ._network import network_layout, plot_centrality, plot_growth, plot_network
 from ._timeline import plot_event_window, plot_keyword_trend, plot_platform_share
+from ._topics import plot_channel_languages, plot_topic_terms, plot_topic_trend
 from ._volume import plot_volume
 
 __all__ = ["plot_cascade", "plot_crosspost_flows", "plot_lag_distribution",
            "network_layout", "plot_centrality", "plot_event_window", "plot_growth",
-           "plot_keyword_trend", "plot_network", "plot_platform_share", "plot_volume"]
+           "plot_keyword_trend", "plot_network", "plot_platform_share", "plot_volume",
+           "plot_channel_languages", "plot_topic_terms", "plot_topic_trend"]
