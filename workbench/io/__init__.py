@@ -239,7 +239,8 @@ def load_fixtures(*, twitter: bool = False, editions: bool = False,
         "How ISIS Uses Twitter" layout, Jan 2015 to Dec 2016) into the same corpus, with
         ``platform`` "twitter" (no analyst labels: ``group`` and ``lang`` are null there).
     editions : bool, default False
-        Also load the language editions of ``data/fixtures/editions`` (a news brand in twelve
+        Also load the language editions of ``data/fixtures/editions`` (labels
+        ``editions.csv``: a news brand in twelve
         languages, real function words; ``group`` "news_editions", no ``lang`` label: find
         it with :meth:`~workbench.Corpus.with_languages`).
     progress : bool, optional
@@ -261,8 +262,8 @@ def load_fixtures(*, twitter: bool = False, editions: bool = False,
     if twitter:
         corpus = _concat(corpus, load(folder / "twitter", progress=progress))
     if editions:
-        corpus = _concat(corpus, load(folder / "editions", channels=folder / "editions" /
-                                      "channels.csv", progress=progress))
+        corpus = _concat(corpus, load(folder / "editions", channels=folder / "editions.csv",
+                                      progress=progress))
     return corpus
 
 

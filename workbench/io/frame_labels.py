@@ -72,6 +72,7 @@ def write_frame_labels(labels: pd.DataFrame, path: str | os.PathLike) -> Path:
     atomically; cells a spreadsheet would run as formulas are neutralised."""
     path = Path(path)
     table = neutralise_formulas(labels[_COLUMNS].reset_index(drop=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     table.to_csv(tmp, index=False)
     os.replace(tmp, path)
