@@ -8,7 +8,7 @@ process and with two (``workers=2``), each in a forked child; "msg/s" counts eve
 "CPU s" is the processor time of the identifying processes (on a machine other jobs share,
 wall time overstates the cost and CPU time is the fairer figure).
 
-Accuracy: the twelve languages' sentences of the fixture generator (``_sentences``), as
+Accuracy: the twelve languages' sentences of the fixture generator (``workbench.synth.SENTENCES``), as
 3-word openings, single sentences and four-sentence paragraphs; with all 97 languages and
 with the twelve as ``candidates``.
 """
@@ -49,9 +49,9 @@ def make_texts(n: int, *, seed: int = 0) -> list[str]:
 
 def identify_stage(texts: list[str], workers: int) -> dict:
     import workbench as wb
-    from workbench.text._languages import _model
 
-    _model()  # the model loads once per process (about a second): not part of the rate
+    # The model loads once per process (about a second): not part of the rate.
+    wb.text.languages(pd.Series(["the model loads on first use"]))
     cpu0 = time.process_time()
     start = time.perf_counter()
     langs = wb.text.languages(pd.Series(texts), workers=workers)
@@ -63,7 +63,7 @@ def identify_stage(texts: list[str], workers: int) -> dict:
 
 def accuracy_rows() -> list[dict]:
     import workbench as wb
-    from workbench.synth._sentences import SENTENCES
+    from workbench.synth import SENTENCES
 
     cases = {"3 words": [], "sentence": [], "4 sentences": []}
     for lang, sents in SENTENCES.items():

@@ -134,7 +134,7 @@ def test_agrees_with_py3langid_itself():
     # The vectorised classifier must give py3langid's own answer and probability.
     from py3langid import langid
 
-    from workbench.synth._sentences import SENTENCES
+    from workbench.synth import SENTENCES
 
     ident = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     texts = [s for sents in SENTENCES.values() for s in sents]

@@ -17,7 +17,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 import workbench as wb
 from workbench.errors import ParameterError
-from workbench.synth._sentences import SCRIPT
+from workbench.synth import LANGUAGE_SCRIPT as SCRIPT
 
 
 @pytest.fixture(scope="module")
