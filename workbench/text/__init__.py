@@ -66,6 +66,13 @@ Files handed to other programs
     text instead of running it as a formula; numbers are left as they are. Every CSV the
     workbench writes goes through :func:`neutralise_formulas`.
 
+Languages, topics and frames
+    :func:`languages` (each message's language, ISO 639-1, with py3langid's shipped model) and
+    :func:`channel_languages` live in ``_languages``; :func:`topics` and :func:`topic_trend`
+    (TF-IDF and NMF on texts normalised at the shingles level) in ``_topics``;
+    :func:`train_frames` (the analyst's own frames, logistic regression) in ``_frames``.
+    scikit-learn and the language model load on first use only.
+
 Examples
 --------
 >>> normalise_text("Café  ÉTÉ!")
