@@ -5,4 +5,4 @@ Each module in ``BENCHES`` exposes ``run(*, quick: bool = False) -> pandas.DataF
 the figures worth quoting come from full runs.
 """
 
-BENCHES = ["load", "formats", "network", "timeline", "crosspost", "store", "briefing"]
+BENCHES = ["load", "formats", "network", "timeline", "crosspost", "store", "briefing", "text"]

@@ -122,6 +122,36 @@ class Corpus:
         """
         return write_corpus(self, directory)
 
+    def with_languages(self, **kwargs) -> "Corpus":
+        """A copy with each channel's identified main language as a ``lang`` column on
+        ``channels`` (and copied onto ``messages``, as analyst labels are), so analyses can
+        group ``by="lang"``; ``lang_share`` says how much of the channel is in it.
+
+        An analyst's ``lang`` label, where a channel has one, wins over the identified
+        language. ``kwargs`` go to :func:`workbench.text.channel_languages`.
+
+        Examples
+        --------
+        >>> Corpus.empty().with_languages().channels.columns[-2:].tolist()
+        ['lang', 'lang_share']
+        """
+        from .text import channel_languages  # py3langid's model loads on first use only
+
+        found = channel_languages(self.messages, **kwargs).set_index("channel_id")
+        channels = self.channels.copy()
+        ids = channels["channel_id"]
+        lang = pd.array(found["lang"].reindex(ids).to_numpy(), dtype="string")
+        if "lang" in channels.columns:
+            lang = channels["lang"].astype("string").fillna(pd.Series(lang, index=channels.index))
+        channels["lang"] = lang
+        channels["lang_share"] = pd.array(found["lang_share"].reindex(ids).to_numpy(),
+                                          dtype="Float64")
+        messages = self.messages.copy(deep=False)
+        pos = pd.Index(ids).get_indexer(messages["channel_id"])
+        messages["lang"] = pd.array(np.where(pos >= 0, channels["lang"].to_numpy()[pos], None),
+                                    dtype="string")
+        return Corpus(messages, channels, self.rejected, self.service, self.files)
+
 
 # ---------------------------------------------------------------------------------------------
 # Saved corpora

@@ -23,6 +23,7 @@ from ._prose import p_value as _p, pct as _pct, ratio as _ratio
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
 from ._terms import rising_terms
+from ._topics import topics_sentence
 
 __all__ = ["Briefing", "build_briefing", "SALT_ENV"]
 
@@ -513,7 +514,8 @@ class Briefing:
         """Key findings: short sentences, every number computed."""
         # One item per topic; an item's first word says the topic.
         items = [self._hub_sentence(), " ".join(self._surge_sentences()),
-                 self._keyword_sentence(), " ".join(self._crosspost_sentences()),
+                 self._keyword_sentence(), topics_sentence(self),
+                 " ".join(self._crosspost_sentences()),
                  self._collect_sentence()]
         body = "".join(f"<li>{s}</li>" for s in items if s)
         return HTMLBlock(f'<ul class="wb-findings">{body}</ul>')

@@ -41,6 +41,7 @@ from ._gc import no_gc
 from .builder import Builder
 from .detect import FORMATS, format_names, register
 from .files import FileRead, read_file
+from .frame_labels import read_frame_labels, write_frame_labels
 from .privacy import pseudonymise_people
 from .progress import progress_bar, progress_enabled
 from .sources import walk
@@ -48,7 +49,7 @@ from .sources import walk
 __all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "walk",
            "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
-           "sources"]
+           "sources", "read_frame_labels", "write_frame_labels"]
 
 
 def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo = "UTC",
@@ -225,7 +226,8 @@ def fixtures_dir() -> Path:
     return folder
 
 
-def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Corpus:
+def load_fixtures(*, twitter: bool = False, editions: bool = False,
+                  progress: bool | None = None) -> Corpus:
     """The bundled synthetic corpus: ``data/fixtures/telegram`` (one Telegram Desktop export
     per channel) with the analyst labels of ``data/fixtures/channels.csv`` (``group``,
     ``lang``) joined.
@@ -236,6 +238,11 @@ def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Cor
         Also load the Twitter side of the fixtures (``data/fixtures/twitter/*.csv``, Kaggle
         "How ISIS Uses Twitter" layout, Jan 2015 to Dec 2016) into the same corpus, with
         ``platform`` "twitter" (no analyst labels: ``group`` and ``lang`` are null there).
+    editions : bool, default False
+        Also load the language editions of ``data/fixtures/editions`` (labels
+        ``editions.csv``: a news brand in twelve
+        languages, real function words; ``group`` "news_editions", no ``lang`` label: find
+        it with :meth:`~workbench.Corpus.with_languages`).
     progress : bool, optional
         As in :func:`load`.
 
@@ -252,15 +259,22 @@ def load_fixtures(*, twitter: bool = False, progress: bool | None = None) -> Cor
     labels_csv = folder / "channels.csv"
     corpus = load(folder / "telegram", channels=labels_csv if labels_csv.is_file() else None,
                   progress=progress)
-    if not twitter:
-        return corpus
-    tweets = load(folder / "twitter", progress=progress)
+    if twitter:
+        corpus = _concat(corpus, load(folder / "twitter", progress=progress))
+    if editions:
+        corpus = _concat(corpus, load(folder / "editions", channels=folder / "editions.csv",
+                                      progress=progress))
+    return corpus
+
+
+def _concat(corpus: Corpus, other: Corpus) -> Corpus:
+    """Both corpora's tables in one (the fixtures' sides); messages by date."""
     tables = {}
     for name in ("messages", "channels", "rejected", "service", "files"):
-        first, second = getattr(corpus, name), getattr(tweets, name)
+        first, second = getattr(corpus, name), getattr(other, name)
         both = schema.conform(pd.concat([first, second], ignore_index=True), name)
         for col in first.columns.difference(schema.TABLES[name], sort=False):
-            both[col] = both[col].astype(first[col].dtype)  # labels the Twitter side lacks
+            both[col] = both[col].astype(first[col].dtype)  # labels the other side lacks
         tables[name] = both
     tables["messages"] = tables["messages"].sort_values(
         ["date", "channel_id", "message_id"], kind="stable", ignore_index=True)

@@ -55,3 +55,5 @@ for _analysis, _targets in _IMPLEMENTATIONS.items():
     for _backend, _target in zip(("duckdb", "dask"), _targets):
         backends.implements(_analysis, _backend, f"{__name__}.{_target}")
 del _analysis, _targets, _backend, _target
+# Languages stream the store's texts in batches (on a cluster too: read by the client).
+backends.implements("text.channel_languages", "duckdb", f"{__name__}._languages:channel_languages")

@@ -44,6 +44,7 @@ from ._cli import main
 from ._constants import AFFILIATED_GROUPS, GROUPS
 from ._desktop import write_desktop_export
 from ._fixtures import FIXTURES_DIR, write_fixtures
+from ._languages import Editions, language_editions
 from ._texts import DENYLIST
 from ._world import World, generate_world
 
@@ -53,6 +54,7 @@ from ._constants import (DAY, EDITION_LANGS, EDITION_SUFFIX, END_TS, EXPORT_OFFS
                          EXPORT_UTC_OFFSET, KEYWORD_DAYS, PLANTED_CONTROLS, SCRIPT_OF, START_TS,
                          SURGE_DAYS, SURGE_FACTOR)
 from ._events import FALLBACK_EVENTS
+from ._sentences import SCRIPT as LANGUAGE_SCRIPT, SENTENCES
 from ._profiles import PROFILES
 from ._render import NOT_INCLUDED
 from ._twitter import (TWITTER_COLUMNS, TWITTER_END_TS, TWITTER_FILE, TWITTER_START_TS,
@@ -61,6 +63,8 @@ from ._twitter import (TWITTER_COLUMNS, TWITTER_END_TS, TWITTER_FILE, TWITTER_ST
 __all__ = [
     "World",
     "generate_world",
+    "language_editions",
+    "Editions",
     "write_fixtures",
     "write_desktop_export",
     "main",

@@ -41,7 +41,7 @@ def write_fixtures(world: World, out_dir: str | Path = FIXTURES_DIR) -> Path:
     >>> out = write_fixtures(generate_world(1, n_channels=15, messages_scale=0.05),
     ...                      tempfile.mkdtemp())
     >>> sorted(p.name for p in out.iterdir())
-    ['channels.csv', 'telegram', 'truth.json', 'twitter']
+    ['channels.csv', 'editions', 'editions.csv', 'telegram', 'truth.json', 'twitter']
     """
     out = Path(out_dir)
     telegram = out / "telegram"
@@ -59,5 +59,19 @@ def write_fixtures(world: World, out_dir: str | Path = FIXTURES_DIR) -> Path:
     (out / "twitter" / TWITTER_FILE).write_bytes(_csv(world.tweets, TWITTER_COLUMNS))
     (out / "channels.csv").write_bytes(
         _csv(world.channels, ("channel_id", "handle", "name", "group", "lang")))
+    if world.editions is not None:
+        _write_editions(world.editions, out / "editions")
+        (out / "editions.csv").write_bytes(
+            _csv(world.editions.labels, ("channel_id", "handle", "name", "group")))
     (out / "truth.json").write_text(_dump_truth(world.truth), encoding="utf-8")
     return out
+
+
+def _write_editions(editions, out: Path) -> None:
+    """The language editions: ``<handle>/result.json.gz`` (their labels are ``editions.csv``
+    beside the folder, so loading the folder reads exports only)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for handle, export in editions.exports.items():
+        (out / handle).mkdir(exist_ok=True)
+        (out / handle / "result.json.gz").write_bytes(
+            _gzip(_desktop_json(export).encode("utf-8")))

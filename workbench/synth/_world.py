@@ -16,6 +16,7 @@ from ._copies import _CrossPosting
 from ._draws import _rng
 from ._events import _event_time, _PostingSchedule
 from ._forwards import _Forwarding
+from ._languages import Editions, language_editions
 from ._messages import _Msg
 from ._profiles import PROFILES
 from ._render import _Renderer
@@ -199,6 +200,7 @@ class World:
     channels: list
     tweets: list
     truth: dict
+    editions: Editions | None = None  # the language editions (written to ``editions/``)
 
     @property
     def n_messages(self) -> int:
@@ -276,4 +278,6 @@ def generate_world(seed: int = 2016, *, n_channels: int = 50, in_group_share: fl
                   "edit_strength": float(edit_strength), "surge_event": surge_event,
                   "messages_scale": float(messages_scale)}
         truth = _truth(builder, params, twitter)
-    return World(seed, params, exports, labels, tweets, truth)
+        editions = language_editions(seed)
+        truth["languages"] = editions.truth
+    return World(seed, params, exports, labels, tweets, truth, editions)

@@ -6,9 +6,10 @@ are escaped; nothing from a message is rendered as HTML.
 """
 
 from ._crosspost import CrosspostExplorer, crosspost_explorer
+from ._frames import FrameLabeller, frame_labeller
 from ._network import NetworkExplorer, network_explorer
 from ._timeline import VolumeExplorer, volume_explorer
 
 __all__: list[str] = ["CrosspostExplorer", "crosspost_explorer",
                       "NetworkExplorer", "VolumeExplorer", "network_explorer",
-                      "volume_explorer"]
+                      "volume_explorer", "FrameLabeller", "frame_labeller"]

@@ -66,6 +66,13 @@ Files handed to other programs
     text instead of running it as a formula; numbers are left as they are. Every CSV the
     workbench writes goes through :func:`neutralise_formulas`.
 
+Languages, topics and frames
+    :func:`languages` (each message's language, ISO 639-1, with py3langid's shipped model) and
+    :func:`channel_languages` live in ``_languages``; :func:`topics` and :func:`topic_trend`
+    (TF-IDF and NMF on texts normalised at the shingles level) in ``_topics``;
+    :func:`train_frames` (the analyst's own frames, logistic regression) in ``_frames``.
+    scikit-learn and the language model load on first use only.
+
 Examples
 --------
 >>> normalise_text("Café  ÉTÉ!")
@@ -92,8 +99,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import ParameterError
-from .links import URL_PATTERN, defang
+from ..errors import ParameterError
+from ..links import URL_PATTERN, defang
+from ._languages import (channel_languages, clean_for_language, language_counts,
+                         language_table, languages)
+from ._frames import FRAME_LABEL_COLUMNS, Frames, train_frames
+from ._topics import TopicModel, Topics, topic_trend, topics
 
 __all__ = [
     "ARABIC_VARIANTS",
@@ -108,6 +119,18 @@ __all__ = [
     "neutralise_formula",
     "neutralise_formulas",
     "xml_safe",
+    "languages",
+    "channel_languages",
+    "clean_for_language",
+    "language_counts",
+    "language_table",
+    "topics",
+    "topic_trend",
+    "Topics",
+    "TopicModel",
+    "train_frames",
+    "Frames",
+    "FRAME_LABEL_COLUMNS",
 ]
 
 #: The levels of :func:`normalise_text` (see the module notes).
