@@ -82,7 +82,7 @@ def hourly_volume(seed: int = 2016, *, days: int = 90, freq: str = "h", n_series
     index = pd.date_range(start, periods=days * per_day, freq=step)
     n = len(index)
     bin_day = np.arange(n) // per_day
-    weekday = (index.dayofweek.to_numpy())
+    weekday = index.day_of_week.to_numpy()
     lo_len, hi_len = (max(int(pd.Timedelta(x) / step), 1) for x in lengths)
     columns, truth = {}, []
     history = 28 * per_day

@@ -105,9 +105,9 @@ def surges(data, *, ratio: float = 2.0, threshold: float | None = None,
     >>> counts = pd.Series(usual, index=hours, name="official")
     >>> counts["2016-12-19 20:00":"2016-12-20 13:00"] *= 3
     >>> found = surges(counts)
-    >>> found[["start", "end", "ratio"]].round(1)
-                          start                       end  ratio
-    0 2016-12-19 20:00:00+00:00 2016-12-20 13:00:00+00:00    2.9
+    >>> row = found.iloc[0]
+    >>> print(f"{row.start:%d %b %H:%M} to {row.end:%d %b %H:%M}: x{row.ratio:.1f}")
+    19 Dec 20:00 to 20 Dec 13:00: x3.0
     >>> len(surges(pd.Series(usual, index=hours)))  # the evening peaks are not surges
     0
     """
@@ -167,8 +167,8 @@ def _step(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     return pd.Timedelta(step, unit="ns") if step > 0 else None
 
 
-def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = True
-                    ) -> np.ndarray:
+def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = True,
+                    exclude=None) -> np.ndarray:
     """The seasonal baseline of :func:`surges`: expected count per bin (NaN in gaps).
 
     Parameters
@@ -177,6 +177,9 @@ def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = Tru
         Counts per bin on a regular DatetimeIndex.
     window, seasonal
         As in :func:`surges`.
+    exclude : array of bool, optional
+        Bins to leave out when learning the profile and the level (the surges found in a
+        first pass), as if they were gaps; they still get an expected count.
 
     Returns
     -------
@@ -201,19 +204,20 @@ def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = Tru
     day = day_ns - day_ns[0]
     n_days = int(day[-1]) + 1
     present = ~np.isnan(x)
-    xs = np.where(present, x, 0.0)
+    fit = present if exclude is None else present & ~np.asarray(exclude, dtype=bool)
+    xs = np.where(fit, x, 0.0)
     totals = np.bincount(day, weights=xs, minlength=n_days)
-    cover = np.bincount(day, weights=present.astype(float), minlength=n_days)
+    cover = np.bincount(day, weights=fit.astype(float), minlength=n_days)
     daily = np.where(cover > 0, totals, np.nan)
     day_weekday = (np.arange(n_days) + day_ns[0] + 3) % 7  # 1 Jan 1970 was a Thursday
     profile = None
     if step < _DAY:
         n_phase = max(int(round(_DAY / step)), 1)
         phase = np.clip((naive.asi8 - day_ns * _DAY.value) // step.value, 0, n_phase - 1)
-        profile = _day_profile(xs, present, phase, n_phase, seasonal)
+        profile = _day_profile(xs, fit, phase, n_phase, seasonal)
         # Days seen only in part (gaps, the first and last day of a series): the total the
         # whole day would have had, from the profile of the bins seen.
-        seen = np.bincount(day, weights=np.where(present, profile[phase], 0.0),
+        seen = np.bincount(day, weights=np.where(fit, profile[phase], 0.0),
                            minlength=n_days)
         with np.errstate(invalid="ignore", divide="ignore"):
             daily = np.where(seen > 0.2, totals / np.maximum(seen, 1e-9), np.nan)
@@ -362,23 +366,18 @@ def _refine(x: np.ndarray, mu: np.ndarray, offset: int) -> tuple[int, int]:
     return offset + lo, offset + max(hi, lo + 1) - 1
 
 
-def _one(series: pd.Series, label, *, ratio, threshold, min_ratio, min_excess, window,
-         seasonal) -> pd.DataFrame:
-    x = series.to_numpy(dtype="float64", na_value=np.nan)
-    if len(x) < 3 or np.nanmax(x, initial=0) <= 0:
-        return _empty(series.index)
-    if np.nanmin(x) < 0:
-        raise ParameterError(f"surges takes counts; {label!r} has negative values")
-    mu = expected_counts(series, window=window, seasonal=seasonal)
+def _pass(series, x, exclude, ratio, h, min_ratio, min_excess, window, seasonal) -> list:
+    """One scan against the baseline learned without ``exclude``: rows of the surges."""
+    mu = expected_counts(series, window=window, seasonal=seasonal, exclude=exclude)
     valid = ~np.isnan(x) & ~np.isnan(mu)
     mu_c = np.where(valid, np.maximum(mu, 1e-3), 0.0)
     xs = np.where(valid, x, 0.0)
-    k = _excess_variance(x, mu)
+    fit = valid if exclude is None else valid & ~exclude
+    k = _excess_variance(np.where(fit, x, np.nan), mu)
     weight = 1.0 / (1.0 + k * mu_c)
-    phi = _dispersion(x, mu_c * (1.0 + k * mu_c), mu, series.index)
+    phi = _dispersion(np.where(fit, x, np.nan), mu_c * (1.0 + k * mu_c), mu, series.index)
     # Quasi-likelihood: each bin's Poisson evidence divided by its excess variance.
     gain = (xs * np.log(ratio) - mu_c * (ratio - 1)) * weight / phi
-    h = threshold if threshold is not None else np.log(max(len(x), 2)) + 6.0
     rows = []
     for first, last, score in _scan(gain, h):
         first, last = _refine(xs[first:last + 1], mu_c[first:last + 1], first)
@@ -388,6 +387,25 @@ def _one(series: pd.Series, label, *, ratio, threshold, min_ratio, min_excess, w
             continue
         peak = first + int(np.argmax(xs[first:last + 1] - mu_c[first:last + 1]))
         rows.append((first, last, peak, obs, exp, score))
+    return rows
+
+
+def _one(series: pd.Series, label, *, ratio, threshold, min_ratio, min_excess, window,
+         seasonal) -> pd.DataFrame:
+    x = series.to_numpy(dtype="float64", na_value=np.nan)
+    if len(x) < 3 or np.nanmax(x, initial=0) <= 0:
+        return _empty(series.index)
+    if np.nanmin(x) < 0:
+        raise ParameterError(f"surges takes counts; {label!r} has negative values")
+    h = threshold if threshold is not None else np.log(max(len(x), 2)) + 6.0
+    rows = _pass(series, x, None, ratio, h, min_ratio, min_excess, window, seasonal)
+    if rows:
+        # Learn the baseline again without the surges found, so that they do not raise the
+        # expected volume of their own hours (nor of the days after them).
+        inside = np.zeros(len(x), dtype=bool)
+        for first, last, *_ in rows:
+            inside[first:last + 1] = True
+        rows = _pass(series, x, inside, ratio, h, min_ratio, min_excess, window, seasonal)
     if not rows:
         return _empty(series.index)
     first, last, peak, obs, exp, score = map(np.array, zip(*rows))

@@ -36,7 +36,7 @@ def _document_counts(texts: pd.Series, channels: pd.Series) -> tuple[Counter, di
 
 
 @dispatchable("timeline.rising_terms")
-def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
+def rising_terms(messages: pd.DataFrame, event=None, *, before="14D", baseline="84D",
                  top: int = 3, min_messages: int = 10, min_channels: int = 3,
                  prior: float = 100.0) -> pd.DataFrame:
     """The words whose share of messages rose most in the window before an event.
@@ -53,8 +53,8 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     messages : DataFrame
         Canonical messages (``date``, ``text``, ``channel_id``).
     event : str, timestamp or Series
-        Anything :func:`workbench.events.resolve_event` accepts.
-    before, baseline : str or Timedelta, default "28D" and "84D"
+        Anything :func:`workbench.events.resolve_event` accepts (positional or ``event=``).
+    before, baseline : str or Timedelta, default "14D" and "84D"
         Lengths of the window before the event and of the baseline before that window
         (cut at the start of the data).
     top : int, default 3
@@ -77,11 +77,13 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     --------
     >>> import workbench as wb
     >>> corpus = wb.load_fixtures()
-    >>> rising_terms(corpus.messages, "berlin-2016")["term"].iloc[0]
+    >>> rising_terms(corpus.messages, event="berlin-2016")["term"].iloc[0]
     'begadon'
     """
     columns = ["term", "window_messages", "window_share", "baseline_messages",
-               "baseline_share", "channels", "z"]
+               "baseline_share", "channels", "rise", "z"]
+    if event is None:
+        raise ParameterError("rising_terms needs an event (a key, a name or a timestamp)")
     try:
         before_td, baseline_td = pd.Timedelta(before), pd.Timedelta(baseline)
     except ValueError as exc:
@@ -112,7 +114,7 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     table = pd.DataFrame({
         "term": terms, "window_messages": y_w.astype("int64"), "window_share": y_w / n_w,
         "baseline_messages": y_b.astype("int64"), "baseline_share": y_b / n_b,
-        "channels": [len(win_users[t]) for t in terms], "z": z})
+        "channels": [len(win_users[t]) for t in terms], "rise": lw - lb, "z": z})
     table = table[table["window_share"] > table["baseline_share"]]
     return table.sort_values(["z", "term"], ascending=[False, True],
                              ignore_index=True).head(top)
