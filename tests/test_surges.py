@@ -226,3 +226,88 @@ def test_rising_terms_find_a_planted_term_among_thousands_of_words():
     early = rising_terms(messages, event=event - pd.Timedelta("21D"), top=10)
     assert "plantedterm" not in set(early["term"])
     assert early.empty or early["z"].max() < 5
+
+
+# -- where surges are used -----------------------------------------------------------------------
+
+def test_event_window_reports_the_surge_that_follows_the_event(corpus, truth):
+    window = wb.timeline.event_window(corpus.messages, truth["surge"]["event"], by="group")
+    s = window.summary.set_index("group")
+    at = pd.Timestamp(truth["surge"]["time"])
+    for group in truth["surge"]["groups"]:
+        row = s.loc[group]
+        assert abs(row["surge_delay"]) <= pd.Timedelta("2h")
+        assert row["surge_start"] <= row["surge_peak"] <= row["surge_end"]
+        assert row["surge_ratio"] == pytest.approx(truth["surge"]["factor"], rel=0.25)
+        assert row["surge_excess"] > 100
+        assert abs(row["surge_hours"] / 24 - truth["surge"]["days"]) <= 2
+        assert row["surge_start"] - row["surge_delay"] == at
+    assert pd.isna(s.loc["control", "surge_start"])
+    quiet = wb.timeline.event_window(corpus.messages, "2016-10-20", by="group")
+    assert quiet.summary["surge_start"].isna().all()
+    bare = wb.timeline.event_window(corpus.messages, "berlin-2016", surge_freq=None)
+    assert "surge_start" not in bare.summary.columns
+
+
+def test_event_window_finds_a_short_surge_the_daily_means_miss():
+    # A 36-hour tripling two days into a fortnight: the daily means barely move.
+    rng = np.random.default_rng([8, 13])
+    at = pd.Timestamp("2016-12-19 19:02", tz="UTC")
+    idx = pd.date_range(at.floor("D") - pd.Timedelta("28D"), periods=24 * 42, freq="h")
+    rate = DAY_SHAPE[idx.hour] * 1.5
+    onset = idx.get_loc(pd.Timestamp("2016-12-21 22:00", tz="UTC"))
+    rate[onset:onset + 36] *= 3
+    counts = rng.poisson(rate)
+    msgs = pd.DataFrame({"date": idx.repeat(counts) + pd.Timedelta("10min")})
+    window = wb.timeline.event_window(msgs, at)
+    row = window.summary.iloc[0]
+    assert row["surge_start"] == idx[onset] or abs(row["surge_start"] - idx[onset]) <= \
+        pd.Timedelta("2h")
+    assert 24 <= row["surge_hours"] <= 48
+
+
+def test_plot_volume_shades_surges_and_marks_their_peaks():
+    volume, truth = hourly_volume(2, days=60, n_series=2)
+    found = surges(volume)
+    fig = wb.plots.plot_volume(volume, surges=found)
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["s0", "s1"]
+    shaded = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(shaded) == len(found)
+    marks = [t for t in fig.data if t.name.startswith("surge: ")]
+    assert sum(len(t.x) for t in marks) == len(found)
+    assert "times its usual level" in marks[0].hovertext[0]
+
+
+def test_volume_explorer_surges_toggle(corpus):
+    explorer = wb.widgets.volume_explorer(corpus, freq="h", start="2016-11-20",
+                                          end="2017-01-10")
+    assert "surges" not in explorer.found
+    fig = explorer.update(surges=True)
+    assert set(explorer.found["surges"]["series"]) == {"official", "news_network", "aqap",
+                                                       "supporters"}
+    assert any(t.name.startswith("surge: ") for t in fig.data)
+    explorer.controls["surges"].value = False
+    assert "surges" not in explorer.found
+
+
+def test_briefing_names_the_surge_and_never_calls_it_no_change():
+    from workbench.briefing._surges import surge_sentences, surge_verdict
+
+    rng = np.random.default_rng([9, 13])
+    at = pd.Timestamp("2016-12-19 19:02", tz="UTC")
+    idx = pd.date_range(at.floor("D") - pd.Timedelta("28D"), periods=24 * 42, freq="h")
+    rate = DAY_SHAPE[idx.hour] * 1.2
+    onset = idx.get_loc(pd.Timestamp("2016-12-19 22:00", tz="UTC"))
+    rate[onset:onset + 36] *= 4
+    dates = idx.repeat(rng.poisson(rate)) + pd.Timedelta("5min")
+    msgs = pd.DataFrame({"date": dates, "group": np.where(np.arange(len(dates)) % 2, "a", "b")})
+    window = wb.timeline.event_window(msgs, at, by="group")
+    text = " ".join(surge_sentences(window, "the attack"))
+    for group in ("a", "b"):
+        assert f"volume in <b>{group}</b> rose" in text
+    assert "from 22:00 UTC" in text and "after the event" in text
+    assert "about 36 hours" in text or "about 35 hours" in text or "about 37 hours" in text
+    qualified = surge_verdict("no significant change", window.summary.iloc[0])
+    assert qualified != "no significant change" and "surged" in qualified
+    assert surge_verdict("a significant rise", window.summary.iloc[0]) == "a significant rise"

@@ -416,3 +416,42 @@ def _one(series: pd.Series, label, *, ratio, threshold, min_ratio, min_excess, w
         "start": index[first], "end": index[last], "peak": index[peak],
         "observed": obs, "expected": exp, "ratio": ratio_col, "excess": obs - exp,
         "score": score, "series": [label] * len(rows)})
+
+
+SURGE_AFTER_COLUMNS = ["surge_start", "surge_delay", "surge_peak", "surge_end", "surge_hours",
+                       "surge_ratio", "surge_excess"]
+
+
+def surge_after(volume: pd.DataFrame, when: pd.Timestamp, *, within: pd.Timedelta,
+                **options) -> pd.DataFrame:
+    """The first surge of each column of ``volume`` that is under way at ``when`` or starts
+    in the ``within`` after it: one row per column (in column order), ``surge_*`` columns
+    (see :data:`SURGE_AFTER_COLUMNS`), missing where there is none.
+
+    ``surge_delay`` is the surge's first bin start less ``when`` (negative by less than a
+    bin when the surge starts in the bin holding ``when``); ``surge_hours`` runs from the
+    start of the first bin to the end of the last.
+    """
+    found = surges(volume, **options)
+    step = _step(volume.index) or pd.Timedelta(0)
+    rows = []
+    for col in volume.columns:
+        mine = found[(found["series"] == col) & (found["end"] + step > when)
+                     & (found["start"] < when + within)]
+        if not len(mine):
+            rows.append({c: pd.NA for c in SURGE_AFTER_COLUMNS})
+            continue
+        r = mine.iloc[0]
+        rows.append({"surge_start": r["start"], "surge_delay": r["start"] - when,
+                     "surge_peak": r["peak"], "surge_end": r["end"],
+                     "surge_hours": (r["end"] + step - r["start"]) / pd.Timedelta("1h"),
+                     "surge_ratio": r["ratio"], "surge_excess": r["excess"]})
+    out = pd.DataFrame(rows, columns=SURGE_AFTER_COLUMNS)
+    tz = volume.index.tz
+    for c in ("surge_start", "surge_peak", "surge_end"):
+        out[c] = pd.to_datetime(out[c], utc=True).dt.tz_convert(tz) if tz else \
+            pd.to_datetime(out[c])
+    out["surge_delay"] = pd.to_timedelta(out["surge_delay"])
+    for c in ("surge_hours", "surge_ratio", "surge_excess"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    return out

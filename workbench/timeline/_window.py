@@ -32,6 +32,7 @@ from ..docstrings import shared
 from ..errors import ParameterError
 from ..events import resolve_event
 from ..schema import DATE
+from ._surges import SURGE_AFTER_COLUMNS, surge_after
 
 __all__ = ["EventWindow", "event_window"]
 
@@ -88,7 +89,7 @@ def _days(value, name: str) -> int:
 def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
                  by: str | None = None, tz: str = "UTC", align: str = "event",
                  level: float = 0.95, events: pd.DataFrame | None = None,
-                 date_col: str = DATE) -> EventWindow:
+                 date_col: str = DATE, surge_freq: str | None = "h") -> EventWindow:
     """Daily volume before and after an event, per series, with a count-suited test.
 
     Parameters
@@ -109,6 +110,9 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         the event (it then also holds the hours before the event).
     level : float, default 0.95
         Confidence level of the intervals.
+    surge_freq : str or None, default "h"
+        Bins in which :func:`surges` looks for the surge that follows the event (counts
+        from ``before`` the event to ``after`` it, in ``tz``); None skips it.
 
     Returns
     -------
@@ -118,7 +122,13 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         ``pre_low``, ``pre_high``, ``post_mean``, ``post_low``, ``post_high`` (daily means and
         their intervals), ``change`` (post minus pre mean), ``ratio`` (post / pre mean),
         ``ratio_low``, ``ratio_high``, ``p_value`` (two-sided, H0: ratio = 1),
-        ``dispersion`` and ``autocorrelation`` (the estimates behind the test).
+        ``dispersion`` and ``autocorrelation`` (the estimates behind the test); then the
+        surge that follows the event (under way in the event's bin or starting within
+        ``after``; missing when there is none): ``surge_start``, ``surge_delay`` (start
+        less the event instant: negative by less than a bin when it starts in the bin of
+        the event), ``surge_peak``, ``surge_end`` (last bin), ``surge_hours``,
+        ``surge_ratio`` (observed / expected for that hour and weekday) and
+        ``surge_excess`` (messages above that baseline).
         ``aligned``: one row per series and day from ``-before`` to ``after - 1``.
         Days outside the span of ``messages`` are missing (NaN), not zero.
 
@@ -191,7 +201,8 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
     stats_table = _window_stats(counts[:, :n_pre], counts[:, n_pre:], level, stats)
     series_col = by or "series"
     summary = pd.concat([
-        pd.DataFrame({"event": row["key"], series_col: labels}), stats_table], axis=1)
+        pd.DataFrame({"event": row["key"], series_col: labels}), stats_table,
+        _following_surge(dates, codes, labels, when, n_pre, n_post, tz, surge_freq)], axis=1)
 
     baseline = np.repeat(stats_table["pre_mean"].to_numpy(), len(days))
     flat = counts.ravel()
@@ -207,6 +218,26 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         "relative": relative,
     })
     return EventWindow(summary=summary, aligned=aligned, event=row, by=by)
+
+
+def _following_surge(dates, codes, labels, when, n_pre, n_post, tz, freq) -> pd.DataFrame:
+    """The surge after the event in each series, found in ``freq`` bins over the window."""
+    empty = pd.DataFrame({c: pd.Series([pd.NA] * len(labels), dtype=object)
+                          for c in SURGE_AFTER_COLUMNS})
+    if freq is None:
+        return empty.iloc[:, :0]
+    from ._volume import message_volume
+
+    lo, hi = when - n_pre * _DAY, when + n_post * _DAY
+    keep = np.asarray((dates >= lo) & (dates < hi)) & (codes >= 0)
+    if not keep.any():
+        return empty
+    frame = pd.DataFrame({"date": dates[keep].to_numpy(),
+                          "series": np.asarray(codes)[keep]})
+    volume = message_volume(frame, freq=freq, by="series", tz=tz, start=lo,
+                            end=hi - pd.Timedelta(microseconds=1))
+    volume = volume.reindex(columns=range(len(labels)), fill_value=0)
+    return surge_after(volume, when, within=n_post * _DAY)
 
 
 def _next_midnights(starts: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
