@@ -23,16 +23,25 @@ __all__ = ["rising_terms"]
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-def _document_counts(texts: pd.Series, channels: pd.Series) -> tuple[Counter, dict]:
-    """Messages using each word, and the channels using it."""
+def _document_counts(texts: pd.Series, channels: pd.Series) -> tuple[Counter, list]:
+    """Messages using each word, and each message's channel and set of words."""
     counts: Counter = Counter()
-    users: dict[str, set] = {}
-    for text, channel in zip(texts, channels):
+    per_message = []
+    for text, channel in zip(texts.to_numpy(dtype=object, na_value=None),
+                             channels.to_numpy(dtype=object, na_value=None)):
         words = set(_WORD.findall(normalise_text(text)))
         counts.update(words)
-        for w in words:
-            users.setdefault(w, set()).add(channel)
-    return counts, users
+        per_message.append((channel, words))
+    return counts, per_message
+
+
+def _channels_using(per_message: list, terms: set) -> dict[str, set]:
+    """The channels using each of ``terms`` (only the few words frequent enough to test)."""
+    users: dict[str, set] = {t: set() for t in terms}
+    for channel, words in per_message:
+        for w in words & terms if len(words) > len(terms) else terms & words:
+            users[w].add(channel)
+    return users
 
 
 @dispatchable("timeline.rising_terms")
@@ -95,11 +104,12 @@ def rising_terms(messages: pd.DataFrame, event=None, *, before="14D", baseline="
     base = messages[(dates >= start - baseline_td) & (dates < start)]
     if not len(window) or not len(base):
         return pd.DataFrame({c: [] for c in columns})
-    win_counts, win_users = _document_counts(window["text"], window["channel_id"])
+    win_counts, win_words = _document_counts(window["text"], window["channel_id"])
     base_counts, _ = _document_counts(base["text"], base["channel_id"])
     n_w, n_b = len(window), len(base)
-    terms = [t for t, c in win_counts.items()
-             if c >= min_messages and len(win_users[t]) >= min_channels]
+    frequent = {t for t, c in win_counts.items() if c >= min_messages}
+    win_users = _channels_using(win_words, frequent)
+    terms = sorted(t for t in frequent if len(win_users[t]) >= min_channels)
     if not terms:
         return pd.DataFrame({c: [] for c in columns})
     y_w = np.array([win_counts[t] for t in terms], dtype=float)
