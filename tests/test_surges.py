@@ -196,19 +196,18 @@ def _term_corpus(seed: int = 13):
     p /= p.sum()
     event = pd.Timestamp("2016-12-19 19:02", tz="UTC")
     start = event - pd.Timedelta("112D")
-    rows = []
-    for ch in range(12):
-        group = ("alpha", "beta", "gamma")[ch % 3]
-        n = 600
-        times = start + pd.to_timedelta(rng.uniform(0, 112 * 86400, n), unit="s")
-        for when in times:
-            words = list(rng.choice(vocab, rng.integers(8, 20), p=p))
-            if rng.random() < 0.5:
-                words.append("commonword")
-            if group == "alpha" and event - pd.Timedelta("14D") <= when < event \
-                    and rng.random() < 0.3:
-                words.append("plantedterm")
-            rows.append((f"telegram:{ch}", group, when, " ".join(words)))
+    n = 600 * 12
+    channel = np.repeat(np.arange(12), 600)
+    group = np.array(["alpha", "beta", "gamma"])[channel % 3]
+    times = start + pd.to_timedelta(rng.uniform(0, 112 * 86400, n), unit="s")
+    lengths = rng.integers(8, 20, n)
+    words = np.array(vocab, dtype=object)[rng.choice(len(vocab), lengths.sum(), p=p)]
+    common = rng.random(n) < 0.5
+    planted = (group == "alpha") & (times >= event - pd.Timedelta("14D")) & (times < event) \
+        & (rng.random(n) < 0.3)
+    texts = [" ".join(part) + (" commonword" if c else "") + (" plantedterm" if t else "")
+             for part, c, t in zip(np.split(words, np.cumsum(lengths)[:-1]), common, planted)]
+    rows = list(zip([f"telegram:{c}" for c in channel], group, times, texts))
     frame = pd.DataFrame(rows, columns=["channel_id", "group", "date", "text"])
     return frame.sort_values("date", ignore_index=True), event
 
@@ -232,7 +231,8 @@ def test_rising_terms_find_a_planted_term_among_thousands_of_words():
 
 def test_event_window_reports_the_surge_that_follows_the_event(corpus, truth):
     window = wb.timeline.event_window(corpus.messages, truth["surge"]["event"], by="group")
-    s = window.summary.set_index("group")
+    s = window.surges.set_index("group")
+    assert set(s.index) == set(truth["surge"]["groups"])  # not control
     at = pd.Timestamp(truth["surge"]["time"])
     for group in truth["surge"]["groups"]:
         row = s.loc[group]
@@ -242,11 +242,10 @@ def test_event_window_reports_the_surge_that_follows_the_event(corpus, truth):
         assert row["surge_excess"] > 100
         assert abs(row["surge_hours"] / 24 - truth["surge"]["days"]) <= 2
         assert row["surge_start"] - row["surge_delay"] == at
-    assert pd.isna(s.loc["control", "surge_start"])
     quiet = wb.timeline.event_window(corpus.messages, "2016-10-20", by="group")
-    assert quiet.summary["surge_start"].isna().all()
+    assert quiet.surges.empty and "surge_ratio" in quiet.surges.columns
     bare = wb.timeline.event_window(corpus.messages, "berlin-2016", surge_freq=None)
-    assert "surge_start" not in bare.summary.columns
+    assert bare.surges is None
 
 
 def test_event_window_finds_a_short_surge_the_daily_means_miss():
@@ -260,7 +259,7 @@ def test_event_window_finds_a_short_surge_the_daily_means_miss():
     counts = rng.poisson(rate)
     msgs = pd.DataFrame({"date": idx.repeat(counts) + pd.Timedelta("10min")})
     window = wb.timeline.event_window(msgs, at)
-    row = window.summary.iloc[0]
+    row = window.surges.iloc[0]
     assert row["surge_start"] == idx[onset] or abs(row["surge_start"] - idx[onset]) <= \
         pd.Timedelta("2h")
     assert 24 <= row["surge_hours"] <= 48
@@ -308,6 +307,10 @@ def test_briefing_names_the_surge_and_never_calls_it_no_change():
         assert f"volume in <b>{group}</b> rose" in text
     assert "from 22:00 UTC" in text and "after the event" in text
     assert "about 36 hours" in text or "about 35 hours" in text or "about 37 hours" in text
-    qualified = surge_verdict("no significant change", window.summary.iloc[0])
+    qualified = surge_verdict("no significant change", window)
     assert qualified != "no significant change" and "surged" in qualified
-    assert surge_verdict("a significant rise", window.summary.iloc[0]) == "a significant rise"
+    assert surge_verdict("a significant rise", window) == "a significant rise"
+    quiet = wb.timeline.event_window(msgs, at - pd.Timedelta("10D"), by="group",
+                                     after="7D")
+    assert surge_verdict("no significant change", quiet) == "no significant change"
+    assert surge_sentences(quiet, "the attack") == []

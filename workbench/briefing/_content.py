@@ -398,7 +398,7 @@ class Briefing:
         fell = total["ratio_high"] < 1
         verdict = ("a significant rise" if rose else "a significant fall" if fell else
                    "no significant change")
-        verdict = surge_verdict(verdict, total)
+        verdict = surge_verdict(verdict, self.window_total)
         short = (f" (only {int(total['pre_days'])} days before and "
                  f"{int(total['post_days'])} after are in the data)"
                  if total["pre_days"] < p.before.days or total["post_days"] < p.after.days
@@ -414,7 +414,7 @@ class Briefing:
         up = s[s["ratio_low"] > 1].sort_values("ratio", ascending=False)
         down = s[s["ratio_high"] < 1].sort_values("ratio")
         flat = s[~s.index.isin(up.index) & ~s.index.isin(down.index)]
-        flat = flat[~has_surge(flat)]  # named with their surge below
+        flat = flat[~has_surge(self.window, flat)]  # named with their surge below
         bits = []
         if len(up):
             bits.append("rose significantly in " + _list(

@@ -27,11 +27,11 @@ from ._prose import bold, join_list, lag, n, ratio
 __all__ = ["has_surge", "surge_clause", "surge_sentences", "surge_verdict"]
 
 
-def has_surge(summary: pd.DataFrame) -> pd.Series:
-    """Which rows of an event window's summary have a surge after the event."""
-    if "surge_start" not in summary.columns:
-        return pd.Series(False, index=summary.index)
-    return summary["surge_start"].notna()
+def has_surge(window, summary: pd.DataFrame) -> pd.Series:
+    """Which rows of (a part of) an event window's summary have a surge after the event."""
+    label = window.series_col
+    surged = set() if window.surges is None else set(window.surges[label])
+    return summary[label].isin(surged)
 
 
 def _when(start: pd.Timestamp, at: pd.Timestamp) -> str:
@@ -62,9 +62,8 @@ def surge_clause(row: pd.Series, label: str, at: pd.Timestamp) -> str:
 def surge_sentences(window, event_phrase: str) -> list[str]:
     """Sentences naming the surges after the event in each series of an event window (empty
     when there is none)."""
-    s = window.summary
-    hits = s[has_surge(s)]
-    if not len(hits):
+    hits = window.surges
+    if hits is None or not len(hits):
         return []
     label = window.series_col
     at = pd.Timestamp(window.event["date"])
@@ -73,12 +72,13 @@ def surge_sentences(window, event_phrase: str) -> list[str]:
     text = join_list(clauses)
     return [f"Hour by hour, against each group's usual volume for that hour and weekday, "
             f"{text[0].lower() + text[1:]}."
-            if len(s) > 1 else f"Hour by hour after {event_phrase}, {text}."]
+            if len(window.summary) > 1 else f"Hour by hour after {event_phrase}, {text}."]
 
 
-def surge_verdict(verdict: str, row: pd.Series) -> str:
+def surge_verdict(verdict: str, window) -> str:
     """The before/after verdict, qualified when the means did not change but a surge did."""
-    if verdict.startswith("no significant") and pd.notna(row.get("surge_start", pd.NA)):
+    if verdict.startswith("no significant") and window.surges is not None \
+            and len(window.surges):
         return ("no significant change in the daily mean over the whole window, though "
                 "volume surged for a shorter time (below)")
     return verdict

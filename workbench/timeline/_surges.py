@@ -333,14 +333,28 @@ def _scan(gain: np.ndarray, h: float) -> list[tuple[int, int, float]]:
     A surge ends at the CUSUM's highest point before it falls ``h`` below it (or back to
     zero), and the scan restarts after it: after a large surge the CUSUM would take weeks to
     drain, and a second surge in that time would otherwise be merged into the first."""
+    n = len(gain)
+    level = np.concatenate([[0.0], np.cumsum(gain)])
+    # Where the CUSUM of the whole series is zero a restarted one is zero too (it is never
+    # higher), so a restart only needs recomputing up to the next of these zeros.
+    whole = level - np.minimum.accumulate(level)
+    zeros, hits = np.flatnonzero(whole <= 0), np.flatnonzero(whole >= h)
     found = []
-    pos, n = 0, len(gain)
+    pos, synced = 0, True
     while pos < n:
-        level = np.concatenate([[0.0], np.cumsum(gain[pos:])])
-        cusum = level - np.minimum.accumulate(level)
+        if synced:  # the restart has met the whole series' CUSUM: jump to its next surge
+            i = np.searchsorted(hits, pos + 1)
+            if i == len(hits):
+                break
+            pos = max(pos, int(zeros[np.searchsorted(zeros, hits[i]) - 1]))
+        j = np.searchsorted(zeros, pos + 1)
+        end = int(zeros[j]) if j < len(zeros) else n
+        local = np.concatenate([[0.0], np.cumsum(gain[pos:end])])
+        cusum = local - np.minimum.accumulate(local)
         hit = np.flatnonzero(cusum >= h)
         if not len(hit):
-            break
+            pos, synced = end, True
+            continue
         t = int(hit[0])
         after = cusum[t:]
         stop = np.flatnonzero((np.maximum.accumulate(after) - after >= h) | (after <= 0))
@@ -348,7 +362,7 @@ def _scan(gain: np.ndarray, h: float) -> list[tuple[int, int, float]]:
         # cusum[k] sums the bins pos .. pos + k - 1: its last zero before the top is the onset.
         zero = int(np.flatnonzero(cusum[:top + 1] <= 0)[-1])
         found.append((pos + zero, pos + top - 1, float(cusum[top])))
-        pos = pos + top
+        pos, synced = pos + top, False
     return found
 
 

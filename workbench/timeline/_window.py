@@ -56,12 +56,21 @@ class EventWindow:
     by : str or None
         The grouping column; the series column of both tables is named after it (``series``
         when there is none).
+    surges : DataFrame or None
+        The surge that follows the event, one row per series that has one (None when
+        ``event_window`` was asked not to look): the series label, then ``surge_start``,
+        ``surge_delay`` (start less the event instant: negative by less than a bin when it
+        starts in the bin holding the event), ``surge_peak``, ``surge_end`` (last bin),
+        ``surge_hours``, ``surge_ratio`` (observed / expected for those hours and weekdays)
+        and ``surge_excess`` (messages above that baseline); see
+        :func:`workbench.timeline.surges`.
     """
 
     summary: pd.DataFrame
     aligned: pd.DataFrame
     event: pd.Series
     by: str | None
+    surges: pd.DataFrame | None = None
 
     @property
     def series_col(self) -> str:
@@ -112,7 +121,8 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         Confidence level of the intervals.
     surge_freq : str or None, default "h"
         Bins in which :func:`surges` looks for the surge that follows the event (counts
-        from ``before`` the event to ``after`` it, in ``tz``); None skips it.
+        from ``before`` the event to ``after`` it, in ``tz``; the result's ``surges``);
+        None skips it.
 
     Returns
     -------
@@ -122,13 +132,9 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         ``pre_low``, ``pre_high``, ``post_mean``, ``post_low``, ``post_high`` (daily means and
         their intervals), ``change`` (post minus pre mean), ``ratio`` (post / pre mean),
         ``ratio_low``, ``ratio_high``, ``p_value`` (two-sided, H0: ratio = 1),
-        ``dispersion`` and ``autocorrelation`` (the estimates behind the test); then the
-        surge that follows the event (under way in the event's bin or starting within
-        ``after``; missing when there is none): ``surge_start``, ``surge_delay`` (start
-        less the event instant: negative by less than a bin when it starts in the bin of
-        the event), ``surge_peak``, ``surge_end`` (last bin), ``surge_hours``,
-        ``surge_ratio`` (observed / expected for that hour and weekday) and
-        ``surge_excess`` (messages above that baseline).
+        ``dispersion`` and ``autocorrelation`` (the estimates behind the test).
+        ``surges``: the surge under way in the event's bin or starting within ``after``,
+        per series that has one (see :class:`EventWindow`).
         ``aligned``: one row per series and day from ``-before`` to ``after - 1``.
         Days outside the span of ``messages`` are missing (NaN), not zero.
 
@@ -201,8 +207,12 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
     stats_table = _window_stats(counts[:, :n_pre], counts[:, n_pre:], level, stats)
     series_col = by or "series"
     summary = pd.concat([
-        pd.DataFrame({"event": row["key"], series_col: labels}), stats_table,
-        _following_surge(dates, codes, labels, when, n_pre, n_post, tz, surge_freq)], axis=1)
+        pd.DataFrame({"event": row["key"], series_col: labels}), stats_table], axis=1)
+    surges = None
+    if surge_freq is not None:
+        surges = pd.concat([pd.DataFrame({series_col: labels}), _following_surge(
+            dates, codes, labels, when, n_pre, n_post, tz, surge_freq)], axis=1)
+        surges = surges[surges["surge_start"].notna()].reset_index(drop=True)
 
     baseline = np.repeat(stats_table["pre_mean"].to_numpy(), len(days))
     flat = counts.ravel()
@@ -217,21 +227,22 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         "baseline": baseline,
         "relative": relative,
     })
-    return EventWindow(summary=summary, aligned=aligned, event=row, by=by)
+    return EventWindow(summary=summary, aligned=aligned, event=row, by=by, surges=surges)
 
 
 def _following_surge(dates, codes, labels, when, n_pre, n_post, tz, freq) -> pd.DataFrame:
     """The surge after the event in each series, found in ``freq`` bins over the window."""
     empty = pd.DataFrame({c: pd.Series([pd.NA] * len(labels), dtype=object)
                           for c in SURGE_AFTER_COLUMNS})
-    if freq is None:
-        return empty.iloc[:, :0]
     from ._volume import message_volume
 
     lo, hi = when - n_pre * _DAY, when + n_post * _DAY
     keep = np.asarray((dates >= lo) & (dates < hi)) & (codes >= 0)
     if not keep.any():
         return empty
+    # Only the span the data covers: hours before the first message are not known quiet
+    # hours (zeros there would make the start of the data look like a surge).
+    lo, hi = max(lo, dates.min()), min(hi, dates.max() + pd.Timedelta(microseconds=1))
     frame = pd.DataFrame({"date": dates[keep].to_numpy(),
                           "series": np.asarray(codes)[keep]})
     volume = message_volume(frame, freq=freq, by="series", tz=tz, start=lo,
