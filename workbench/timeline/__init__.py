@@ -36,6 +36,7 @@ __all__ = [
     "change_points",
     "crossover",
     "event_window",
+    "expected_counts",
     "keyword_trend",
     "message_volume",
     "normalise_text",

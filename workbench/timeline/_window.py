@@ -133,10 +133,10 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         their intervals), ``change`` (post minus pre mean), ``ratio`` (post / pre mean),
         ``ratio_low``, ``ratio_high``, ``p_value`` (two-sided, H0: ratio = 1),
         ``dispersion`` and ``autocorrelation`` (the estimates behind the test).
-        ``surges``: the surge under way in the event's bin or starting within ``after``,
-        per series that has one (see :class:`EventWindow`).
         ``aligned``: one row per series and day from ``-before`` to ``after - 1``.
         Days outside the span of ``messages`` are missing (NaN), not zero.
+        ``surges``: the surge under way in the event's bin or starting within ``after``,
+        per series that has one, found in ``surge_freq`` bins (see :class:`EventWindow`).
 
     Examples
     --------
