@@ -55,6 +55,13 @@ def test_flat_hours_with_a_tripled_stretch_by_hand():
     assert row["start"] <= row["peak"] <= row["end"]
 
 
+def test_a_few_hours_of_data_cannot_teach_a_daily_profile():
+    # Ten hours: the spike must not be learned as the shape of the day.
+    idx = _hours(1)[:10]
+    found = surges(pd.Series([1, 2, 1, 50, 60, 1, 2, 1, 1, 1], index=idx))
+    assert found[["start", "end"]].values.tolist() == [[idx[3], idx[4]]]
+
+
 def test_daily_rhythm_and_weekly_rhythm_are_learned_not_flagged():
     idx = _hours(42)
     week = np.where(idx.day_of_week >= 5, 0.25, 1.0)  # weekends at a quarter of weekdays

@@ -17,9 +17,13 @@ The baseline
   past, use the median of the first ``window`` days.
 * **weekday factor** (when the series spans at least two weeks): the median, over weeks, of
   each weekday's total divided by the level, normalised to average 1.
-* **share of the day** (bins shorter than a day): the share of all messages that fell in each
-  bin of the day, pooled over days, slightly smoothed towards flat so that sparse series
-  (a few messages a day) do not learn an empty hour.
+* **share of the day** (bins shorter than a day, series of a week or more): the share of all
+  messages that fell in each bin of the day, pooled over days, slightly smoothed towards flat
+  so that sparse series (a few messages a day) do not learn an empty hour.
+
+Bins of a week or longer get the running level alone (over at least eight bins): meant for
+hourly to daily counts, ``surges`` then reports any climb faster than that level follows,
+including steady growth as channels join.
 
 The scan
 --------
@@ -215,7 +219,9 @@ def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = Tru
     if step < _DAY:
         n_phase = max(int(round(_DAY / step)), 1)
         phase = np.clip((naive.asi8 - day_ns * _DAY.value) // step.value, 0, n_phase - 1)
-        profile = _day_profile(xs, fit, phase, n_phase, seasonal)
+        # A daily profile needs days to learn from: from one or two, a surge would be taken
+        # for the shape of the day.
+        profile = _day_profile(xs, fit, phase, n_phase, seasonal and n_days >= 7)
         # Days seen only in part (gaps, the first and last day of a series): the total the
         # whole day would have had, from the profile of the bins seen.
         seen = np.bincount(day, weights=np.where(fit, profile[phase], 0.0),
