@@ -285,6 +285,15 @@ def test_plot_volume_shades_surges_and_marks_their_peaks():
     assert "times its usual level" in marks[0].hovertext[0]
 
 
+def test_plot_volume_surge_hover_escapes_hostile_names():
+    volume, _ = hourly_volume(4, days=60, n_series=1, surges_per_series=2, levels=(500, 500))
+    volume.columns = ["<img src=x onerror=alert(1)>"]
+    fig = wb.plots.plot_volume(volume, surges=surges(volume))
+    marks = [t for t in fig.data if t.name.startswith("surge: ")]
+    assert marks and all("<img" not in t.name and "<img" not in "".join(t.hovertext)
+                         for t in marks)
+
+
 def test_volume_explorer_surges_toggle(corpus):
     explorer = wb.widgets.volume_explorer(corpus, freq="h", start="2016-11-20",
                                           end="2017-01-10")
