@@ -21,7 +21,7 @@ Stages, each in a forked child (time and peak memory above the parent's):
 Surges and rising terms (issue 13), after the total:
 
 - ``surges``: a year of 5-minute bins (105,120 points; ``quick``: 30 days) with a daily and
-  weekly rhythm and planted surges (``workbench.synth._hourly``), one series;
+  weekly rhythm and planted surges (``workbench.synth.hourly_volume``), one series;
 - ``surges validation: <method>``: ``surges`` against the obvious baselines (``bursts``,
   ``change_points``, a fixed z-score > 3 on the raw counts) on hourly series from the same
   generator (90 days x 6 series x 5 seeds, levels from 5 to 5,000 messages a day, surges of
@@ -203,7 +203,7 @@ def run(*, quick: bool = False) -> pd.DataFrame:
 # -- surges and rising terms (issue 13) -------------------------------------------------------
 
 def _surges_year(days: int):
-    from workbench.synth._hourly import hourly_volume
+    from workbench.synth import hourly_volume
     from workbench.timeline import surges
 
     volume, truth = hourly_volume(2016, days=days, freq="5min", n_series=1,
@@ -246,7 +246,7 @@ def _validate(name: str, seeds: int, days: int) -> dict:
     """Recall, false surges and onset error of one method on planted hourly surges."""
     import time
 
-    from workbench.synth._hourly import hourly_volume
+    from workbench.synth import hourly_volume
 
     method = _method(name)
     planted = hits = big = big_hits = false = false_null = 0

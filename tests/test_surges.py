@@ -1,6 +1,6 @@
 """Surges above the daily and weekly rhythm (``wb.timeline.surges``) and the terms that rose
 before an event (``wb.timeline.rising_terms``): hand-computed cases, surges planted by
-``workbench.synth._hourly`` and in the fixture world, the cases that must stay silent, and a
+``workbench.synth.hourly_volume`` and in the fixture world, the cases that must stay silent, and a
 planted term among thousands of ordinary words."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 import workbench as wb
 from workbench.errors import ParameterError
-from workbench.synth._hourly import hourly_volume
+from workbench.synth import hourly_volume
 from workbench.timeline import surges, rising_terms
 
 DAY_SHAPE = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 5, 5, 5, 6, 6, 8, 9, 9, 8, 6, 3, 2])

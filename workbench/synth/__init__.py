@@ -44,6 +44,7 @@ from ._cli import main
 from ._constants import AFFILIATED_GROUPS, GROUPS
 from ._desktop import write_desktop_export
 from ._fixtures import FIXTURES_DIR, write_fixtures
+from ._hourly import hourly_volume
 from ._texts import DENYLIST
 from ._world import World, generate_world
 
@@ -63,6 +64,7 @@ __all__ = [
     "generate_world",
     "write_fixtures",
     "write_desktop_export",
+    "hourly_volume",
     "main",
     "GROUPS",
     "AFFILIATED_GROUPS",

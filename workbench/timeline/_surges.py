@@ -83,7 +83,7 @@ def surges(data, *, ratio: float = 2.0, threshold: float | None = None,
     threshold : float, optional
         Evidence needed for a surge, in quasi-log-likelihood units. Default
         ``log(bins) + 6``: on ordinary hourly series of 90 days (the rhythm, noise and
-        levels of ``workbench.synth._hourly``) about one false surge in sixty series
+        levels of ``workbench.synth.hourly_volume``) about one false surge in sixty series
         (``python -m bench timeline``). Higher finds fewer and shorter-lived ones later.
     min_ratio : float, default 1.5
         Smallest observed / expected ratio over a surge that is reported.
