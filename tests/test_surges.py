@@ -86,6 +86,15 @@ def test_daily_counts_with_a_weekly_rhythm_and_a_surge():
     assert found["end"].iloc[0] == days[53]
 
 
+def test_weekly_counts_growing_steadily_with_a_two_week_surge():
+    weeks = pd.date_range("2015-01-05", periods=80, freq="W-MON", tz="UTC")
+    counts = np.random.default_rng([10, 13]).poisson(np.linspace(50, 150, 80))
+    assert surges(pd.Series(counts, index=weeks)).empty  # growth is not a surge
+    counts[40:42] *= 3
+    found = surges(pd.Series(counts, index=weeks))
+    assert found[["start", "end"]].values.tolist() == [[weeks[40], weeks[41]]]
+
+
 # -- silent cases ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -21,9 +21,9 @@ The baseline
   messages that fell in each bin of the day, pooled over days, slightly smoothed towards flat
   so that sparse series (a few messages a day) do not learn an empty hour.
 
-Bins of a week or longer get the running level alone (over at least eight bins): meant for
-hourly to daily counts, ``surges`` then reports any climb faster than that level follows,
-including steady growth as channels join.
+Bins longer than a day (weeks, months) have no rhythm to learn and too few bins for a
+past-only level: they are compared with the median of the nine bins around each, which
+follows steady growth as channels join; a surge there must be shorter than about four bins.
 
 The scan
 --------
@@ -217,6 +217,13 @@ def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = Tru
     n_days = int(day[-1]) + 1
     present = ~np.isnan(x)
     fit = present if exclude is None else present & ~np.asarray(exclude, dtype=bool)
+    if step > _DAY:
+        # Weeks or months: no rhythm to learn, and too few bins for a past-only level; the
+        # median of the nine bins around each (itself included) follows growth and decline.
+        level = pd.Series(np.where(fit, x, np.nan)).rolling(
+            9, center=True, min_periods=3).median().to_numpy()
+        fill = np.nanmedian(np.where(fit, x, np.nan)) if fit.any() else np.nan
+        return np.where(present, np.where(np.isnan(level), fill, level), np.nan)
     xs = np.where(fit, x, 0.0)
     totals = np.bincount(day, weights=xs, minlength=n_days)
     cover = np.bincount(day, weights=fit.astype(float), minlength=n_days)
@@ -235,13 +242,12 @@ def expected_counts(series: pd.Series, *, window: int = 28, seasonal: bool = Tru
                            minlength=n_days)
         with np.errstate(invalid="ignore", divide="ignore"):
             daily = np.where(seen > 0.2, totals / np.maximum(seen, 1e-9), np.nan)
-    week = _week_factors(daily, day_weekday, window) if (seasonal and n_days >= 14
-                                                          and step <= _DAY) else np.ones(7)
-    level = _running_level(daily / week[day_weekday], window if step <= _DAY else
-                           max(8, window // max(int(step / _DAY), 1)))
+    week = _week_factors(daily, day_weekday, window) if (seasonal and n_days >= 14) \
+        else np.ones(7)
+    level = _running_level(daily / week[day_weekday], window)
     day_expected = level * week[day_weekday]
     if profile is None:
-        out = day_expected[day] if step <= _DAY else level[day]
+        out = day_expected[day]
     else:
         out = day_expected[day] * profile[phase]
     return np.where(present, out, np.nan)
