@@ -18,6 +18,19 @@ Stages, each in a forked child (time and peak memory above the parent's):
 
 ``total`` adds the fastest run of each stage.
 
+Surges and rising terms (issue 13), after the total:
+
+- ``surges``: a year of 5-minute bins (105,120 points; ``quick``: 30 days) with a daily and
+  weekly rhythm and planted surges (``workbench.synth.hourly_volume``), one series;
+- ``surges validation: <method>``: ``surges`` against the obvious baselines (``bursts``,
+  ``change_points``, a fixed z-score > 3 on the raw counts) on hourly series from the same
+  generator (90 days x 6 series x 5 seeds, levels from 5 to 5,000 messages a day, surges of
+  1.8 to 5 times the usual volume for 3 hours to 10 days): recall (a planted surge is found
+  when a reported one overlaps it), recall of the surges adding 40 or more messages, false
+  surges (overlapping no planted one) with surges planted and on the same series without
+  any, and the share of onsets within two bins;
+- ``rising_terms``: the fixture corpus, the fortnight before Berlin against 84 days before.
+
 Quality: change points are right within 3 days of a planted shift or of either edge of a
 planted burst (precision), and the planted shifts found (recall; most channels post about once
 a day, where a tripling is hard to date); the share of planted bursts overlapped by a found
@@ -181,7 +194,129 @@ def run(*, quick: bool = False) -> pd.DataFrame:
     total = {**base, "stage": "total", "workers": 2, "seconds": two,
              "peak_MB": table["peak_MB"].max(),
              "quality": f"{one:.1f} s with one process throughout"}
-    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    table = pd.concat([table, pd.DataFrame([total]), surge_rows(quick)], ignore_index=True)
     table["seconds"] = table["seconds"].round(2)
     table["peak_MB"] = table["peak_MB"].round()
     return table
+
+
+# -- surges and rising terms (issue 13) -------------------------------------------------------
+
+def _surges_year(days: int):
+    from workbench.synth import hourly_volume
+    from workbench.timeline import surges
+
+    volume, truth = hourly_volume(2016, days=days, freq="5min", n_series=1,
+                                  surges_per_series=max(2, days // 30), levels=(2000, 2000))
+    import time
+    start = time.perf_counter()
+    found = surges(volume["s0"])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "points": len(volume), "found": len(found),
+            "planted": len(truth)}
+
+
+def _fixed_z(volume: pd.DataFrame, z: float = 3.0) -> pd.DataFrame:
+    rows = []
+    for col in volume.columns:
+        x = volume[col].to_numpy(float)
+        hot = (x - x.mean()) / max(x.std(), 1e-9) > z
+        edges = np.diff(np.concatenate([[0], hot.astype(int), [0]]))
+        rows += [(col, volume.index[a], volume.index[b - 1])
+                 for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
+    return pd.DataFrame(rows, columns=["series", "start", "end"])
+
+
+def _change_point_spans(volume: pd.DataFrame) -> pd.DataFrame:
+    from workbench.timeline import change_points
+
+    found = change_points(volume)
+    return pd.DataFrame([(c, t, t) for c, idx in found.items() for t in idx],
+                        columns=["series", "start", "end"])
+
+
+def _method(name: str):
+    from workbench.timeline import bursts, surges
+
+    return {"surges": surges, "bursts": bursts, "change_points": _change_point_spans,
+            "fixed z-score > 3": _fixed_z}[name]
+
+
+def _validate(name: str, seeds: int, days: int) -> dict:
+    """Recall, false surges and onset error of one method on planted hourly surges."""
+    import time
+
+    from workbench.synth import hourly_volume
+
+    method = _method(name)
+    planted = hits = big = big_hits = false = false_null = 0
+    onset, seconds = [], 0.0
+    for seed in range(seeds):
+        volume, truth = hourly_volume(seed, days=days)
+        start = time.perf_counter()
+        found = method(volume)
+        seconds += time.perf_counter() - start
+        for _, t in truth.iterrows():
+            mine = found[(found["series"] == t["series"]) & (found["start"] <= t["end"])
+                         & (found["end"] >= t["start"])]
+            planted += 1
+            extra = t["bins"] * volume[t["series"]].mean() * (t["factor"] - 1)
+            big += extra >= 40
+            if len(mine):
+                hits += 1
+                big_hits += extra >= 40
+                onset.append(abs((mine["start"].min() - t["start"]) / pd.Timedelta("1h")))
+        for _, f in found.iterrows():
+            false += not len(truth[(truth["series"] == f["series"]) & (truth["start"] <= f["end"])
+                                   & (truth["end"] >= f["start"])])
+        null, _ = hourly_volume(seed, days=days, surges_per_series=0, silent=True)
+        false_null += len(method(null))
+    onset = np.array(onset)
+    return {"seconds": seconds, "series": seeds * 6, "planted": planted,
+            "recall": hits / max(planted, 1), "recall_big": big_hits / max(big, 1),
+            "false": false, "false_null": false_null,
+            "onset2": float(np.mean(onset <= 2)) if len(onset) else float("nan"),
+            "onset_median": float(np.median(onset)) if len(onset) else float("nan")}
+
+
+def _rising_terms(messages):
+    import time
+
+    from workbench.timeline import rising_terms
+
+    start = time.perf_counter()
+    found = rising_terms(messages, event="berlin-2016")
+    return {"seconds": time.perf_counter() - start,
+            "top": found["term"].iloc[0] if len(found) else None}
+
+
+def surge_rows(quick: bool = False) -> pd.DataFrame:
+    """Speed of ``surges`` and ``rising_terms``, and the validation table of ``surges``."""
+    import workbench as wb
+
+    rows = []
+    days = 30 if quick else 365
+    seconds, peak, r = measure(_surges_year, days)
+    rows.append({"channels": 1, "days": days, "messages": r["points"], "stage": "surges",
+                 "workers": 1, "seconds": r["seconds"], "peak_MB": peak / 2**20,
+                 "quality": f"{r['points']:,} 5-minute bins; {r['found']} found, "
+                            f"{r['planted']} planted"})
+    seeds, vdays = (1, 42) if quick else (5, 90)
+    for name in ("surges", "bursts", "change_points", "fixed z-score > 3"):
+        _, peak, v = measure(_validate, name, seeds, vdays)
+        rows.append({"channels": v["series"], "days": vdays, "messages": v["planted"],
+                     "stage": f"surges validation: {name}", "workers": 1,
+                     "seconds": v["seconds"], "peak_MB": peak / 2**20,
+                     "quality": f"recall {v['recall']:.2f} (surges of 40+ messages "
+                                f"{v['recall_big']:.2f}); false {v['false']} "
+                                f"(+{v['false_null']} on ordinary series); onset within 2 "
+                                f"bins {v['onset2']:.2f}, median {v['onset_median']:.0f} h"})
+    messages = wb.load_fixtures().messages
+    if quick:  # every fifth message: the same planted rise, a fifth of the text to read
+        messages = messages.iloc[::5].reset_index(drop=True)
+    seconds, peak, r = measure(_rising_terms, messages)
+    rows.append({"channels": messages["channel_id"].nunique(), "days": 153,
+                 "messages": len(messages), "stage": "rising_terms", "workers": 1,
+                 "seconds": r["seconds"], "peak_MB": peak / 2**20,
+                 "quality": f"top term {r['top']!r} (planted: the keyword)"})
+    return pd.DataFrame(rows)

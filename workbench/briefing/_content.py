@@ -22,6 +22,7 @@ from ._prose import bold as _b, day as _day, join_list as _list, lag as _lag, n 
 from ._prose import p_value as _p, pct as _pct, ratio as _ratio
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
+from ._surges import has_surge, surge_sentences, surge_verdict
 from ._terms import rising_terms
 from ._topics import topics_sentence
 
@@ -398,6 +399,7 @@ class Briefing:
         fell = total["ratio_high"] < 1
         verdict = ("a significant rise" if rose else "a significant fall" if fell else
                    "no significant change")
+        verdict = surge_verdict(verdict, self.window_total)
         short = (f" (only {int(total['pre_days'])} days before and "
                  f"{int(total['post_days'])} after are in the data)"
                  if total["pre_days"] < p.before.days or total["post_days"] < p.after.days
@@ -413,6 +415,7 @@ class Briefing:
         up = s[s["ratio_low"] > 1].sort_values("ratio", ascending=False)
         down = s[s["ratio_high"] < 1].sort_values("ratio")
         flat = s[~s.index.isin(up.index) & ~s.index.isin(down.index)]
+        flat = flat[~has_surge(self.window, flat)]  # named with their surge below
         bits = []
         if len(up):
             bits.append("rose significantly in " + _list(
@@ -426,6 +429,7 @@ class Briefing:
                  for _, r in flat.iterrows()]))
         if len(s) > 1 and bits:
             out.append("By group, volume " + "; ".join(bits) + ".")
+        out += surge_sentences(self.window, name)
         # Regimes that start near the event, found without being told the date.
         at = self.event["date"]
         reg = self.regimes.dropna(subset=["ratio"])

@@ -14,6 +14,7 @@ __all__ = ["plot_volume"]
 
 EVENT_COLOR = "#b2182b"
 CHANGE_COLOR = "#2166ac"
+SURGE_COLOR = "#762a83"
 
 
 def _events_frame(events) -> pd.DataFrame:
@@ -29,7 +30,7 @@ def _events_frame(events) -> pd.DataFrame:
 
 
 def plot_volume(volume: pd.DataFrame, *, events=None, change_points=None, bursts=None,
-                stacked: bool = False, title: str | None = None,
+                surges=None, stacked: bool = False, title: str | None = None,
                 yaxis_title: str = "messages") -> go.Figure:
     """Lines (or stacked areas) of a volume table, with events marked.
 
@@ -54,7 +55,8 @@ def plot_volume(volume: pd.DataFrame, *, events=None, change_points=None, bursts
     -------
     plotly.graph_objects.Figure
         One trace per column (names escaped), then one marker trace per column with change
-        points; events as layout shapes and annotations.
+        points, then one per column with surges (their peaks); events, bursts and surges as
+        layout shapes and annotations.
 
     Examples
     --------
@@ -102,6 +104,8 @@ def plot_volume(volume: pd.DataFrame, *, events=None, change_points=None, bursts
             for row in table.itertuples():
                 fig.add_vrect(x0=row.start, x1=row.end + step, fillcolor="orange",
                               opacity=min(0.12 * row.level, 0.4), line_width=0, layer="below")
+    if surges is not None:
+        _add_surges(fig, volume, surges)
     _add_events(fig, _events_frame(events), volume.index)
     fig.update_layout(
         title=escape(title) if title else None, template="plotly_white",
@@ -110,6 +114,37 @@ def plot_volume(volume: pd.DataFrame, *, events=None, change_points=None, bursts
         margin=dict(t=60 if title else 30, r=20, l=60, b=40),
     )
     return fig
+
+
+def _add_surges(fig: go.Figure, volume: pd.DataFrame, table: pd.DataFrame) -> None:
+    """Shade each surge through the end of its last bin; mark its peak with the numbers."""
+    index = volume.index
+    step = (index[1] - index[0]) if len(index) > 1 and isinstance(index, pd.DatetimeIndex) \
+        else pd.Timedelta(0)
+    if not len(table):
+        return
+    series = table["series"] if "series" in table else pd.Series([volume.columns[0]] * len(table))
+    for col in volume.columns:
+        part = table[(series == col).to_numpy()]
+        if not len(part):
+            continue
+        for row in part.itertuples():
+            fig.add_vrect(x0=row.start, x1=row.end + step, fillcolor=SURGE_COLOR, opacity=0.12,
+                          line_width=0, layer="below")
+        peaks = [p for p in part["peak"] if p in index]
+        if not peaks:
+            continue
+        name = escape(col)
+        fig.add_trace(go.Scatter(
+            x=peaks, y=volume.loc[peaks, col].to_numpy(), mode="markers",
+            name=f"surge: {name}", showlegend=False,
+            marker=dict(symbol="triangle-up", size=11, color=SURGE_COLOR,
+                        line=dict(width=1, color="white")),
+            hovertext=[f"surge in {name}: {r.ratio:.1f} times its usual level, "
+                       f"{r.excess:+,.0f} messages<br>{r.start:%Y-%m-%d %H:%M} to "
+                       f"{r.end:%Y-%m-%d %H:%M}" for r in part.itertuples() if r.peak in index],
+            hoverinfo="text",
+        ))
 
 
 def _add_events(fig: go.Figure, events: pd.DataFrame, index: pd.Index) -> None:

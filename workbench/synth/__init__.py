@@ -45,6 +45,7 @@ from ._constants import AFFILIATED_GROUPS, GROUPS
 from ._desktop import write_desktop_export
 from ._fixtures import FIXTURES_DIR, write_fixtures
 from ._languages import Editions, language_editions
+from ._hourly import hourly_volume
 from ._texts import DENYLIST
 from ._world import World, generate_world
 
@@ -67,6 +68,7 @@ __all__ = [
     "Editions",
     "write_fixtures",
     "write_desktop_export",
+    "hourly_volume",
     "main",
     "GROUPS",
     "AFFILIATED_GROUPS",

@@ -1,5 +1,5 @@
-"""Timelines: message volume, event windows, change points, bursts, keyword trends and the
-terms that rose before an event.
+"""Timelines: message volume, event windows, change points, bursts, surges above the daily
+and weekly rhythm, keyword trends and the terms that rose before an event.
 
 Every analysis here starts from canonical messages or from the wide, zero-filled volume table
 of :func:`message_volume` (a tz-aware DatetimeIndex of period starts, one column per series).
@@ -24,6 +24,7 @@ from ._change_points import change_points, regimes
 from ._compare import crossover
 from ._keywords import keyword_trend, normalise_text, term_pattern
 from ._keywords import term_list, term_matches, trend_table  # kernels
+from ._surges import expected_counts, surges
 from ._terms import rising_terms
 from ._volume import message_volume, platform_share
 from ._volume import PeriodBinner, check_period  # kernels
@@ -35,11 +36,13 @@ __all__ = [
     "change_points",
     "crossover",
     "event_window",
+    "expected_counts",
     "keyword_trend",
     "message_volume",
     "normalise_text",
     "platform_share",
     "regimes",
     "rising_terms",
+    "surges",
     "term_pattern",
 ]

@@ -23,20 +23,29 @@ __all__ = ["rising_terms"]
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-def _document_counts(texts: pd.Series, channels: pd.Series) -> tuple[Counter, dict]:
-    """Messages using each word, and the channels using it."""
+def _document_counts(texts: pd.Series, channels: pd.Series) -> tuple[Counter, list]:
+    """Messages using each word, and each message's channel and set of words."""
     counts: Counter = Counter()
-    users: dict[str, set] = {}
-    for text, channel in zip(texts, channels):
+    per_message = []
+    for text, channel in zip(texts.to_numpy(dtype=object, na_value=None),
+                             channels.to_numpy(dtype=object, na_value=None)):
         words = set(_WORD.findall(normalise_text(text)))
         counts.update(words)
-        for w in words:
-            users.setdefault(w, set()).add(channel)
-    return counts, users
+        per_message.append((channel, words))
+    return counts, per_message
+
+
+def _channels_using(per_message: list, terms: set) -> dict[str, set]:
+    """The channels using each of ``terms`` (only the few words frequent enough to test)."""
+    users: dict[str, set] = {t: set() for t in terms}
+    for channel, words in per_message:
+        for w in words & terms if len(words) > len(terms) else terms & words:
+            users[w].add(channel)
+    return users
 
 
 @dispatchable("timeline.rising_terms")
-def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
+def rising_terms(messages: pd.DataFrame, event=None, *, before="14D", baseline="84D",
                  top: int = 3, min_messages: int = 10, min_channels: int = 3,
                  prior: float = 100.0) -> pd.DataFrame:
     """The words whose share of messages rose most in the window before an event.
@@ -53,8 +62,8 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     messages : DataFrame
         Canonical messages (``date``, ``text``, ``channel_id``).
     event : str, timestamp or Series
-        Anything :func:`workbench.events.resolve_event` accepts.
-    before, baseline : str or Timedelta, default "28D" and "84D"
+        Anything :func:`workbench.events.resolve_event` accepts (positional or ``event=``).
+    before, baseline : str or Timedelta, default "14D" and "84D"
         Lengths of the window before the event and of the baseline before that window
         (cut at the start of the data).
     top : int, default 3
@@ -77,11 +86,13 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     --------
     >>> import workbench as wb
     >>> corpus = wb.load_fixtures()
-    >>> rising_terms(corpus.messages, "berlin-2016")["term"].iloc[0]
+    >>> rising_terms(corpus.messages, event="berlin-2016")["term"].iloc[0]
     'begadon'
     """
     columns = ["term", "window_messages", "window_share", "baseline_messages",
-               "baseline_share", "channels", "z"]
+               "baseline_share", "channels", "rise", "z"]
+    if event is None:
+        raise ParameterError("rising_terms needs an event (a key, a name or a timestamp)")
     try:
         before_td, baseline_td = pd.Timedelta(before), pd.Timedelta(baseline)
     except ValueError as exc:
@@ -93,11 +104,12 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     base = messages[(dates >= start - baseline_td) & (dates < start)]
     if not len(window) or not len(base):
         return pd.DataFrame({c: [] for c in columns})
-    win_counts, win_users = _document_counts(window["text"], window["channel_id"])
+    win_counts, win_words = _document_counts(window["text"], window["channel_id"])
     base_counts, _ = _document_counts(base["text"], base["channel_id"])
     n_w, n_b = len(window), len(base)
-    terms = [t for t, c in win_counts.items()
-             if c >= min_messages and len(win_users[t]) >= min_channels]
+    frequent = {t for t, c in win_counts.items() if c >= min_messages}
+    win_users = _channels_using(win_words, frequent)
+    terms = sorted(t for t in frequent if len(win_users[t]) >= min_channels)
     if not terms:
         return pd.DataFrame({c: [] for c in columns})
     y_w = np.array([win_counts[t] for t in terms], dtype=float)
@@ -112,7 +124,7 @@ def rising_terms(messages: pd.DataFrame, event, *, before="28D", baseline="84D",
     table = pd.DataFrame({
         "term": terms, "window_messages": y_w.astype("int64"), "window_share": y_w / n_w,
         "baseline_messages": y_b.astype("int64"), "baseline_share": y_b / n_b,
-        "channels": [len(win_users[t]) for t in terms], "z": z})
+        "channels": [len(win_users[t]) for t in terms], "rise": lw - lb, "z": z})
     table = table[table["window_share"] > table["baseline_share"]]
     return table.sort_values(["z", "term"], ascending=[False, True],
                              ignore_index=True).head(top)

@@ -32,6 +32,7 @@ from ..docstrings import shared
 from ..errors import ParameterError
 from ..events import resolve_event
 from ..schema import DATE
+from ._surges import SURGE_AFTER_COLUMNS, surge_after
 
 __all__ = ["EventWindow", "event_window"]
 
@@ -55,12 +56,21 @@ class EventWindow:
     by : str or None
         The grouping column; the series column of both tables is named after it (``series``
         when there is none).
+    surges : DataFrame or None
+        The surge that follows the event, one row per series that has one (None when
+        ``event_window`` was asked not to look): the series label, then ``surge_start``,
+        ``surge_delay`` (start less the event instant: negative by less than a bin when it
+        starts in the bin holding the event), ``surge_peak``, ``surge_end`` (last bin),
+        ``surge_hours``, ``surge_ratio`` (observed / expected for those hours and weekdays)
+        and ``surge_excess`` (messages above that baseline); see
+        :func:`workbench.timeline.surges`.
     """
 
     summary: pd.DataFrame
     aligned: pd.DataFrame
     event: pd.Series
     by: str | None
+    surges: pd.DataFrame | None = None
 
     @property
     def series_col(self) -> str:
@@ -88,7 +98,7 @@ def _days(value, name: str) -> int:
 def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
                  by: str | None = None, tz: str = "UTC", align: str = "event",
                  level: float = 0.95, events: pd.DataFrame | None = None,
-                 date_col: str = DATE) -> EventWindow:
+                 date_col: str = DATE, surge_freq: str | None = "h") -> EventWindow:
     """Daily volume before and after an event, per series, with a count-suited test.
 
     Parameters
@@ -109,6 +119,10 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         the event (it then also holds the hours before the event).
     level : float, default 0.95
         Confidence level of the intervals.
+    surge_freq : str or None, default "h"
+        Bins in which :func:`surges` looks for the surge that follows the event (counts
+        from ``before`` the event to ``after`` it, in ``tz``; the result's ``surges``);
+        None skips it.
 
     Returns
     -------
@@ -121,6 +135,8 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         ``dispersion`` and ``autocorrelation`` (the estimates behind the test).
         ``aligned``: one row per series and day from ``-before`` to ``after - 1``.
         Days outside the span of ``messages`` are missing (NaN), not zero.
+        ``surges``: the surge under way in the event's bin or starting within ``after``,
+        per series that has one, found in ``surge_freq`` bins (see :class:`EventWindow`).
 
     Examples
     --------
@@ -192,6 +208,11 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
     series_col = by or "series"
     summary = pd.concat([
         pd.DataFrame({"event": row["key"], series_col: labels}), stats_table], axis=1)
+    surges = None
+    if surge_freq is not None:
+        surges = pd.concat([pd.DataFrame({series_col: labels}), _following_surge(
+            dates, codes, labels, when, n_pre, n_post, tz, surge_freq)], axis=1)
+        surges = surges[surges["surge_start"].notna()].reset_index(drop=True)
 
     baseline = np.repeat(stats_table["pre_mean"].to_numpy(), len(days))
     flat = counts.ravel()
@@ -206,7 +227,28 @@ def event_window(messages: pd.DataFrame, event, *, before="28D", after="14D",
         "baseline": baseline,
         "relative": relative,
     })
-    return EventWindow(summary=summary, aligned=aligned, event=row, by=by)
+    return EventWindow(summary=summary, aligned=aligned, event=row, by=by, surges=surges)
+
+
+def _following_surge(dates, codes, labels, when, n_pre, n_post, tz, freq) -> pd.DataFrame:
+    """The surge after the event in each series, found in ``freq`` bins over the window."""
+    empty = pd.DataFrame({c: pd.Series([pd.NA] * len(labels), dtype=object)
+                          for c in SURGE_AFTER_COLUMNS})
+    from ._volume import message_volume
+
+    lo, hi = when - n_pre * _DAY, when + n_post * _DAY
+    keep = np.asarray((dates >= lo) & (dates < hi)) & (codes >= 0)
+    if not keep.any():
+        return empty
+    # Only the span the data covers: hours before the first message are not known quiet
+    # hours (zeros there would make the start of the data look like a surge).
+    lo, hi = max(lo, dates.min()), min(hi, dates.max() + pd.Timedelta(microseconds=1))
+    frame = pd.DataFrame({"date": dates[keep].to_numpy(),
+                          "series": np.asarray(codes)[keep]})
+    volume = message_volume(frame, freq=freq, by="series", tz=tz, start=lo,
+                            end=hi - pd.Timedelta(microseconds=1))
+    volume = volume.reindex(columns=range(len(labels)), fill_value=0)
+    return surge_after(volume, when, within=n_post * _DAY)
 
 
 def _next_midnights(starts: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:

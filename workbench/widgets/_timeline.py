@@ -1,5 +1,5 @@
-"""An explorer for message volume: grouping, frequency, dates, time zone, event, change points
-and bursts."""
+"""An explorer for message volume: grouping, frequency, dates, time zone, event, change points,
+bursts and surges."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ ZONES = ("UTC", "Europe/Berlin", "Europe/Paris", "Europe/London", "Europe/Brusse
 
 class VolumeExplorer(Explorer):
     """Controls wired to :func:`workbench.timeline.message_volume`, ``change_points``,
-    ``bursts`` and :func:`workbench.plots.plot_volume`.
+    ``bursts``, ``surges`` and :func:`workbench.plots.plot_volume`.
 
     Use :func:`volume_explorer` to make one. ``options`` is plain data; :meth:`update` changes
     it and returns the redrawn figure, so everything can be driven from code and tests.
@@ -36,14 +36,15 @@ class VolumeExplorer(Explorer):
         ``by`` (None or one of ``choices["by"]``), ``freq`` ("h", "D", "W", "M"), ``start``
         and ``end`` (instants bounding the messages counted, stored in UTC; a date given
         without a zone is a midnight in ``tz``), ``tz`` (any zone name),
-        ``event`` (a catalogue key or None), ``change_points``, ``bursts`` and ``stacked``
-        (booleans).
+        ``event`` (a catalogue key or None), ``change_points``, ``bursts``, ``surges`` and
+        ``stacked`` (booleans).
     choices : dict
         The values each control offers (plain data).
     volume : DataFrame
         The volume table behind the last figure.
     found : dict
-        ``change_points`` (column -> index labels) and ``bursts`` (tidy table) when shown.
+        ``change_points`` (column -> index labels), ``bursts`` and ``surges`` (tidy tables)
+        when shown.
     figure : plotly Figure
         The last figure drawn.
     widget : ipywidgets.VBox
@@ -67,7 +68,7 @@ class VolumeExplorer(Explorer):
             "by": "group" if "group" in messages.columns else None, "freq": "D",
             "start": self._date_min, "end": self._date_max, "tz": "UTC",
             "event": inside["key"].iloc[0] if len(inside) else None,
-            "change_points": False, "bursts": False, "stacked": False,
+            "change_points": False, "bursts": False, "surges": False, "stacked": False,
         }
         self._cache: dict[tuple, pd.DataFrame] = {}
         self.found: dict[str, Any] = {}
@@ -99,10 +100,13 @@ class VolumeExplorer(Explorer):
             self.found["change_points"] = timeline.change_points(self.volume)
         if o["bursts"]:
             self.found["bursts"] = timeline.bursts(self.volume)
+        if o["surges"]:
+            self.found["surges"] = timeline.surges(self.volume)
         label = {v: k for k, v in FREQS.items()}.get(o["freq"], o["freq"])
         self.figure = plot_volume(
             self.volume, events=o["event"], change_points=self.found.get("change_points"),
-            bursts=self.found.get("bursts"), stacked=o["stacked"],
+            bursts=self.found.get("bursts"), surges=self.found.get("surges"),
+            stacked=o["stacked"],
             yaxis_title=f"messages per {label}")
         self._render()
         return self.figure
@@ -127,7 +131,7 @@ class VolumeExplorer(Explorer):
             if name in changes:
                 # A date without a zone is a midnight in the explorer's time zone.
                 changes[name] = to_utc(changes[name], zone)
-        for name in ("change_points", "bursts", "stacked"):
+        for name in ("change_points", "bursts", "surges", "stacked"):
             if name in changes:
                 changes[name] = bool(changes[name])
         check_span(self.options, changes)
@@ -149,6 +153,7 @@ class VolumeExplorer(Explorer):
                                       description="event"),
             "change_points": widgets.Checkbox(description="change points", indent=False),
             "bursts": widgets.Checkbox(description="bursts", indent=False),
+            "surges": widgets.Checkbox(description="surges", indent=False),
             "stacked": widgets.Checkbox(description="stacked", indent=False),
         }
         self._wire()
@@ -157,7 +162,7 @@ class VolumeExplorer(Explorer):
         self.widget = widgets.VBox([
             widgets.HBox([c["by"], c["freq"], c["tz"]]),
             widgets.HBox([c["dates"], c["event"]]),
-            widgets.HBox([c["change_points"], c["bursts"], c["stacked"]]),
+            widgets.HBox([c["change_points"], c["bursts"], c["surges"], c["stacked"]]),
             self.output,
         ])
 
@@ -165,7 +170,7 @@ class VolumeExplorer(Explorer):
         o = self.options
         with self._quietly():
             c = self.controls
-            for name in ("by", "freq", "event", "change_points", "bursts", "stacked"):
+            for name in ("by", "freq", "event", "change_points", "bursts", "surges", "stacked"):
                 c[name].value = o[name]
             if o["tz"] not in c["tz"].options:
                 c["tz"].options = [*c["tz"].options, o["tz"]]
@@ -185,7 +190,7 @@ def volume_explorer(corpus, **options: Any) -> VolumeExplorer:
         A loaded corpus (``wb.load_fixtures()``).
     **options
         Initial options (see :class:`VolumeExplorer`): ``by``, ``freq``, ``start``, ``end``,
-        ``tz``, ``event``, ``change_points``, ``bursts``, ``stacked``.
+        ``tz``, ``event``, ``change_points``, ``bursts``, ``surges``, ``stacked``.
 
     Returns
     -------
