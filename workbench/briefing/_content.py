@@ -20,7 +20,7 @@ from ..text import shorten
 from ._html import HTMLBlock, html_table
 from ..naming import display_name, display_names, natural_sorted
 from . import _findings
-from ._groups import MAX_GROUPS, UNCONNECTED, UNLABELLED, assign_groups, order_groups
+from ..groups import MAX_GROUPS, UNCONNECTED, UNLABELLED, assign_groups, order_groups
 from ._prose import Facts, bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html

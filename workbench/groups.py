@@ -1,14 +1,29 @@
-"""The groups a briefing compares: the analyst's labels, else the communities detected in the
-forward network named after their hubs, and at most :data:`MAX_GROUPS` of them named (the
-rest folded into "other groups (n)")."""
+"""The groups analyses compare: the analyst's labels, else the communities detected in the
+forward network named after their hubs ("community around X"), and at most
+:data:`MAX_GROUPS` of them named (the rest folded into "other groups (n)").
+
+Used by the briefing and by :func:`workbench.open_corpus`, so that ``by="group"`` works on
+a corpus without labels. Nothing here changes the data as loaded; the groups are a column
+added to copies of the channels and messages tables.
+
+Examples
+--------
+>>> import workbench as wb
+>>> corpus = wb.load_fixtures()
+>>> plain = wb.Corpus(corpus.messages.drop(columns="group"),
+...                   corpus.channels.drop(columns=["group"]))
+>>> grouped, source, _, folded = assign_groups(plain, labels_given=False, seed=0)
+>>> source, grouped.messages["group"].str.startswith("community around").any()
+('communities', np.True_)
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .. import network
-from ..corpus import Corpus
-from ..naming import display_name, natural_key
+from . import network
+from .corpus import Corpus
+from .naming import display_name, display_names, natural_key
 
 __all__ = ["MAX_GROUPS", "UNLABELLED", "UNCONNECTED", "assign_groups", "community_names",
            "fold_groups", "order_groups"]
@@ -78,7 +93,7 @@ def order_groups(labels, sizes: pd.Series) -> tuple:
 
 def assign_groups(corpus: Corpus, *, labels_given: bool, seed: int, fold: bool = True):
     """The corpus with a ``group`` on channels and messages, where the groups came from
-    ("labels", "corpus" or "communities"), the whole corpus' forward edges (when detecting
+    ("labels", "corpus", "communities" or, with no forwards at all, "channels"), the whole corpus' forward edges (when detecting
     communities, else None) and how many groups were folded (0 if none)."""
     ch, m = corpus.channels.copy(), corpus.messages.copy()
     posting = ch["channel_id"].isin(m["channel_id"])
@@ -98,6 +113,9 @@ def assign_groups(corpus: Corpus, *, labels_given: bool, seed: int, fold: bool =
                  if G.number_of_edges() else pd.Series(dtype="int64"))
         names = community_names(found, G) if len(found) else {}
         labels = {cid: names[c] for cid, c in found.items()}
+        if not labels:  # no forwards at all: each channel is its own group
+            source = "channels"
+            labels = {c: n for c, n in display_names(ch).items()}
         ch["group"] = pd.Series([labels.get(c, UNCONNECTED if p else pd.NA)
                                  for c, p in zip(ch["channel_id"], posting)],
                                 index=ch.index, dtype="string")
