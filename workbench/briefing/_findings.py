@@ -13,7 +13,7 @@ from functools import partial
 
 import pandas as pd
 
-from ..naming import plural
+from ..naming import natural_key, plural
 from ._prose import bold as _b, change as _change, day as _day, join_list as _list
 from ._prose import lag as _lag, n as _n, p_value as _p, pct as _pct, per_day as _per_day
 from ._safe import defang_text, safe_html
@@ -181,14 +181,18 @@ def _change_points(b, fact) -> list[str]:
     near = near.assign(size=(near["mean"] - near["before"]).abs())
     named = near.sort_values("size", ascending=False).head(MAX_NAMED).sort_values("start")
     parts = []
-    for _, r in named.iterrows():
-        when = fact(f"{r['series']}: new regime from", _day(r["start"]))
-        how = fact(f"{r['series']}: change", _change(r["before"], r["mean"], r["ratio"]))
-        parts.append(f"{_b(r['series'])} on {when} ({how})")
+    named = named.assign(day=named["start"].map(_day))
+    for when, rows in named.groupby("day", sort=False):
+        fact("new regime from", when)
+        names = []
+        for _, r in rows.sort_values("series", key=lambda c: c.map(natural_key)).iterrows():
+            how = fact(f"{r['series']}: change", _change(r["before"], r["mean"], r["ratio"]))
+            names.append(f"{_b(r['series'])} ({how})")
+        parts.append(f"on {when} in {_list(names)}")
     more = len(near) - len(named)
     extra = f", and in {fact('further groups', plural(more, 'more group'))}" if more else ""
-    return ["Change-point detection, which is not told the date, starts a new regime in "
-            + _list(parts) + extra + "."]
+    return ["Change-point detection, which is not told the date, starts a new regime "
+            + "; ".join(parts) + extra + "."]
 
 
 def keyword_sentence(b) -> str | None:
