@@ -64,7 +64,13 @@ def _surge_event(messages: pd.DataFrame, tz: str) -> pd.Series | None:
     table = timeline.regimes(total)
     rises = table[table["ratio"] > 1]
     if not len(rises):
-        return None
+        if not total.sum():
+            return None
+        # No change in level (a short or steady corpus): centre on the busiest day instead.
+        start = pd.Timestamp(total.idxmax()).tz_convert("UTC")
+        return pd.Series({"key": "busiest-day", "name": f"the busiest day ({_day(start)})",
+                          "date": start, "kind": "detected", "place": pd.NA,
+                          "source": pd.NA})
     best = rises.sort_values(["ratio", "start"], ascending=[False, True]).iloc[0]
     start = pd.Timestamp(best["start"]).tz_convert("UTC")
     return pd.Series({"key": "largest-rise", "name": f"the largest rise in volume ({_day(start)})",
@@ -341,7 +347,9 @@ class Briefing:
         place = "" if pd.isna(ev.get("place", pd.NA)) else f", {safe_html(ev['place'])}"
         if self.event_detected:
             event = (f"none given; the briefing centres on {safe_html(ev['name'])}, found by "
-                     "change-point detection")
+                     + ("change-point detection" if ev["key"] == "largest-rise" else
+                        "counting messages (the volume never changes enough for change-point "
+                        "detection)"))
         elif pd.isna(ev.get("kind", pd.NA)):
             event = f"{when} (a date given by the analyst)"
         else:
@@ -355,10 +363,12 @@ class Briefing:
                      f"{_n(self.folded)} together "
                      f"({_list([_b(g) for g in self.groups])})")
         else:
-            scope = f"all {_n(len(self.groups))} ({_list([_b(g) for g in self.groups])})"
+            scope = (f"all {_n(len(self.groups))} ({_list([_b(g) for g in self.groups])})"
+                     if len(self.groups) > 1 else f"one ({_list([_b(g) for g in self.groups])})")
         lines = [
             f"<b>Corpus</b>: {self._corpus_label()}: {_n(len(m))} messages from "
-            f"{_n(channels)} channels, {_day(m['date'].min())} to {_day(m['date'].max())}.",
+            f"{_n(channels)} {'channel' if channels == 1 else 'channels'}, "
+            f"{_day(m['date'].min())} to {_day(m['date'].max())}.",
             f"<b>Groups</b>: {scope}, defined by {self._groups_phrase()}.",
             f"<b>Event</b>: {event}. Compared: the {p.before.days} days before with the "
             f"{p.after.days} days after.",
@@ -486,6 +496,7 @@ class Briefing:
         names = self._names()
         groups = dict(zip(self.corpus.channels["channel_id"], self.corpus.channels["group"]))
         counts = self.messages["channel_id"].value_counts()
+        collected = set(self.corpus.messages["channel_id"])
         started = (self.cluster_summary["origin_channel_id"].value_counts()
                    if self.cluster_summary is not None else pd.Series(dtype="int64"))
         ids = cent.index
@@ -493,8 +504,7 @@ class Briefing:
             "#": range(1, len(cent) + 1),
             "channel": [defang_text(names.get(c, c)) for c in ids],
             "group": [groups.get(c) if not pd.isna(groups.get(c, pd.NA)) else "" for c in ids],
-            "collected": ["yes" if self.graph.nodes[c].get("resolved", True) else "no"
-                          for c in ids],
+            "collected": ["yes" if c in collected else "no" for c in ids],
             "messages": [int(counts.get(c, 0)) for c in ids],
             "forwarded (messages)": cent["out_strength"].astype(int).to_numpy(),
             "forwarded by (channels)": cent["out_degree"].astype(int).to_numpy(),
@@ -551,9 +561,11 @@ class Briefing:
         self._finding_items()  # writing the findings lists what could not be tested
         items += self.limitations
         if self.event_detected:
-            items.append("<b>No event was given.</b> The briefing centres on the start of the "
-                         "largest rise in total daily volume found by change-point detection; "
-                         "its date is a property of the data, not an outside event.")
+            how = ("the start of the largest rise in total daily volume found by "
+                   "change-point detection" if self.event["key"] == "largest-rise" else
+                   "the busiest day, since change-point detection finds no rise in volume")
+            items.append(f"<b>No event was given.</b> The briefing centres on {how}; its date "
+                         "is a property of the data, not an outside event.")
         if p.redact == "pseudonymise":
             items.append("<b>Pseudonymised.</b> Channel and user names, handles, ids, Telegram "
                          "links, the corpus folder and input file names are replaced by salted "

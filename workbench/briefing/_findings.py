@@ -34,10 +34,14 @@ def hub_sentence(b) -> str | None:
         return None
     fact = partial(b.facts.add, "Hubs")
     groups = dict(zip(b.corpus.channels["channel_id"], b.corpus.channels["group"]))
+    collected = set(b.corpus.messages["channel_id"])
+    cent = cent[cent["out_strength"] > 0]  # a hub is forwarded at least once
+    if not len(cent):
+        return None
     parts = []
     for cid, row in cent.head(3).iterrows():
         label = groups.get(cid)
-        label = "not collected" if not b.graph.nodes[cid].get("resolved", True) else \
+        label = "not collected" if cid not in collected else \
             ("no group" if label is None or pd.isna(label) else label)
         name = b.display(cid)
         times = fact(f"{name}: messages forwarded", _n(row["out_strength"]))
@@ -48,8 +52,9 @@ def hub_sentence(b) -> str | None:
         parts.append(f"{_b(name)}, {where}, forwarded {times} "
                      f"{'time' if row['out_strength'] == 1 else 'times'} by "
                      f"{by} {'channel' if row['out_degree'] == 1 else 'channels'}")
-    return ("<b>Hubs.</b> The channels the network forwards most (PageRank on the forward "
-            f"network) are {_semi(parts)}.")
+    return (f"<b>Hubs.</b> The {'channel' if len(parts) == 1 else 'channels'} the network "
+            f"forwards most (PageRank on the forward network) {'is' if len(parts) == 1 else 'are'}"
+            f" {_semi(parts)}.")
 
 
 def _semi(parts: list[str]) -> str:
@@ -95,21 +100,24 @@ def surge_sentences(b) -> list[str]:
                  "after are in the data)"
                  if total["pre_days"] < p.before.days or total["post_days"] < p.after.days
                  else "")
-        if total["pre_mean"] < 1:
-            how = fact("change", _change(total["pre_mean"], total["post_mean"], total["ratio"]))
-            stat = f"{how} ({_p_fact(fact, total['p_value'])})"
+        if total["pre_mean"] < 1:  # a ratio over under one message a day says little
+            stat = f" ({_p_fact(fact, total['p_value'])})"
         else:
-            stat = (f"{fact('ratio', _one(total['ratio']))} times the usual volume (95 % "
+            stat = (f": {fact('ratio', _one(total['ratio']))} times the usual volume (95 % "
                     f"interval {fact('ratio, low', _one(total['ratio_low']))} to "
                     f"{fact('ratio, high', _one(total['ratio_high']))}, "
                     f"{_p_fact(fact, total['p_value'])})")
-        fact("interval", "95 %")
+            fact("interval", "95 %")
         out.append(
             f"<b>Surge.</b> In the {after_days} days after {name} the channels in scope posted "
-            f"{post} messages a day against {pre} in the {before_days} days before: {stat}, "
-            f"{verdict}{short}.")
+            f"{post} {'message' if post == '1' else 'messages'} a day against {pre} in the "
+            f"{before_days} days before{stat}, {verdict}{short}.")
     out += _group_surges(b, fact)
-    out += _change_points(b, fact)
+    if why:  # change points in a handful of messages are noise
+        b.limitations.append("<b>Change points not reported</b>: too few messages around the "
+                             "event to tell a new regime from noise.")
+    else:
+        out += _change_points(b, fact)
     if out and not out[0].startswith("<b>Surge.</b>"):
         out[0] = "<b>Surge.</b> " + out[0]
     return out
@@ -279,7 +287,13 @@ def collect_sentence(b) -> str | None:
                      f"{'time' if r['forwards'] == 1 else 'times'} by {by} "
                      f"{'channel' if r['forwarded_by'] == 1 else 'channels'}")
     mentioned = len(cand) - len(forwarded)
+    if not len(forwarded):
+        count_m = fact("handles mentioned, not collected", _n(mentioned))
     count = fact("channels forwarded, not collected", _n(len(forwarded)))
+    if not len(forwarded):
+        return (f"<b>Collect next.</b> No channel outside the collection is forwarded; {count_m} "
+                f"{'handle is' if mentioned == 1 else 'handles are'} mentioned that no channel "
+                "in the corpus is known by.")
     text = (f"<b>Collect next.</b> {count} "
             f"{'channel is' if len(forwarded) == 1 else 'channels are'} forwarded but not in "
             "the collection"

@@ -266,6 +266,9 @@ def open_corpus(corpus: str | os.PathLike | None = "", labels: str | os.PathLike
     loaded = load(corpus, tz=tz, channels=labels, progress=progress)
     grouped, source, _, folded = assign_groups(loaded, labels_given=labels is not None,
                                                seed=seed)
+    if "lang" not in grouped.channels.columns:  # the other label column analyses expect
+        grouped.channels["lang"] = pd.Series(pd.NA, index=grouped.channels.index,
+                                             dtype="string")
     if source in ("communities", "channels"):
         n = grouped.messages["group"].nunique()
         what = ("communities detected in the forward network, each named after its hub"
