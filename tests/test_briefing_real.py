@@ -195,10 +195,26 @@ def test_every_number_in_the_findings_is_in_the_facts_table(which, request):
 
 
 def test_network_figure_within_its_node_cap(real):
-    from workbench.plots._network import TOP_SOURCES
+    from workbench.plots import TOP_SOURCES
     collected = sum(1 for _, d in real.graph.nodes(data=True) if d.get("resolved", True))
     fig = real.network_figure()
     assert fig.layout.meta["nodes"] <= collected + TOP_SOURCES
     uncollected = real.graph.number_of_nodes() - collected
     if uncollected > TOP_SOURCES:
         assert "left out" in fig.layout.title.text
+
+
+def test_explorer_offers_core_and_top_sources(corpus):
+    from workbench import network
+    edges = network.forward_edges(corpus.messages)
+    outside = edges[~edges["resolved"].astype(bool)].groupby("source")["weight"].sum()
+    assert len(outside) > 2, "the fixtures forward more than two uncollected sources"
+    top = set(outside.sort_values(ascending=False, kind="stable").index[:2])
+    explorer = wb.widgets.network_explorer(corpus, sources=2)
+    shown = {n for n, d in explorer.graph.nodes(data=True) if d.get("resolved", True) is False}
+    assert shown == top
+    assert "left out" in explorer.figure.layout.title.text
+    explorer.update(sources=None)
+    everything = {n for n, d in explorer.graph.nodes(data=True)
+                  if d.get("resolved", True) is False}
+    assert everything == set(outside.index)

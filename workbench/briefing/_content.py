@@ -31,9 +31,6 @@ __all__ = ["Briefing", "build_briefing", "SALT_ENV"]
 #: Environment variable the command line passes the salt through (never a notebook parameter,
 #: so it is never written into the executed notebook).
 SALT_ENV = "WORKBENCH_BRIEFING_SALT"
-#: The uncollected sources the network figure shows besides the collected channels: the most
-#: forwarded ones.
-TOP_SOURCES = 30
 PACKAGES = ("pandas", "numpy", "plotly", "networkx", "scikit-learn", "scipy", "pyarrow",
             "ruptures", "datasketch", "papermill", "nbconvert", "nbformat", "ipykernel")
 
@@ -405,11 +402,11 @@ class Briefing:
 
     # figures -------------------------------------------------------------------------------
     def network_figure(self):
-        """The forward network: the collected channels and the :data:`TOP_SOURCES` most
-        forwarded sources outside the collection; node size PageRank, colour the group."""
+        """The forward network: the collected channels and the most forwarded sources outside
+        the collection (:data:`workbench.plots.TOP_SOURCES`); size PageRank, colour the group."""
         if not self.graph.number_of_edges():
             return HTMLBlock("<p>No forwards between channels in scope: no network to draw.</p>")
-        view = plots.core_and_sources(self.graph, top=TOP_SOURCES)
+        view = plots.core_and_sources(self.graph, top=plots.TOP_SOURCES)
         positions = plots.network_layout(view, seed=self.params.seed)
         fig = plots.plot_network(view, color="group", centrality=self.centrality,
                                  positions=positions, seed=self.params.seed)
