@@ -152,6 +152,10 @@ def test_one_display_rule_for_channels(real, fixture_brief):
         table = _text(brief.top_channels_table()._repr_html_())
         for cid in brief.centrality.head(brief.params.top).index:
             assert brief.display(cid) in table
+        if brief.cascade is not None:
+            assert list(brief.cascade["channel"]) == [brief.display(c)
+                                                      for c in brief.cascade["channel_id"]]
+            assert all(brief.cascade["channel"].str.len() > 0)
         # The network's hover names follow the same rule.
         for n, d in brief.graph.nodes(data=True):
             assert d["name"] == brief.display(n)

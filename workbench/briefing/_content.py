@@ -293,9 +293,10 @@ class Briefing:
                                 ascending=[False, False, True]).iloc[0]
         self.cascade_id = int(best["cluster_id"])
         cas = crosspost.cascade(self.clusters, self.cascade_id, messages=self.messages)
-        for col in ("channel", "text", "group"):
+        for col in ("text", "group"):
             if col in cas.columns:
                 cas[col] = cas[col].map(defang_text)
+        cas["channel"] = cas["channel_id"].map(self.display)  # the one display rule
         self.cascade = cas
 
     # -- pieces of the briefing ------------------------------------------------------------
