@@ -216,8 +216,8 @@ def test_findings_match_the_planted_truth(brief, truth, corpus):
     assert abs(families - len(truth["crosspost_clusters"])) < 0.05 * families
     # The leader named is the group that, in the planted clusters both groups share, is
     # more often where the content started.
-    leader, follower = re.search(r"(\w+) posted first in [\d.]+ % of the [\d,]+ families "
-                                 r"it shares with (\w+)", text).group(1, 2)
+    follower, leader = re.search(r"families shared with (\w+), (\w+) posted first in",
+                                 text).group(1, 2)
     pair = (leader, follower)
     group_of = {c["channel_id"]: c["group"] for c in truth["channels"]}
     firsts = {g: 0 for g in pair}

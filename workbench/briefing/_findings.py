@@ -262,10 +262,9 @@ def crosspost_sentences(b) -> list[str]:
     if lead is not None and len(lead):
         r = lead.iloc[0]
         lag = _lag(r["median_lag"])
-        out.append(f"{_b(r['leader'])} posted first in "
-                   f"{fact('share posted first', _pct(r['lead_share']))} of the "
-                   f"{fact('families shared', _n(r['shared']))} families it shares with "
-                   f"{_b(r['follower'])}"
+        out.append(f"Of the {fact('families shared', _n(r['shared']))} families shared with "
+                   f"{_b(r['follower'])}, {_b(r['leader'])} posted first in "
+                   f"{fact('share posted first', _pct(r['lead_share']))}"
                    + (f" (median lag {fact('median lag', lag)})" if lag != "n/a" else "")
                    + ".")
     return out
