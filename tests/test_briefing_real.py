@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "data" / "fixtures"
 HTML_SAMPLES = ("golden-borodutch-channel-2017", "androidsecurity-channel-2022")
 
+# Two briefings (about 17,000 real messages, and the fixtures): about a minute in all.
+pytestmark = pytest.mark.slow
+
 
 def build_real_corpus(samples: Path, folder: Path) -> Path:
     """A label-less corpus folder from the genuine samples (copies, never the originals)."""
