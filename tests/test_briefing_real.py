@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import workbench as wb
@@ -225,3 +226,34 @@ def test_explorer_offers_core_and_top_sources(corpus):
     everything = {n for n, d in explorer.graph.nodes(data=True)
                   if d.get("resolved", True) is False}
     assert everything == set(outside.index)
+
+
+def test_open_corpus_groups_a_label_less_corpus_so_by_group_runs(samples, tmp_path):
+    folder = tmp_path / "telethon"
+    folder.mkdir()
+    for f in sorted((samples / "telethon-real").glob("*.jsonl.gz"))[:6]:
+        shutil.copy(f, folder / f.name)
+    plain = wb.load(folder, progress=False)
+    assert "group" not in plain.channels or plain.channels["group"].isna().all()
+    with pytest.warns(wb.errors.WorkbenchWarning, match="no group labels"):
+        corpus = wb.open_corpus(folder)
+    assert corpus.messages["group"].notna().all()
+    assert corpus.messages["group"].nunique() <= MAX_GROUPS
+    volume = wb.timeline.message_volume(corpus.messages, by="group")
+    assert set(volume.columns) == set(corpus.messages["group"].unique())
+    assert len(corpus.messages) == len(plain.messages), "nothing lost or added"
+
+
+def test_without_any_forward_each_channel_is_a_group(corpus):
+    from workbench.groups import assign_groups
+    m = corpus.messages.drop(columns="group").assign(
+        fwd_from_channel_id=pd.NA, fwd_from_name=pd.NA).astype(
+        {"fwd_from_channel_id": "string", "fwd_from_name": "string"})
+    ch = corpus.channels.drop(columns="group")
+    plain = wb.Corpus(m, ch[ch["channel_id"].isin(m["channel_id"])].reset_index(drop=True))
+    grouped, source, _, folded = assign_groups(plain, labels_given=False, seed=0)
+    assert source == "channels"
+    shown = set(display_names(plain.channels).values())
+    groups = set(grouped.messages["group"])
+    assert len(groups) == MAX_GROUPS and folded == m["channel_id"].nunique() - (MAX_GROUPS - 1)
+    assert groups - shown == {f"other groups ({folded})"}

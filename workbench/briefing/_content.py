@@ -31,6 +31,8 @@ __all__ = ["Briefing", "build_briefing", "SALT_ENV"]
 #: Environment variable the command line passes the salt through (never a notebook parameter,
 #: so it is never written into the executed notebook).
 SALT_ENV = "WORKBENCH_BRIEFING_SALT"
+#: Nodes named on the network figure (the largest by PageRank); the rest on hover.
+LABELLED = 10
 PACKAGES = ("pandas", "numpy", "plotly", "networkx", "scikit-learn", "scipy", "pyarrow",
             "ruptures", "datasketch", "papermill", "nbconvert", "nbformat", "ipykernel")
 
@@ -320,8 +322,12 @@ class Briefing:
 
     def _groups_phrase(self) -> str:
         if self.groups_from == "communities":
+            fragmented = "; the network is fragmented" if self.folded else ""
             return ("the communities detected in the forward network (no labels file was "
-                    "given, so groups are not analyst judgements)")
+                    f"given, so groups are not analyst judgements{fragmented})")
+        if self.groups_from == "channels":
+            return ("the channels themselves (no labels file was given, and nothing is "
+                    "forwarded, so no communities can be detected)")
         if self.groups_from == "corpus":
             return "the analyst labels saved with the corpus"
         name = "a labels file" if self.params.redact == "pseudonymise" else \
@@ -410,7 +416,7 @@ class Briefing:
         view = plots.core_and_sources(self.graph, top=plots.TOP_SOURCES)
         positions = plots.network_layout(view, seed=self.params.seed)
         fig = plots.plot_network(view, color="group", centrality=self.centrality,
-                                 positions=positions, seed=self.params.seed)
+                                 positions=positions, seed=self.params.seed, labels=LABELLED)
         fig.update_layout(height=620)
         return fig
 
@@ -600,8 +606,9 @@ class Briefing:
                                 numeric=["bytes", "loaded", "service", "rejected"],
                                 formats={c: "{:,}".format for c in ["bytes", *num[1:]]},
                                 css_class="wb-table wb-files")
-        label_value = "none (groups are detected communities)" \
-            if self.groups_from == "communities" else "none"
+        label_value = {"communities": "none (groups are detected communities)",
+                       "channels": "none (groups are the channels)"}.get(self.groups_from,
+                                                                          "none")
         if p.labels is not None:
             digest = hashlib.sha256(Path(p.labels).read_bytes()).hexdigest()
             name = "(labels file)" if p.redact == "pseudonymise" else p.labels.name
