@@ -61,7 +61,7 @@ def natural_sorted(values: Iterable) -> list:
 
 def clean_display_name(name) -> str:
     """A name as a reader should see it: spaced-out letters joined, whitespace collapsed,
-    control characters removed. Returns "" for a missing name.
+    control characters (not format characters such as ZWNJ) turned into spaces. Returns "" for a missing name.
 
     Examples
     --------
@@ -74,7 +74,9 @@ def clean_display_name(name) -> str:
     """
     if name is None or (not isinstance(name, str) and pd.isna(name)):
         return ""
-    text = "".join(ch for ch in str(name) if unicodedata.category(ch)[0] != "C" or ch == " ")
+    # Only control characters go: format characters (ZWNJ in Persian names, emoji joiners,
+    # bidi controls, which the escaping helpers isolate) are part of how a name is written.
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(name))
     text = " ".join(text.split())
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
