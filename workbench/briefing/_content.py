@@ -15,12 +15,12 @@ import pandas as pd
 from .. import crosspost, network, plots, timeline
 from ..corpus import Corpus
 from ..errors import WorkbenchWarning
+from ..groups import MAX_GROUPS, assign_groups, order_groups
 from ..io import load
-from ..text import shorten
-from ._html import HTMLBlock, html_table
 from ..naming import display_name, display_names, natural_sorted
+from ..text import shorten
 from . import _findings
-from ..groups import MAX_GROUPS, UNCONNECTED, UNLABELLED, assign_groups, order_groups
+from ._html import HTMLBlock, html_table
 from ._prose import Facts, bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
