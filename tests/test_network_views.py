@@ -259,7 +259,8 @@ def explorer(corpus):
 
 def test_explorer_options_are_plain_data(explorer):
     o = explorer.options
-    assert set(o) == {"kind", "min_weight", "start", "end", "groups", "color", "channel", "top"}
+    assert set(o) == {"kind", "min_weight", "start", "end", "groups", "color", "channel", "top",
+                      "sources"}
     assert o["kind"] == "forward" and o["min_weight"] == 1 and o["groups"] == ()
     assert explorer.figure.layout.meta["edges"] == len(network.forward_edges(
         explorer.corpus.messages))

@@ -15,11 +15,11 @@ Examples
 
 import importlib
 
-from . import backends, errors, events, io, links, privacy, schema, store, text
+from . import backends, errors, events, io, links, naming, privacy, schema, store, text
 from .corpus import Corpus
 from .errors import WorkbenchError
 from .events import load_events
-from .io import load, load_fixtures
+from .io import load, load_fixtures, open_corpus
 from .store import open_store, use_cluster
 
 #: Sub-packages imported when first reached as ``wb.<name>`` (heavy dependencies).
@@ -38,7 +38,9 @@ __all__ = [
     "load",
     "load_events",
     "load_fixtures",
+    "naming",
     "network",
+    "open_corpus",
     "open_store",
     "plots",
     "privacy",

@@ -15,14 +15,15 @@ import pandas as pd
 from .. import crosspost, network, plots, timeline
 from ..corpus import Corpus
 from ..errors import WorkbenchWarning
+from ..groups import MAX_GROUPS, assign_groups, order_groups
 from ..io import load
+from ..naming import display_name, display_names, natural_sorted
 from ..text import shorten
+from . import _findings
 from ._html import HTMLBlock, html_table
-from ._prose import bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
-from ._prose import p_value as _p, pct as _pct, ratio as _ratio
+from ._prose import Facts, bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
-from ._surges import has_surge, surge_sentences, surge_verdict
 from ._terms import rising_terms
 from ._topics import topics_sentence
 
@@ -31,8 +32,8 @@ __all__ = ["Briefing", "build_briefing", "SALT_ENV"]
 #: Environment variable the command line passes the salt through (never a notebook parameter,
 #: so it is never written into the executed notebook).
 SALT_ENV = "WORKBENCH_BRIEFING_SALT"
-UNLABELLED = "(unlabelled)"
-UNCONNECTED = "unconnected"
+#: Nodes named on the network figure (the largest by PageRank); the rest on hover.
+LABELLED = 10
 PACKAGES = ("pandas", "numpy", "plotly", "networkx", "scikit-learn", "scipy", "pyarrow",
             "ruptures", "datasketch", "papermill", "nbconvert", "nbformat", "ipykernel")
 
@@ -63,7 +64,13 @@ def _surge_event(messages: pd.DataFrame, tz: str) -> pd.Series | None:
     table = timeline.regimes(total)
     rises = table[table["ratio"] > 1]
     if not len(rises):
-        return None
+        if not total.sum():
+            return None
+        # No change in level (a short or steady corpus): centre on the busiest day instead.
+        start = pd.Timestamp(total.idxmax()).tz_convert("UTC")
+        return pd.Series({"key": "busiest-day", "name": f"the busiest day ({_day(start)})",
+                          "date": start, "kind": "detected", "place": pd.NA,
+                          "source": pd.NA})
     best = rises.sort_values(["ratio", "start"], ascending=[False, True]).iloc[0]
     start = pd.Timestamp(best["start"]).tz_convert("UTC")
     return pd.Series({"key": "largest-rise", "name": f"the largest rise in volume ({_day(start)})",
@@ -140,20 +147,25 @@ class Briefing:
         self.params = params
         self.notes = list(notes)
         self.generated = pd.Timestamp.now(tz="UTC").floor("s")
-        self._all_edges = None  # the whole corpus' forward edges, if detecting communities
-        corpus = self._with_groups(corpus)
+        self.facts = Facts()
+        self.limitations: list[str] = []
+        self._items = None
+        corpus, self.groups_from, self._all_edges, self.folded = assign_groups(
+            corpus, labels_given=params.labels is not None, seed=params.seed,
+            fold=not params.groups)
         self.corpus = corpus
         p = params
         m = corpus.messages
 
         # Scope: the groups asked for (all when none).
-        self.groups = tuple(p.groups) or tuple(sorted(corpus.channels.loc[
-            corpus.channels["channel_id"].isin(m["channel_id"]), "group"].dropna().unique()))
+        self.groups = tuple(p.groups) or order_groups(
+            corpus.channels.loc[corpus.channels["channel_id"].isin(m["channel_id"]),
+                                "group"].dropna().unique(), m["group"].value_counts())
         known = set(corpus.channels["group"].dropna())
         unknown = [g for g in p.groups if g not in known]
         if unknown:
             raise parameter_error("groups", f"{unknown} not found; the groups are "
-                                            f"{sorted(known)}")
+                                            f"{natural_sorted(known)}")
         if p.groups:
             focus_ids = set(corpus.channels.loc[corpus.channels["group"].isin(p.groups),
                                                 "channel_id"])
@@ -175,34 +187,25 @@ class Briefing:
         self.candidates = network.collection_candidates(m, channels=corpus.channels)
 
     # -- analyses --------------------------------------------------------------------------
-    def _with_groups(self, corpus: Corpus) -> Corpus:
-        """Groups from the labels (or the corpus' own labels), else detected communities."""
-        ch, m = corpus.channels.copy(), corpus.messages.copy()
-        posting = ch["channel_id"].isin(m["channel_id"])
-        has_labels = "group" in ch.columns and ch.loc[posting, "group"].notna().any()
-        if self.params.labels is not None or has_labels:
-            self.groups_from = "labels" if self.params.labels is not None else "corpus"
-            if "group" not in ch.columns:
-                ch["group"] = pd.Series(pd.NA, index=ch.index, dtype="string")
-            ch["group"] = ch["group"].astype("string")
-            ch.loc[posting & ch["group"].isna(), "group"] = UNLABELLED
-        else:
-            self.groups_from = "communities"
-            self._all_edges = network.forward_edges(m)  # reused by _network without --groups
-            G = network.edges_to_graph(self._all_edges, corpus)
-            found = (network.communities(G, random_state=self.params.seed)
-                     if G.number_of_edges() else pd.Series(dtype="int64"))
-            labels = {cid: f"community {int(c) + 1}" for cid, c in found.items()}
-            ch["group"] = pd.Series([labels.get(c, UNCONNECTED if p else pd.NA)
-                                     for c, p in zip(ch["channel_id"], posting)],
-                                    index=ch.index, dtype="string")
-        m["group"] = m["channel_id"].map(dict(zip(ch["channel_id"], ch["group"]))
-                                         ).astype("string")
-        return Corpus(m, ch, corpus.rejected, corpus.service, corpus.files)
-
     def _names(self) -> dict:
-        ch = self.corpus.channels
-        return dict(zip(ch["channel_id"], ch["name"].astype(object)))
+        """channel_id -> display name (:func:`workbench.naming.display_name`), defanged."""
+        if not hasattr(self, "_display"):
+            self._display = {c: defang_text(v)
+                             for c, v in display_names(self.corpus.channels).items()}
+        return self._display
+
+    def display(self, channel_id) -> str:
+        """How the briefing names a channel, the same everywhere."""
+        shown = self._names().get(channel_id)
+        if shown is None and channel_id in getattr(self, "graph", {}):
+            data = self.graph.nodes[channel_id]
+            shown = defang_text(display_name(data.get("name"), data.get("handle"), channel_id))
+        return shown if shown is not None else defang_text(display_name(None, None, channel_id))
+
+    def display_candidate(self, row) -> str:
+        """A collection candidate (a row of ``collection_candidates``) by the same rule."""
+        return defang_text(display_name(row.get("name"), row.get("handle"),
+                                        row.get("channel_id")))
 
     def _network(self) -> None:
         p, m = self.params, self.messages
@@ -216,7 +219,7 @@ class Briefing:
         self.edges = edges
         self.graph = network.edges_to_graph(edges, self.scope)
         for node, data in self.graph.nodes(data=True):
-            data["name"] = defang_text(data.get("name", node))
+            data["name"] = defang_text(display_name(data.get("name"), data.get("handle"), node))
             if "group" in data:
                 data["group"] = defang_text(data["group"])
         if self.graph.number_of_edges():
@@ -293,9 +296,10 @@ class Briefing:
                                 ascending=[False, False, True]).iloc[0]
         self.cascade_id = int(best["cluster_id"])
         cas = crosspost.cascade(self.clusters, self.cascade_id, messages=self.messages)
-        for col in ("channel", "text", "group"):
+        for col in ("text", "group"):
             if col in cas.columns:
                 cas[col] = cas[col].map(defang_text)
+        cas["channel"] = cas["channel_id"].map(self.display)  # the one display rule
         self.cascade = cas
 
     # -- pieces of the briefing ------------------------------------------------------------
@@ -319,15 +323,19 @@ class Briefing:
 
     def _groups_phrase(self) -> str:
         if self.groups_from == "communities":
+            fragmented = "; the network is fragmented" if self.folded else ""
             return ("the communities detected in the forward network (no labels file was "
-                    "given, so groups are not analyst judgements)")
+                    f"given, so groups are not analyst judgements{fragmented})")
+        if self.groups_from == "channels":
+            return ("the channels themselves (no labels file was given, and nothing is "
+                    "forwarded, so no communities can be detected)")
         if self.groups_from == "corpus":
             return "the analyst labels saved with the corpus"
         name = "a labels file" if self.params.redact == "pseudonymise" else \
             f"the labels file {_b(self.params.labels.name)}"
         return f"the analyst labels in {name}"
 
-    def _event_phrase(self) -> str:
+    def event_phrase(self) -> str:
         """The event as a sentence names it (already safe HTML)."""
         ev = self.event
         if self.event_detected:
@@ -344,16 +352,28 @@ class Briefing:
         place = "" if pd.isna(ev.get("place", pd.NA)) else f", {safe_html(ev['place'])}"
         if self.event_detected:
             event = (f"none given; the briefing centres on {safe_html(ev['name'])}, found by "
-                     "change-point detection")
+                     + ("change-point detection" if ev["key"] == "largest-rise" else
+                        "counting messages (the volume never changes enough for change-point "
+                        "detection)"))
         elif pd.isna(ev.get("kind", pd.NA)):
             event = f"{when} (a date given by the analyst)"
         else:
             event = f"{safe_html(ev['name'])} ({when}{place})"
-        scope = (f"all {_n(len(self.groups))} ({_list([_b(g) for g in self.groups])})"
-                 if not p.groups else "only " + _list([_b(g) for g in p.groups]))
+        if p.groups:
+            scope = "only " + _list([_b(g) for g in p.groups])
+        elif self.folded:
+            total = len(self.groups) - 1 + self.folded
+            scope = (f"{_n(total)} groups, too many to compare one by one: the "
+                     f"{_n(len(self.groups) - 1)} largest by messages and the other "
+                     f"{_n(self.folded)} together "
+                     f"({_list([_b(g) for g in self.groups])})")
+        else:
+            scope = (f"all {_n(len(self.groups))} ({_list([_b(g) for g in self.groups])})"
+                     if len(self.groups) > 1 else f"one ({_list([_b(g) for g in self.groups])})")
         lines = [
             f"<b>Corpus</b>: {self._corpus_label()}: {_n(len(m))} messages from "
-            f"{_n(channels)} channels, {_day(m['date'].min())} to {_day(m['date'].max())}.",
+            f"{_n(channels)} {'channel' if channels == 1 else 'channels'}, "
+            f"{_day(m['date'].min())} to {_day(m['date'].max())}.",
             f"<b>Groups</b>: {scope}, defined by {self._groups_phrase()}.",
             f"<b>Event</b>: {event}. Compared: the {p.before.days} days before with the "
             f"{p.after.days} days after.",
@@ -369,169 +389,36 @@ class Briefing:
                          f'<ul class="wb-scope">{items}</ul>')
 
     # findings ------------------------------------------------------------------------------
-    def _hub_sentence(self) -> str | None:
-        cent = self.centrality
-        if not len(cent):
-            return None
-        names = self._names()
-        groups = dict(zip(self.corpus.channels["channel_id"], self.corpus.channels["group"]))
-        parts = []
-        for cid, row in cent.head(3).iterrows():
-            label = groups.get(cid)
-            label = "not collected" if not self.graph.nodes[cid].get("resolved", True) else \
-                ("no group" if label is None or pd.isna(label) else label)
-            parts.append(f"{_b(defang_text(names.get(cid, cid)))} ({safe_html(label)}; "
-                         f"forwarded {_n(row['out_strength'])} times by "
-                         f"{_n(row['out_degree'])} channels)")
-        return ("<b>Hubs.</b> The channels the network forwards most (PageRank on the forward "
-                f"network) are {_list(parts)}.")
-
-    def _surge_sentences(self) -> list[str]:
-        p = self.params
-        total = self.window_total.summary.iloc[0]
-        name = self._event_phrase()
-        out = []
-        if total["pre_days"] == 0 or total["post_days"] == 0:
-            side = "before" if total["pre_days"] == 0 else "after"
-            return [f"<b>Surge.</b> The corpus has no days {side} {name}: no before/after "
-                    "comparison is possible."]
-        rose = total["ratio_low"] > 1
-        fell = total["ratio_high"] < 1
-        verdict = ("a significant rise" if rose else "a significant fall" if fell else
-                   "no significant change")
-        verdict = surge_verdict(verdict, self.window_total)
-        short = (f" (only {int(total['pre_days'])} days before and "
-                 f"{int(total['post_days'])} after are in the data)"
-                 if total["pre_days"] < p.before.days or total["post_days"] < p.after.days
-                 else "")
-        out.append(
-            f"<b>Surge.</b> In the {p.after.days} days after {name} the channels in scope "
-            f"posted {total['post_mean']:,.0f} messages a day against {total['pre_mean']:,.0f} "
-            f"in the {p.before.days} days before: {_ratio(total['ratio'])} times the usual "
-            f"volume (95 % interval {_ratio(total['ratio_low'])} to "
-            f"{_ratio(total['ratio_high'])}, {_p(total['p_value'])}), {verdict}{short}.")
-        s = self.window.summary
-        label = "group" if "group" in s.columns else "series"
-        up = s[s["ratio_low"] > 1].sort_values("ratio", ascending=False)
-        down = s[s["ratio_high"] < 1].sort_values("ratio")
-        flat = s[~s.index.isin(up.index) & ~s.index.isin(down.index)]
-        flat = flat[~has_surge(self.window, flat)]  # named with their surge below
-        bits = []
-        if len(up):
-            bits.append("rose significantly in " + _list(
-                [f"{_b(r[label])} (×{_ratio(r['ratio'])})" for _, r in up.iterrows()]))
-        if len(down):
-            bits.append("fell significantly in " + _list(
-                [f"{_b(r[label])} (×{_ratio(r['ratio'])})" for _, r in down.iterrows()]))
-        if len(flat):
-            bits.append("did not change significantly in " + _list(
-                [f"{_b(r[label])} (×{_ratio(r['ratio'])}, {_p(r['p_value'])})"
-                 for _, r in flat.iterrows()]))
-        if len(s) > 1 and bits:
-            out.append("By group, volume " + "; ".join(bits) + ".")
-        out += surge_sentences(self.window, name)
-        # Regimes that start near the event, found without being told the date.
-        at = self.event["date"]
-        reg = self.regimes.dropna(subset=["ratio"])
-        starts = pd.to_datetime(reg["start"]).dt.tz_convert("UTC")
-        near = reg[(starts >= (at - pd.Timedelta("3D")).floor("D"))
-                   & (starts <= at + pd.Timedelta("7D"))]
-        if len(near):
-            days = sorted({_day(d) for d in near["start"]})
-            out.append(
-                "Change-point detection, which is not told the date, starts a new regime in "
-                + _list([_b(g) for g in near["series"]]) + f" on {_list(days)}, at "
-                + (f"{near['ratio'].min():.1f} to {near['ratio'].max():.1f}"
-                   if len(near) > 1 else f"{near['ratio'].iloc[0]:.1f}")
-                + " times the level before.")
-        elif not self.event_detected:
-            out.append("Change-point detection finds no new regime starting within three "
-                       "days before to a week after the event.")
-        return out
-
-    def _keyword_sentence(self) -> str | None:
-        stats = self.keyword_stats
-        before = self.params.before.days
-        base_days = self.baseline.days
-        if self.keyword_source == "rising":
-            if not len(stats):
-                return ("<b>Keywords.</b> No word's share of messages rose in the "
-                        f"{before} days before the event (words in at least 10 messages "
-                        "from 3 channels were tested).")
-            top = stats.iloc[0]
-            others = [f"{_b(t)}" for t in stats["term"].iloc[1:]]
-            return (f"<b>Keywords.</b> The word whose share rose most in the {before} days "
-                    f"before the event is {_b(top['term'])}: in {_pct(top['window_share'])} of "
-                    f"messages ({_n(top['window_messages'])}, from {_n(top['channels'])} "
-                    f"channels) against {_pct(top['baseline_share'])} in the {base_days} days "
-                    f"before that (z = {top['z']:.1f})"
-                    + (f"; next: {_list(others)}" if others else "") + ".")
-        parts = [f"{_b(r['term'])} in {_pct(r['window_share'])} of messages (against "
-                 f"{_pct(r['baseline_share'])} in the {base_days} days before that)"
-                 for _, r in stats.iterrows()]
-        return (f"<b>Keywords.</b> In the {before} days before the event: {_list(parts)}.")
-
-    def _crosspost_sentences(self) -> list[str]:
-        m = self.messages
-        if self.cluster_summary is None:
-            return ["<b>Cross-posting.</b> No content appears in two or more channels in "
-                    "scope."]
-        members = self.clusters.drop_duplicates(["channel_id", "message_id"])
-        share = len(members) / len(m)
-        out = [f"<b>Cross-posting.</b> {_pct(share)} of the messages in scope "
-               f"({_n(len(members))} of {_n(len(m))}) belong to "
-               f"{_n(len(self.cluster_summary))} families of the same content posted in two "
-               "or more channels."]
-        origins = self.clusters[self.clusters["is_origin"]].drop_duplicates("cluster_id")
-        by_group = origins["group"].fillna("(none)").value_counts(normalize=True)
-        if len(by_group):
-            lead_group, lead_share = by_group.index[0], by_group.iloc[0]
-            out.append(f"Most families start in {_b(lead_group)} ({_pct(lead_share)} of them).")
-        lead = self.lead[self.lead["leader"] != self.lead["follower"]] \
-            if self.lead is not None and len(self.lead) else None
-        if lead is not None and len(lead):
-            r = lead.iloc[0]
-            out.append(f"Of the {_n(r['shared'])} families {_b(r['leader'])} and "
-                       f"{_b(r['follower'])} share, {_b(r['leader'])} posted first in "
-                       f"{_pct(r['lead_share'])} (median lag {_lag(r['median_lag'])}).")
-        return out
-
-    def _collect_sentence(self) -> str | None:
-        cand = self.candidates
-        forwarded = cand[cand["forwards"] > 0]
-        if not len(cand):
-            return ("<b>Collect next.</b> Every channel the corpus forwards or mentions is in "
-                    "the collection.")
-        parts = []
-        for _, r in forwarded.head(3).iterrows():
-            handle = "" if pd.isna(r["handle"]) else f", handle {_b('@' + str(r['handle']))}"
-            parts.append(f"{_b(r['name'])} (forwarded {_n(r['forwards'])} times by "
-                         f"{_n(r['forwarded_by'])} channels{handle})")
-        mentioned = len(cand) - len(forwarded)
-        text = (f"<b>Collect next.</b> {_n(len(forwarded))} channels are forwarded"
-                + " but not in the collection"
-                + (f" (and {_n(mentioned)} handles are mentioned that no channel in the corpus "
-                   "is known by)" if mentioned else ""))
-        return text + (f"; the most forwarded: {_list(parts)}." if parts else ".")
+    def _finding_items(self) -> list[str]:
+        """The findings' items, written once (writing them also records their numbers in
+        :attr:`facts` and what could not be tested in :attr:`limitations`)."""
+        if self._items is None:
+            f = _findings
+            # One item per topic; an item's first word says the topic.
+            items = [f.hub_sentence(self), " ".join(f.surge_sentences(self)),
+                     f.keyword_sentence(self), topics_sentence(self),
+                     " ".join(f.crosspost_sentences(self)),
+                     f.collect_sentence(self)]
+            self._items = [s for s in items if s]
+        return self._items
 
     def findings(self) -> HTMLBlock:
-        """Key findings: short sentences, every number computed."""
-        # One item per topic; an item's first word says the topic.
-        items = [self._hub_sentence(), " ".join(self._surge_sentences()),
-                 self._keyword_sentence(), topics_sentence(self),
-                 " ".join(self._crosspost_sentences()),
-                 self._collect_sentence()]
-        body = "".join(f"<li>{s}</li>" for s in items if s)
-        return HTMLBlock(f'<ul class="wb-findings">{body}</ul>')
+        """Key findings: short sentences, every number computed and listed in a table
+        folded beneath them."""
+        body = "".join(f"<li>{s}</li>" for s in self._finding_items())
+        return HTMLBlock(f'<ul class="wb-findings">{body}</ul>'
+                         + _findings.facts_table_html(self))
 
     # figures -------------------------------------------------------------------------------
     def network_figure(self):
-        """The forward network: node size PageRank, colour the group."""
+        """The forward network: the collected channels and the most forwarded sources outside
+        the collection (:data:`workbench.plots.TOP_SOURCES`); size PageRank, colour the group."""
         if not self.graph.number_of_edges():
             return HTMLBlock("<p>No forwards between channels in scope: no network to draw.</p>")
-        positions = plots.network_layout(self.graph, seed=self.params.seed)
-        fig = plots.plot_network(self.graph, color="group", centrality=self.centrality,
-                                 positions=positions, seed=self.params.seed)
+        view = plots.core_and_sources(self.graph, top=plots.TOP_SOURCES)
+        positions = plots.network_layout(view, seed=self.params.seed)
+        fig = plots.plot_network(view, color="group", centrality=self.centrality,
+                                 positions=positions, seed=self.params.seed, labels=LABELLED)
         fig.update_layout(height=620)
         return fig
 
@@ -544,7 +431,7 @@ class Briefing:
             vol = vol[(vol.index >= lo) & (vol.index <= hi)]
         shown = {defang_text(c): idx[(idx >= vol.index[0]) & (idx <= vol.index[-1])]
                  for c, idx in self.change_points.items()}
-        vol = vol.rename(columns=defang_text)
+        vol = vol[natural_sorted(vol.columns)].rename(columns=defang_text)
         event = self.event if not self.event_detected else None
         fig = plots.plot_volume(vol, events=event, change_points=shown,
                                 title="Messages per day by group, change points marked")
@@ -615,6 +502,7 @@ class Briefing:
         names = self._names()
         groups = dict(zip(self.corpus.channels["channel_id"], self.corpus.channels["group"]))
         counts = self.messages["channel_id"].value_counts()
+        collected = set(self.corpus.messages["channel_id"])
         started = (self.cluster_summary["origin_channel_id"].value_counts()
                    if self.cluster_summary is not None else pd.Series(dtype="int64"))
         ids = cent.index
@@ -622,8 +510,7 @@ class Briefing:
             "#": range(1, len(cent) + 1),
             "channel": [defang_text(names.get(c, c)) for c in ids],
             "group": [groups.get(c) if not pd.isna(groups.get(c, pd.NA)) else "" for c in ids],
-            "collected": ["yes" if self.graph.nodes[c].get("resolved", True) else "no"
-                          for c in ids],
+            "collected": ["yes" if c in collected else "no" for c in ids],
             "messages": [int(counts.get(c, 0)) for c in ids],
             "forwarded (messages)": cent["out_strength"].astype(int).to_numpy(),
             "forwarded by (channels)": cent["out_degree"].astype(int).to_numpy(),
@@ -643,8 +530,12 @@ class Briefing:
         total = self.window_total.summary.iloc[0]
         items = [
             "<b>Groups</b> are " + self._groups_phrase() + "."
-            + (" Community numbers are arbitrary labels (1 is the largest): Louvain modularity "
-               "on the forward network, seeded." if self.groups_from == "communities" else ""),
+            + (" Each community is named after its hub, the member forwarded most (Louvain "
+               "modularity on the forward network, seeded); channels that forward nothing and "
+               "are never forwarded are grouped as channels without forwards."
+               if self.groups_from == "communities" else "")
+            + (f" At most {MAX_GROUPS} groups are named: the smallest by messages are folded "
+               "into \"other groups (n)\"." if self.folded else ""),
             "<b>Network.</b> An edge runs from the channel forwarded from to the channel that "
             "forwarded, weighted by messages. PageRank runs on the endorsement direction, so "
             "the channels forwarded most rank highest. Forward sources outside the collection "
@@ -673,10 +564,14 @@ class Briefing:
             "channels included, points to the collection). Telegram Desktop exports carry no "
             "view counts and no original date of forwarded posts.",
         ]
+        self._finding_items()  # writing the findings lists what could not be tested
+        items += self.limitations
         if self.event_detected:
-            items.append("<b>No event was given.</b> The briefing centres on the start of the "
-                         "largest rise in total daily volume found by change-point detection; "
-                         "its date is a property of the data, not an outside event.")
+            how = ("the start of the largest rise in total daily volume found by "
+                   "change-point detection" if self.event["key"] == "largest-rise" else
+                   "the busiest day, since change-point detection finds no rise in volume")
+            items.append(f"<b>No event was given.</b> The briefing centres on {how}; its date "
+                         "is a property of the data, not an outside event.")
         if p.redact == "pseudonymise":
             items.append("<b>Pseudonymised.</b> Channel and user names, handles, ids, Telegram "
                          "links, the corpus folder and input file names are replaced by salted "
@@ -713,8 +608,9 @@ class Briefing:
                                 numeric=["bytes", "loaded", "service", "rejected"],
                                 formats={c: "{:,}".format for c in ["bytes", *num[1:]]},
                                 css_class="wb-table wb-files")
-        label_value = "none (groups are detected communities)" \
-            if self.groups_from == "communities" else "none"
+        label_value = {"communities": "none (groups are detected communities)",
+                       "channels": "none (groups are the channels)"}.get(self.groups_from,
+                                                                          "none")
         if p.labels is not None:
             digest = hashlib.sha256(Path(p.labels).read_bytes()).hexdigest()
             name = "(labels file)" if p.redact == "pseudonymise" else p.labels.name

@@ -14,7 +14,11 @@ import pandas as pd
 
 from ._safe import safe_html
 
-__all__ = ["n", "pct", "p_value", "ratio", "lag", "day", "join_list", "bold"]
+__all__ = ["n", "pct", "p_value", "ratio", "lag", "day", "join_list", "bold", "per_day",
+           "change", "Facts", "TINY_BASELINE"]
+
+#: Below this many messages a day before, a change is stated as counts, not as a ratio.
+TINY_BASELINE = 1.0
 
 
 def n(value) -> str:
@@ -38,6 +42,49 @@ def p_value(p: float) -> str:
 
 def ratio(x: float) -> str:
     return "n/a" if x != x else f"{x:.1f}"
+
+
+def per_day(x: float) -> str:
+    """A daily rate: whole numbers from 10 on, one decimal below."""
+    if x >= 10:
+        return f"{x:,.0f}"
+    if x == int(x):
+        return f"{int(x)}"
+    return f"{x:.1f}" if x >= 1 else f"{x:.2f}"
+
+
+def change(before: float, after: float, times: float) -> str:
+    """A change in daily volume: "×2.3", or "from 0 to 12 messages a day" when the level
+    before is under :data:`TINY_BASELINE` (a ratio over it would be huge or infinite).
+
+    >>> change(17.0, 44.9, 2.64), change(0.0, 12.0, float("inf"))
+    ('×2.6', 'from 0 to 12 messages a day')
+    """
+    if before < TINY_BASELINE or times != times or times in (float("inf"), 0.0):
+        return f"from {per_day(before)} to {per_day(after)} messages a day"
+    return f"×{times:.1f}"
+
+
+class Facts:
+    """The numbers a briefing's findings state, recorded as the sentences are written so
+    that each can be traced to the table :meth:`table` gives.
+
+    >>> f = Facts()
+    >>> f.add("Surge", "messages a day after", "334")
+    '334'
+    >>> f.table()[["finding", "value"]].values.tolist()
+    [['Surge', '334']]
+    """
+
+    def __init__(self):
+        self.rows: list[tuple[str, str, str]] = []
+
+    def add(self, finding: str, measure: str, value: str) -> str:
+        self.rows.append((finding, measure, value))
+        return value
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["finding", "measure", "value"])
 
 
 def lag(delta) -> str:

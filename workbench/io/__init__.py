@@ -46,7 +46,7 @@ from .privacy import pseudonymise_people
 from .progress import progress_bar, progress_enabled
 from .sources import walk
 
-__all__ = ["load", "load_fixtures", "fixtures_dir", "read_file", "FileRead", "walk",
+__all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "read_file", "FileRead", "walk",
            "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
            "sources", "read_frame_labels", "write_frame_labels"]
@@ -224,6 +224,62 @@ def fixtures_dir() -> Path:
             f"fixtures not found at {folder} (expected a telegram/ folder there): set "
             "WORKBENCH_FIXTURES, or regenerate them with `python -m workbench.synth`")
     return folder
+
+
+def open_corpus(corpus: str | os.PathLike | None = "", labels: str | os.PathLike | None = None,
+                *, twitter: bool = False, tz: str | tzinfo = "UTC", seed: int = 0,
+                progress: bool | None = None) -> Corpus:
+    """The notebooks' load cell: the analyst's corpus, or the bundled fixtures, always with a
+    ``group`` column, so every ``by="group"`` analysis runs.
+
+    Parameters
+    ----------
+    corpus : str or Path, default ""
+        What :func:`load` reads (a file, a folder of exports, a saved corpus). Empty or None:
+        the bundled fixtures (:func:`load_fixtures`).
+    labels : str or Path, optional
+        A labels CSV (``channel_id`` or ``handle``/``name``, and ``group``) joined to the
+        channels. Without one, and without labels saved in the corpus, the groups are the
+        communities detected in the forward network, each named after its hub ("community
+        around X"; at most 8, the smallest folded into "other groups (n)"), or each channel
+        when nothing is forwarded; a :class:`~workbench.errors.WorkbenchWarning` says so.
+    twitter : bool, default False
+        With the fixtures only: add their Twitter side (as :func:`load_fixtures`).
+    tz, progress
+        As in :func:`load`.
+    seed : int, default 0
+        Seed of the community detection.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> wb.open_corpus("").channels["group"].notna().any()
+    np.True_
+    """
+    from ..groups import assign_groups  # here: groups need the network package
+
+    if corpus is None or str(corpus).strip() == "":
+        loaded = load_fixtures(twitter=twitter, progress=progress)
+        if labels is None:
+            return loaded
+        corpus = fixtures_dir() / "telegram"
+    labels = labels if labels is None or str(labels).strip() else None
+    loaded = load(corpus, tz=tz, channels=labels, progress=progress)
+    grouped, source, _, folded = assign_groups(loaded, labels_given=labels is not None,
+                                               seed=seed)
+    if "lang" not in grouped.channels.columns:  # the other label column analyses expect
+        grouped.channels["lang"] = pd.Series(pd.NA, index=grouped.channels.index,
+                                             dtype="string")
+    if source in ("communities", "channels"):
+        n = grouped.messages["group"].nunique()
+        what = ("communities detected in the forward network, each named after its hub"
+                if source == "communities" else "the channels themselves (nothing is "
+                "forwarded, so no communities can be detected)")
+        warnings.warn(f"no group labels: the {n} group{'s are' if n != 1 else ' is'} {what}"
+                      + (f"; the smallest {folded} are folded into one" if folded else "")
+                      + ". Pass labels= (a CSV with a group column) for analyst groups.",
+                      WorkbenchWarning, stacklevel=2)
+    return grouped
 
 
 def load_fixtures(*, twitter: bool = False, editions: bool = False,

@@ -369,7 +369,7 @@ def compare_partitions(a, b) -> dict:
     dict
         ``nmi`` (normalised mutual information, arithmetic mean; 1 = identical partitions),
         ``adjusted_rand`` (1 = identical, about 0 = chance) and ``channels`` (how many were
-        compared).
+        compared; 0, with NaN scores, when no channel is labelled in both).
 
     Examples
     --------
@@ -383,8 +383,8 @@ def compare_partitions(a, b) -> dict:
 
     a, b = pd.Series(a).dropna(), pd.Series(b).dropna()
     common = a.index.intersection(b.index)
-    if len(common) == 0:
-        raise ParameterError("the two partitions share no labelled channel")
+    if len(common) == 0:  # e.g. no co-citation ties on a small corpus: nothing to compare
+        return {"nmi": float("nan"), "adjusted_rand": float("nan"), "channels": 0}
     la = a.loc[common].astype(str).to_numpy()
     lb = b.loc[common].astype(str).to_numpy()
     return {"nmi": round(float(normalized_mutual_info_score(la, lb)), 6),

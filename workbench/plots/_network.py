@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from ..errors import ParameterError
 from ..network import endorsement_graph
+from ..naming import natural_key
 from ..text import escape, shorten
 
 __all__ = ["plot_network", "plot_centrality", "plot_growth", "network_layout"]
@@ -243,6 +244,39 @@ def _categorical(values: pd.Series) -> bool:
         len(nonnull) > 0 and (nonnull % 1 == 0).all() and nonnull.nunique() <= 24)
 
 
+#: How many uncollected sources :func:`core_and_sources` keeps by default.
+TOP_SOURCES = 30
+
+
+def core_and_sources(G: nx.DiGraph, *, top: int = TOP_SOURCES) -> nx.DiGraph:
+    """The collected channels and the ``top`` uncollected sources forwarded most (weighted
+    out-degree: messages of theirs forwarded by collected channels): the view a reader can
+    take in, where a real corpus' forward network is mostly sources forwarded once.
+
+    Nodes are collected unless their ``resolved`` attribute is False. The returned graph's
+    ``left_out`` attribute counts the uncollected sources not shown and
+    ``left_out_forwards`` the forwarded messages behind them; :func:`plot_network` notes both.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_node("telegram:1"); G.add_node("src:a", resolved=False)
+    >>> G.add_node("src:b", resolved=False)
+    >>> G.add_edge("src:a", "telegram:1", weight=5); G.add_edge("src:b", "telegram:1", weight=1)
+    >>> view = core_and_sources(G, top=1)
+    >>> sorted(view), view.graph["left_out"], view.graph["left_out_forwards"]
+    (['src:a', 'telegram:1'], 1, 1)
+    """
+    sources = [n for n, d in G.nodes(data=True) if d.get("resolved", True) is False]
+    ranked = sorted(sources, key=lambda n: (-G.out_degree(n, weight="weight"), str(n)))
+    dropped = ranked[max(int(top), 0):]
+    view = G.subgraph([n for n in G if n not in set(dropped)]).copy()
+    view.graph["left_out"] = len(dropped)
+    view.graph["left_out_forwards"] = int(sum(G.out_degree(n, weight="weight")
+                                              for n in dropped))
+    return view
+
+
 def plot_network(G: nx.Graph, *, color="group", size="pagerank", positions: Mapping | None = None,
                  seed: int = 0, min_weight: float | None = None,
                  centrality: pd.DataFrame | None = None, max_edges: int = 5000,
@@ -389,7 +423,8 @@ def plot_network(G: nx.Graph, *, color="group", size="pagerank", positions: Mapp
         fig.add_trace(node_trace(list(sub), "channels", marker, showlegend=False))
     else:
         cats = colours.astype(object).where(colours.notna(), None)
-        present = sorted({c for c in cats if c is not None}, key=lambda c: (str(type(c)), c))
+        present = sorted({c for c in cats if c is not None},
+                         key=lambda c: (str(type(c)), natural_key(c)))
         for i, cat in enumerate([*present, None]):
             members = [n for n in sub if cats[n] == cat] if cat is not None else \
                 [n for n in sub if cats[n] is None]
@@ -404,6 +439,12 @@ def plot_network(G: nx.Graph, *, color="group", size="pagerank", positions: Mapp
     kind = G.graph.get("kind", "forward")
     heading = escape(title) if title else (
         f"{escape(kind)} network: {sub.number_of_nodes():,} channels, {n_edges:,} edges")
+    if G.graph.get("left_out"):
+        kept = sum(1 for _, d in sub.nodes(data=True) if d.get("resolved", True) is False)
+        heading += (f"<br><sup>collected channels and the {kept:,} most forwarded sources "
+                    "outside the collection; "
+                    f"{G.graph['left_out']:,} less forwarded sources "
+                    f"({G.graph.get('left_out_forwards', 0):,} forwarded messages) left out</sup>")
     if len(shown) < n_edges:
         heading += (f"<br><sup>showing the {len(shown):,} heaviest of {n_edges:,} edges "
                     f"(each channel's strongest edge kept)</sup>")

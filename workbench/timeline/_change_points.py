@@ -163,6 +163,8 @@ def regimes(series, found=None, **options) -> pd.DataFrame:
     if (positions < 0).any():
         missing = list(pd.Index(found)[positions < 0][:3])
         raise ParameterError(f"change points {missing} are not labels of the series' index")
+    if not len(series):  # nothing to segment (e.g. no messages in the range): no regime
+        return pd.DataFrame(columns=["series", "start", "end", "length", "mean", "ratio"])
     cuts = [0, *sorted(set(positions.tolist()) - {0}), len(series)]
     rows = []
     for lo, hi in zip(cuts[:-1], cuts[1:]):

@@ -45,7 +45,8 @@ def crossover(table: pd.DataFrame, leader: str, trailer: str, *, sustain: int = 
     Raises
     ------
     ParameterError
-        If a column is missing or ``sustain`` is below 1.
+        If a column is missing or ``sustain`` is below 1 (a table without any column, as
+        from no messages in range, gives the no-lead row instead).
 
     Examples
     --------
@@ -60,6 +61,8 @@ def crossover(table: pd.DataFrame, leader: str, trailer: str, *, sustain: int = 
      'leader_first': Timestamp('2016-08-01 00:00:00+0000', tz='UTC'), 'left_censored': False,
      'periods_led': 3, 'periods': 3}
     """
+    if not len(table.columns):  # nothing in range (no messages): no lead to find
+        return pd.DataFrame([[leader, trailer, pd.NaT, pd.NaT, False, 0, 0]], columns=_COLUMNS)
     for name, col in (("leader", leader), ("trailer", trailer)):
         if col not in table.columns:
             raise ParameterError(f"{name}={col!r} is not a column of the table; columns are "

@@ -11,7 +11,8 @@ import pandas as pd
 
 from .. import network
 from ..errors import ParameterError
-from ..plots import network_layout, plot_network
+from ..naming import display_names, natural_sorted
+from ..plots import TOP_SOURCES, core_and_sources, network_layout, plot_network
 from ..text import escape
 from ._common import Explorer, check_changes, to_utc
 
@@ -40,7 +41,9 @@ class NetworkExplorer(Explorer):
         (UTC timestamps bounding the messages used), ``groups`` (tuple of analyst groups to
         show, ``"(none)"`` for unlabelled channels such as unresolved sources; empty = all),
         ``color`` ("group", "lang", "community"), ``channel`` (the channel whose ties are
-        tabulated, or None), ``top`` (rows in that table).
+        tabulated, or None), ``top`` (rows in that table), ``sources`` (forward networks:
+        show the collected channels and only this many uncollected sources, the most
+        forwarded, as the briefing does; None shows every source).
     figure : plotly Figure
         The last figure drawn.
     edges : DataFrame
@@ -59,11 +62,11 @@ class NetworkExplorer(Explorer):
         self.group_choices: tuple[str, ...] = ()
         if "group" in corpus.channels:
             labelled = set(corpus.channels["group"].dropna().astype(str))
-            self.group_choices = (*sorted(labelled), NONE_GROUP)
+            self.group_choices = (*natural_sorted(labelled), NONE_GROUP)
         self.options: dict[str, Any] = {
             "kind": kind, "min_weight": DEFAULT_MIN_WEIGHT.get(kind, 1.0),
             "start": self._date_min, "end": self._date_max, "groups": (),
-            "color": "group", "channel": None, "top": 10,
+            "color": "group", "channel": None, "top": 10, "sources": TOP_SOURCES,
         }
         self._edge_cache: dict[tuple, pd.DataFrame] = {}
         self._layouts: dict[str, dict] = {}
@@ -128,14 +131,15 @@ class NetworkExplorer(Explorer):
     @cached_property
     def _names(self) -> dict:
         """channel_id -> display name (raw: escape before showing), built once per explorer."""
-        ch = self.corpus.channels
-        return dict(zip(ch["channel_id"].astype(str), ch["name"].astype(object)))
+        return {str(k): v for k, v in display_names(self.corpus.channels).items()}
 
     def draw(self):
         """Recompute edges, graph and figure from ``options``; return the figure."""
         o = self.options
         self.edges = self.filtered_edges()
         G = network.edges_to_graph(self.edges, self.corpus, kind=o["kind"])
+        if o["kind"] == "forward" and o["sources"] is not None:
+            G = core_and_sources(G, top=o["sources"])
         color: Any = o["color"]
         if color == "community":
             color = network.communities(G, random_state=self.seed)
@@ -172,6 +176,10 @@ class NetworkExplorer(Explorer):
                 changes[key] = to_utc(changes[key])
         if "min_weight" in changes:
             changes["min_weight"] = float(changes["min_weight"])
+        if changes.get("sources") is not None:
+            changes["sources"] = int(changes["sources"])
+            if changes["sources"] < 0:
+                raise ParameterError(f"sources={changes['sources']}: 0 or more, or None (all)")
         self.options.update(changes)
         self._sync_controls()
         return self.draw()
@@ -192,13 +200,15 @@ class NetworkExplorer(Explorer):
                                       description="colour by"),
             "channel": widgets.Dropdown(options=[("(pick a channel)", None)], value=None,
                                         description="channel"),
+            "sources": widgets.Dropdown(options=_source_choices(o["sources"]),
+                                        value=o["sources"], description="sources"),
         }
         self._wire()
         self.output = widgets.Output(layout=widgets.Layout(width="70%"))
         self.table = widgets.HTML(layout=widgets.Layout(width="30%"))
         self.widget = widgets.VBox([
             widgets.HBox([self.controls["kind"], self.controls["min_weight"],
-                          self.controls["color"]]),
+                          self.controls["color"], self.controls["sources"]]),
             widgets.HBox([self.controls["dates"], self.controls["groups"]]),
             self.controls["channel"],
             widgets.HBox([self.output, self.table]),
@@ -213,6 +223,8 @@ class NetworkExplorer(Explorer):
             c["min_weight"].value = o["min_weight"]
             c["color"].value = o["color"]
             c["groups"].value = tuple(o["groups"])
+            c["sources"].options = _source_choices(o["sources"])
+            c["sources"].value = o["sources"]
             self._sync_dates()
 
     def _render(self) -> None:
@@ -242,6 +254,12 @@ class NetworkExplorer(Explorer):
                 f"{rows}</table>")
 
 
+def _source_choices(current) -> list:
+    """The "sources" control's choices: top 10, 30, 100 uncollected sources, or all."""
+    values = sorted({10, TOP_SOURCES, 100} | ({current} if current is not None else set()))
+    return [(f"top {v} outside the collection", v) for v in values] + [("all", None)]
+
+
 def network_explorer(corpus, *, kind: str = "forward", seed: int = 0, **options: Any
                      ) -> NetworkExplorer:
     """An interactive view of a corpus' channel network.
@@ -255,7 +273,8 @@ def network_explorer(corpus, *, kind: str = "forward", seed: int = 0, **options:
         Layout and community seed.
     **options
         Initial options (see :class:`NetworkExplorer`): ``min_weight``, ``start``, ``end``,
-        ``groups``, ``color``, ``channel``, ``top``.
+        ``groups``, ``color``, ``channel``, ``top``, ``sources`` (default 30: the collected
+        channels and the 30 most forwarded sources outside the collection).
 
     Returns
     -------
