@@ -60,6 +60,10 @@ SPAN_DAYS = 365
 _PREFIXES = ["🔥 ", "🚀 NEW: ", "📢 ", "✅ ", "⚡️ Breaking: ", "👉 "]
 
 
+def _is_link(word: str) -> bool:
+    return "http" in word or "t.me/" in word or "www." in word
+
+
 @lru_cache(maxsize=2)
 def real_texts(folder: str | None = None) -> pd.DataFrame:
     """Texts of the real sample channels: ``source`` (file stem), ``text`` (non-empty)."""
@@ -87,11 +91,20 @@ class _Source:
         self.shapes = [[len(line.split()) for line in t.split("\n")] for t in texts]
         words = [w for t in texts for w in t.split()]
         self.words = np.asarray(words, dtype=object)
+        # Links in recombined text are made unique per message (see _unique_links): a real
+        # link copied into two unrelated messages would join them by the link path.
+        self.is_link = np.array([_is_link(w) for w in words], dtype=bool)
+        # Planted statements are new content: words of texts posted once, without links
+        # (runs of a spam template would make a planted text a copy of the template).
+        counts = pd.Series(texts).value_counts()
+        once = [w for t in texts if counts[t] == 1 for w in t.split() if not _is_link(w)]
+        self.plain = np.asarray(once or [w for w in words if not _is_link(w)], dtype=object)
         self.templates = [t for t in texts if len(t) >= 150 and any(c.isdigit() for c in t)] \
             or [t for t in texts if len(t) >= 80] or texts
 
     def fill(self, rng: np.random.Generator, shape: list[int]) -> str:
-        """Lines of the given word counts, filled with runs of 3-8 consecutive words."""
+        """Lines of the given word counts, filled with runs of 3-8 consecutive words without
+        links (planted texts: their recall is the text path's)."""
         total = sum(shape)
         if total == 0:
             return ""
@@ -99,8 +112,8 @@ class _Source:
         got = 0
         while got < total:
             k = int(rng.integers(3, 9))
-            start = int(rng.integers(0, max(1, len(self.words) - k)))
-            runs.append(self.words[start:start + k])
+            start = int(rng.integers(0, max(1, len(self.plain) - k)))
+            runs.append(self.plain[start:start + k])
             got += k
         flat = np.concatenate(runs)[:total]
         lines, lo = [], 0
@@ -201,6 +214,10 @@ def _fill_many(rng: np.random.Generator, sources: list[_Source], src: np.ndarray
     seps = np.array([" ", "\n", "\n\n", "\n\n\n"], dtype=object)[np.minimum(breaks[:W], 3)]
     tokens = [None] * (2 * W)
     tokens[0::2] = [words[i] for i in index.tolist()]
+    # Links unique to their message (a real link pasted into unrelated texts would join them).
+    is_link = np.concatenate([s.is_link for s in sources])[index]
+    for j in np.flatnonzero(is_link).tolist():
+        tokens[2 * j] = f"{tokens[2 * j].rstrip('/')}/{j}"
     tokens[1::2] = seps.tolist()
     out = []
     for lo, hi in zip(msg_lo[:-1].tolist(), msg_lo[1:].tolist()):

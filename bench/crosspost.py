@@ -315,9 +315,12 @@ def _floor(messages: pd.DataFrame) -> np.ndarray:
     arr = pa.array(messages["text"].astype(pd.StringDtype("pyarrow"))).cast(pa.large_string())
     total = 0
     for lo in range(0, len(arr), 50_000):
-        part = pc.utf8_lower(arr[lo:lo + 50_000]).fill_null("")
+        part = pc.utf8_lower(arr[lo:lo + 50_000].fill_null(""))
         offsets = np.r_[0, np.cumsum(pc.utf8_length(part).to_numpy(zero_copy_only=False))]
-        codes = np.frombuffer("".join(part.to_pylist()).encode("utf-32-le"), dtype=np.uint32)
+        byte_offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[
+            part.offset:part.offset + len(part) + 1]
+        data = part.buffers()[2].to_pybytes()[byte_offsets[0]:byte_offsets[-1]]
+        codes = np.frombuffer(data.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
         h, _ = shingle_hashes(codes, offsets.astype(np.int64))
         total += len(h)
     return np.full(len(messages), -1)
