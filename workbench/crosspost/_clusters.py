@@ -393,7 +393,9 @@ def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
                 window_ns: int, *, threshold: float, min_chars: int, random_state: int,
                 candidate_pairs=None) -> np.ndarray:
     """Text joins: LSH candidates among the eligible texts (at least ``min_chars`` long and
-    carrying the evidence bar), confirmed by the exact similarity and shared evidence."""
+    carrying the evidence bar), confirmed by the exact similarity and shared evidence; and
+    quotes: anchor candidates (:func:`~.similarity.anchor_pairs`) where the shorter text is
+    at least ``CONTAINMENT`` inside the longer, with ``QUOTE_EVIDENCE`` times the evidence."""
     candidate_pairs = sim.candidate_pairs if candidate_pairs is None else candidate_pairs
     min_shared = max(1, min_chars - sim.SHINGLE + 1)
     counts = np.diff(index.starts)
@@ -406,8 +408,19 @@ def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
     pairs = candidate_pairs(index, eligible, times[eligible], window_ns,
                             min_estimate=sim.ESTIMATE_FLOOR * threshold,
                             random_state=random_state)
-    similarity, shared, count = sim.weighted_jaccard(index, pairs)
-    return pairs[(similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)]
+    containment = sim.CONTAINMENT  # None: Jaccard only
+    if containment:
+        pairs = sim.unique_pairs(np.concatenate([
+            pairs, sim.anchor_pairs(index, eligible, times[eligible], window_ns)]))
+    similarity, shared, count, masses = sim.weighted_jaccard(index, pairs, return_mass=True)
+    ok = (similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)
+    if containment:
+        # A quote: the shorter text almost wholly inside the longer, and substantial.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            contained = shared / masses.min(axis=1)
+        ok |= ((contained >= containment) & (count >= min_shared)
+               & (shared >= sim.QUOTE_EVIDENCE * min_weight))
+    return pairs[ok]
 
 
 def _match_keys(msgs: pd.DataFrame, text_key: np.ndarray, lengths: np.ndarray, min_chars: int
