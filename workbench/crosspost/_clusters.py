@@ -552,7 +552,12 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
         footers and stock phrases count for little. Candidates come from MinHash over a
         consistent weighted sample of shingles with LSH banding (28 bands of 3 rows: the
         S-curve midpoint is 0.33, below the threshold) and are confirmed with the exact
-        similarity.
+        similarity. A quote counts too: when at least 90% of the shorter text's shingle
+        weight is inside the longer one (a statement pasted after a comment, a truncated
+        preview) and the shared evidence is four times the bar above; candidates for that
+        come from anchors, weighty shingles sampled by hash, which a long comment cannot
+        dilute (:func:`~workbench.crosspost.similarity.anchor_pairs`). ``similarity`` stays
+        the weighted Jaccard (a quote's is low).
     ``link``
         It shares a content link (:func:`link_kind`) with another within ``window``, or links
         to a post of the corpus (``t.me/<handle>/<id>``, needs ``channels`` with a ``handle``
