@@ -189,7 +189,7 @@ def coordination_edges(clusters: pd.DataFrame, *, window: str | pd.Timedelta = W
     ...     "channel_id": ["a", "b", "a", "b", "a", "c"], "message_id": [1, 2, 3, 4, 5, 6],
     ...     "date": pd.to_datetime(times, utc=True), "is_origin": [True, False] * 3,
     ...     "lag": pd.to_timedelta(["0h", "5min", "0h", "10min", "0h", "7h"])})
-    >>> edges, control = coordination_edges(cl, n_shuffles=10)
+    >>> edges, control = coordination_edges(cl, window="1h", n_shuffles=10)
     >>> edges[["source", "target", "weight", "cluster_ids", "target_messages"]].values.tolist()
     [['a', 'b', 2, [0, 1], [2, 4]]]
     >>> len(control)
