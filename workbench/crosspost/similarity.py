@@ -559,10 +559,20 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     empty = np.zeros((0, 2), dtype=np.int64)
     if len(docs) < 2:
         return empty
-    values, lengths = index.gather(docs)
-    owner = np.repeat(np.arange(len(docs)), lengths)
-    keep = ((values & np.uint32((1 << ANCHOR_BITS) - 1)) == 0) & (index.weights(values) >= 0.5)
-    values, owner = values[keep], owner[keep]
+    lengths = index.starts[docs + 1] - index.starts[docs]
+    # In chunks of texts: only the anchors (1 in 2**ANCHOR_BITS shingles) are kept together.
+    bounds = np.unique(np.r_[0, np.searchsorted(np.cumsum(lengths), np.arange(
+        1, 1 + int(lengths.sum()) // 4_000_000) * 4_000_000), len(docs)])
+    parts_v, parts_o = [], []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        values, ln = index.gather(docs[lo:hi])
+        owner = np.repeat(np.arange(lo, hi), ln)
+        keep = (values & np.uint32((1 << ANCHOR_BITS) - 1)) == 0
+        values, owner = values[keep], owner[keep]
+        keep = index.weights(values) >= 0.5
+        parts_v.append(values[keep])
+        parts_o.append(owner[keep])
+    values, owner = np.concatenate(parts_v), np.concatenate(parts_o)
     key = sorted_unique((values.astype(np.uint64) << np.uint64(32)) | owner.astype(np.uint64))
     h = key >> np.uint64(32)
     owner = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
