@@ -158,3 +158,29 @@ def test_co_link_and_co_hashtag_kinds():
         {f"news.example/story/{k}" for k in range(8)}
     with pytest.raises(ParameterError):
         xp.feature_clusters(msgs, feature="emoji")
+
+
+def test_explorer_shows_evidence_escaped():
+    widgets = pytest.importorskip("workbench.widgets")
+    import workbench as wb
+    from workbench import schema
+
+    base = pd.Timestamp("2016-01-01", tz="UTC")
+    payload = "<img src=x onerror=alert(1)> statement"
+    msgs = pd.DataFrame({
+        "platform": "telegram", "channel_id": ["a", "b", "a", "b"], "message_id": [1, 2, 3, 4],
+        "date": [base, base + pd.Timedelta("1min"), base + pd.Timedelta("2D"),
+                 base + pd.Timedelta("2D 2min")],
+        "text": [payload, payload, "second statement here", "second statement here"]})
+    cl = msgs[["channel_id", "message_id", "date"]].assign(cluster_id=[0, 0, 1, 1])
+    cl["is_origin"] = [True, False, True, False]
+    cl["lag"] = cl["date"] - cl.groupby("cluster_id")["date"].transform("min")
+    cl["via"], cl["similarity"] = "text", 1.0
+    channels = schema.conform(pd.DataFrame({"platform": "telegram", "channel_id": ["a", "b"],
+                                            "name": ["<b>A</b>", "B"]}), "channels")
+    corpus = wb.Corpus(schema.conform(msgs, "messages"), channels)
+    explorer = widgets.crosspost_explorer(corpus, clusters=cl)
+    edges, _ = xp.coordination_edges(cl, n_shuffles=0)
+    html = explorer.evidence_html(edges, "a", "b")
+    assert "<img" not in html and "<b>A</b>" not in html
+    assert "&lt;img" in html and "second statement here" in html
