@@ -42,6 +42,8 @@ __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_inde
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
+#: Characters hashed at a time (bounds the temporaries of :func:`shingle_hashes`).
+HASH_CHUNK = 4_000_000
 #: Shingle occurrences used to estimate weights; larger corpora are sampled.
 STATS_BUDGET = 6_000_000
 #: Texts in which a shingle still counts fully (the smoothed-IDF knee).
@@ -381,9 +383,14 @@ def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0) -> 
     """
     parts, counts = [], []
     for codes, offsets in codes_chunks:
-        h, c = shingle_hashes(codes, offsets)
-        parts.append(h)
-        counts.append(c)
+        # Hashing takes about 40 bytes per character in temporaries: a few million
+        # characters at a time keep that small (texts are hashed independently).
+        cuts = np.unique(np.r_[0, np.searchsorted(offsets, np.arange(
+            HASH_CHUNK, int(offsets[-1]), HASH_CHUNK)), len(offsets) - 1])
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            h, c = shingle_hashes(codes[offsets[lo]:offsets[hi]], offsets[lo:hi + 1] - offsets[lo])
+            parts.append(h)
+            counts.append(c)
     hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
     counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
     return make_index(hashes, counts, channel, random_state=random_state)
