@@ -346,8 +346,8 @@ def _timed(name: str, messages: pd.DataFrame):
 
 def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd.DataFrame:
     """One row per corpus size and method on real-length text (:mod:`bench._realtext`):
-    messages, MB of text (UTF-8), wall seconds, CPU seconds, MB per CPU second, peak MB, recall per planted kind, precision on
-    pairs touching planted messages."""
+    messages, MB of text (UTF-8), wall seconds, CPU seconds, MB per CPU second, peak MB,
+    recall per planted kind, precision on pairs touching planted messages."""
     import workbench.crosspost  # noqa: F401  (imported once, not in each measured child)
     from ._realtext import KINDS, make_real_corpus, planted_scores
 

@@ -13,9 +13,9 @@ for the default 5-minute window): each channel keeps its rhythm and each cluster
 the scale of hours to days (an organic spread over hours survives the jitter), but alignment
 within the window (posting within seconds or minutes of each other, again and again) is what
 the control cannot reproduce. The window must be short for this to mean anything: with a
-one-hour window, channels that copy the same hub within a few hours co-post by construction. Forward cascades are
-alignment too, but they are declared (a forward names its source): they are left out by default
-(``exclude_forwards``) and analysed as flows instead.
+one-hour window, channels that copy the same hub within a few hours co-post by construction.
+Forward cascades are alignment too, but they are declared (a forward names its source): they
+are left out by default (``exclude_forwards``) and analysed as flows instead.
 
 The expected co-post count of a pair under the jitter is analytic: for each cluster both
 channels posted in, the probability that two posts ``g`` apart end up within ``window`` after
