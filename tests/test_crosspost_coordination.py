@@ -113,12 +113,14 @@ def test_every_edge_carries_its_evidence():
         xp.coordination_evidence(edges, clusters, "nope", row["target"])
 
 
-def test_evidence_with_texts():
+@pytest.mark.parametrize("dtype", [object, "string[pyarrow]"])
+def test_evidence_with_texts(dtype):
     base = pd.Timestamp("2016-01-01", tz="UTC")
     msgs = pd.DataFrame({"channel_id": ["a", "b", "a", "b"], "message_id": [1, 2, 3, 4],
                          "date": [base, base + pd.Timedelta("1min"), base + pd.Timedelta("2D"),
                                   base + pd.Timedelta("2D 2min")],
-                         "text": ["<b>x</b> one", "x one", "two <script>", "two"]})
+                         "text": pd.Series(["<b>x</b> one", "x one", "two <script>", "two"],
+                                           dtype=dtype)})
     cl = msgs[["channel_id", "message_id", "date"]].assign(cluster_id=[0, 0, 1, 1])
     cl["is_origin"] = [True, False, True, False]
     cl["lag"] = cl["date"] - cl.groupby("cluster_id")["date"].transform("min")
@@ -146,6 +148,7 @@ def test_co_link_and_co_hashtag_kinds():
         rows.append(("z", 30 + k, t + pd.Timedelta(days=1), f"late https://news.example/story/{k}",
                      []))
     msgs = pd.DataFrame(rows, columns=["channel_id", "message_id", "date", "text", "links"])
+    msgs["text"] = msgs["text"].astype("string[pyarrow]")  # as the loader may give it
     for feature in ("link", "hashtag"):
         fc = xp.feature_clusters(msgs, feature=feature)
         assert fc["cluster_id"].nunique() == 8
