@@ -32,7 +32,7 @@ CARRIED = ("channel", "group", "lang")
 #: Links and media files need at least this weight (same formula as shingle weights) to join.
 FEATURE_MIN_WEIGHT = 0.5
 #: Texts normalised at a time.
-TEXT_CHUNK = 50_000
+TEXT_CHUNK = 10_000
 #: Texts matching this may carry a link in their text (the link path reads only those).
 URLISH = r"(?i)https?://|www\.|\b(?:t|telegram)\.(?:me|dog)/|\.[a-z]{2,}/"
 

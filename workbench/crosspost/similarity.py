@@ -605,7 +605,7 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     return unique_pairs(np.sort(out, axis=1))
 
 
-def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 100_000,
+def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 20_000,
                      return_mass: bool = False):
     """Exact weighted Jaccard similarity and shared weight of each pair of texts.
 
