@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {BENCHES})")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for the test suite")
+    parser.add_argument("--real", action="store_true",
+                        help="real-length text where a benchmark has it (crosspost)")
+    parser.add_argument("--sizes", type=lambda v: tuple(int(x) for x in v.split(",")),
+                        help="corpus sizes for --real, comma-separated (e.g. 100000,1000000)")
     args = parser.parse_args(argv)
     os.environ.setdefault("WORKBENCH_PROGRESS", "0")
     unknown = [n for n in args.names if n not in BENCHES]
@@ -26,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores")
     for name in names:
         module = importlib.import_module(f"bench.{name}")
-        table = module.run(quick=args.quick)
+        if args.real and hasattr(module, "run_real"):
+            table = module.run_real(quick=args.quick, sizes=args.sizes)
+        else:
+            table = module.run(quick=args.quick)
         print(f"\n## {name}\n")
         print(table.to_string(index=False))
         sys.stdout.flush()

@@ -227,7 +227,8 @@ _QUT_PAIRS = """
 """
 
 
-def _run_qut(messages: pd.DataFrame, threshold: float = 0.6) -> np.ndarray:
+def _run_qut(messages: pd.DataFrame, threshold: float = 0.6, window: str = WINDOW
+             ) -> np.ndarray:
     import contextlib
     import io
     import sqlite3
@@ -251,7 +252,7 @@ def _run_qut(messages: pd.DataFrame, threshold: float = 0.6) -> np.ndarray:
             create index if not exists timestamp on edge(timestamp);
             update edge set token_set = tokenize(message) where repost_id is null;
         """)
-        pairs = np.array(db.execute(_QUT_PAIRS, [pd.Timedelta(WINDOW).total_seconds(),
+        pairs = np.array(db.execute(_QUT_PAIRS, [pd.Timedelta(window).total_seconds(),
                                                  threshold]).fetchall(), dtype=np.int64)
         db.close()
     channel = pd.factorize(messages["channel_id"])[0]
@@ -293,4 +294,95 @@ def run(*, quick: bool = False) -> pd.DataFrame:
             rows.append({"messages": len(messages), "method": name, "seconds": round(seconds, 2),
                          "peak_mb": round(peak / 2**20), **{k: round(v, 4) for k, v in
                                                             scores.items()}, "note": ""})
+    return pd.DataFrame(rows)
+
+
+# --- real-length text (python -m bench crosspost --real) ------------------------------------
+
+REAL_SIZES = (100_000,)
+#: The baselines on real text run on this many messages (made by the same generator).
+REAL_BASELINE = {"sklearn-tfidf": 20_000, "qut-cnt-60s": 100_000}
+
+
+def _floor(messages: pd.DataFrame) -> np.ndarray:
+    """The floor: read the texts, case-fold them with a vectorised kernel and hash every
+    5-character shingle once (no other normalisation, no similarity)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from workbench.crosspost.similarity import shingle_hashes
+
+    arr = pa.array(messages["text"].astype(pd.StringDtype("pyarrow"))).cast(pa.large_string())
+    total = 0
+    for lo in range(0, len(arr), 50_000):
+        part = pc.utf8_lower(arr[lo:lo + 50_000].fill_null(""))
+        offsets = np.r_[0, np.cumsum(pc.utf8_length(part).to_numpy(zero_copy_only=False))]
+        byte_offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[
+            part.offset:part.offset + len(part) + 1]
+        data = part.buffers()[2].to_pybytes()[byte_offsets[0]:byte_offsets[-1]]
+        codes = np.frombuffer(data.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+        h, _ = shingle_hashes(codes, offsets.astype(np.int64))
+        total += len(h)
+    return np.full(len(messages), -1)
+
+
+def _run_qut60(messages: pd.DataFrame) -> np.ndarray:
+    return _run_qut(messages, window="60s")
+
+
+REAL_METHODS = {"floor": _floor, "workbench": _run_workbench, "sklearn-tfidf": _run_tfidf,
+                "qut-cnt-60s": _run_qut60}
+
+
+def _timed(name: str, messages: pd.DataFrame):
+    """A method's result and the CPU seconds it used (all threads of the process): on a
+    shared machine wall time measures the neighbours too."""
+    import time
+
+    start = time.process_time()
+    found = REAL_METHODS[name](messages)
+    return found, time.process_time() - start
+
+
+def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """One row per corpus size and method on real-length text (:mod:`bench._realtext`):
+    messages, MB of text (UTF-8), wall seconds, CPU seconds, MB per CPU second, peak MB,
+    recall per planted kind, precision on pairs touching planted messages."""
+    import workbench.crosspost  # noqa: F401  (imported once, not in each measured child)
+    from ._realtext import KINDS, make_real_corpus, planted_scores
+
+    for module in ("sklearn.neighbors", "sklearn.feature_extraction.text",
+                   "coordination_network_toolkit.similarity"):
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+    sizes = (3_000,) if quick else (sizes or REAL_SIZES)
+    rows = []
+    corpora = {}
+    for size in sorted(set(sizes) | ({min(sizes[0], v) for v in REAL_BASELINE.values()}
+                                     if not quick else set())):
+        corpora[size] = make_real_corpus(size, seed=size)
+    for size in sizes:
+        for name in REAL_METHODS:
+            n_used = size if name in ("floor", "workbench") else min(size, REAL_BASELINE[name])
+            if quick:
+                n_used = size
+            messages, truth = corpora[n_used]
+            mb = messages["text"].fillna("").str.encode("utf-8").str.len().sum() / 1e6
+            if name.startswith("qut") and not _qut_available():
+                rows.append({"messages": len(messages), "method": name,
+                             "note": "coordination-network-toolkit not installed"})
+                continue
+            seconds, peak, (found, cpu) = measure(_timed, name, messages)
+            row = {"messages": len(messages), "method": name, "text_mb": round(mb, 1),
+                   "seconds": round(seconds, 2), "cpu_s": round(cpu, 2),
+                   "mb_per_cpu_s": round(mb / cpu, 2),
+                   "peak_mb": round(peak / 2**20)}
+            if name != "floor":
+                scores = planted_scores(truth, found).set_index("kind")
+                for k in KINDS:
+                    row[f"recall_{k}"] = round(scores.at[k, "recall"], 3)
+                row["precision"] = round(scores.at["all", "precision"], 3)
+            rows.append(row)
     return pd.DataFrame(rows)

@@ -21,13 +21,16 @@ Examples
 ['source', 'target', 'copies', 'clusters', 'share', 'median_lag']
 """
 
-from . import _analyses, _normalise, similarity
-from ._analyses import (Coordination, cascade, cluster_summary, compare_clusters,
-                        coordination_edges, crosspost_flows, label_clusters, lead_lag)
+from . import _analyses, _coordination, _normalise, similarity
+from ._analyses import (cascade, cluster_summary, compare_clusters, crosspost_flows,
+                        label_clusters, lead_lag)
+from ._coordination import (Coordination, coordination_edges, coordination_evidence,
+                            feature_clusters)
 from ._clusters import VIA, find_crossposts
 from ._clusters import (TEXT_CHUNK, URLISH, MessageArrays, check_options,  # kernels
                         cluster_messages, empty_result, measured_texts, text_keys)
 from ._normalise import (extract_urls, link_kind, media_fingerprint, normalise_text,
                          normalise_texts, normalise_url)
 
-__all__ = ["VIA", "find_crossposts", *_analyses.__all__, *_normalise.__all__]
+__all__ = ["VIA", "find_crossposts", *_analyses.__all__, *_coordination.__all__,
+           *_normalise.__all__]

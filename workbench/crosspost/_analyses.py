@@ -3,15 +3,13 @@ of one cluster. Every function reads the output of :func:`find_crossposts`."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
 
-__all__ = ["cluster_summary", "crosspost_flows", "lead_lag", "coordination_edges",
-           "Coordination", "cascade", "label_clusters", "compare_clusters"]
+__all__ = ["cluster_summary", "crosspost_flows", "lead_lag", "cascade", "label_clusters",
+           "compare_clusters"]
 
 UNLABELLED = "(unlabelled)"
 
@@ -240,151 +238,6 @@ def lead_lag(clusters: pd.DataFrame, *, by: str = "channel_id",
     result["lag_q75"] = pd.to_timedelta(np.where(swap, -q25, q75))
     return result.sort_values(["shared", "leader", "follower"], ascending=[False, True, True],
                               ignore_index=True)
-
-
-class Coordination(NamedTuple):
-    """The result of :func:`coordination_edges`: ``edges`` and the chance ``control``."""
-
-    edges: pd.DataFrame
-    control: pd.DataFrame
-
-
-def _co_posts(cluster: np.ndarray, channel: np.ndarray, time: np.ndarray, window: int
-              ) -> pd.DataFrame:
-    """Distinct (channel a, channel b, cluster) co-posts: both channels posted a member of the
-    cluster within ``window`` of each other (a < b)."""
-    frame = pd.DataFrame({"c": cluster, "ch": channel, "t": time})
-    frame = frame.sort_values(["c", "t", "ch"], kind="stable")
-    c, ch, t = (frame[k].to_numpy() for k in ("c", "ch", "t"))
-    out_a, out_b, out_c, out_t, out_d = [], [], [], [], []
-    n = len(frame)
-    d = 1
-    while True:
-        if d >= n:
-            break
-        same = (c[d:] == c[:-d]) & (t[d:] - t[:-d] <= window)
-        if not same.any():
-            break
-        i = np.flatnonzero(same)
-        a, b = ch[i], ch[i + d]
-        keep = a != b
-        i, a, b = i[keep], a[keep], b[keep]
-        out_a.append(np.minimum(a, b))
-        out_b.append(np.maximum(a, b))
-        out_c.append(c[i])
-        out_t.append(t[i + d])
-        out_d.append(t[i + d] - t[i])
-        d += 1
-    if not out_a:
-        return pd.DataFrame({"a": [], "b": [], "c": [], "t": [], "gap": []})
-    co = pd.DataFrame({"a": np.concatenate(out_a), "b": np.concatenate(out_b),
-                       "c": np.concatenate(out_c), "t": np.concatenate(out_t),
-                       "gap": np.concatenate(out_d)})
-    return co.sort_values(["a", "b", "c", "gap"]).drop_duplicates(["a", "b", "c"])
-
-
-def coordination_edges(clusters: pd.DataFrame, *, window: str | pd.Timedelta = "1h",
-                       min_count: int = 2, n_shuffles: int = 100, random_state: int = 0
-                       ) -> Coordination:
-    """Channels that repeatedly post the same content within a short time of each other
-    (co-posting, as in CooRTweet), with a shuffled-timestamps control.
-
-    Two channels co-post a cluster when each posted one of its members within ``window`` of
-    the other's. An edge joins channels that co-posted at least ``min_count`` distinct
-    clusters.
-
-    The control keeps every channel's posting times and every cluster's membership, but
-    shuffles which of its own times each channel used for which cluster (a permutation of
-    dates within each channel), ``n_shuffles`` times: channels that are merely active at the
-    same hours still meet, coordination beyond that disappears.
-
-    Returns
-    -------
-    Coordination
-        A named tuple of two DataFrames:
-
-        ``edges``: ``source``, ``target`` (channel ids, ``source < target``; undirected, for
-        :func:`workbench.network.edges_to_graph`), ``weight`` (clusters co-posted),
-        ``first`` and ``last`` co-post time, ``median_gap`` (between the two posts),
-        ``control_mean`` (mean weight of the pair in the shuffles), ``p_value`` (share of
-        shuffles, with one added to numerator and denominator, in which the pair reached at
-        least its observed weight); sorted by weight (descending) then ids.
-
-        ``control``: one row per shuffle: ``shuffle``, ``edges`` (pairs reaching
-        ``min_count``), ``max_weight``. Compare ``len(edges)`` with ``control["edges"]``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> times = ["2016-01-01 10:00", "2016-01-01 10:05", "2016-01-02 12:00", "2016-01-02 12:10",
-    ...          "2016-01-03 08:00", "2016-01-03 15:00"]
-    >>> cl = pd.DataFrame({"cluster_id": [0, 0, 1, 1, 2, 2],
-    ...     "channel_id": ["a", "b", "a", "b", "a", "c"],
-    ...     "date": pd.to_datetime(times, utc=True), "is_origin": [True, False] * 3,
-    ...     "lag": pd.to_timedelta(["0h", "5min", "0h", "10min", "0h", "7h"])})
-    >>> edges, control = coordination_edges(cl, n_shuffles=10)
-    >>> edges[["source", "target", "weight"]].values.tolist()
-    [['a', 'b', 2]]
-    >>> len(control)
-    10
-    """
-    _need(clusters)
-    try:
-        win = pd.Timedelta(window)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"window={window!r}: expected a duration such as '1h'") from exc
-    if win < pd.Timedelta(0):
-        raise ParameterError(f"window={window!r}: expected a non-negative duration")
-    if not (isinstance(min_count, (int, np.integer)) and min_count >= 1):
-        raise ParameterError(f"min_count={min_count!r}: expected a positive integer")
-    if not (isinstance(n_shuffles, (int, np.integer)) and n_shuffles >= 0):
-        raise ParameterError(f"n_shuffles={n_shuffles!r}: expected a non-negative integer")
-    names, channel = np.unique(clusters["channel_id"].astype(str).to_numpy(), return_inverse=True)
-    cluster = clusters["cluster_id"].to_numpy(dtype=np.int64)
-    time = (pd.to_datetime(clusters["date"], utc=True).dt.tz_localize(None)
-            .to_numpy(dtype="datetime64[ns]").view("int64"))
-    w = int(win.value)
-    co = _co_posts(cluster, channel, time, w)
-    grouped = co.groupby(["a", "b"], sort=True)
-    observed = pd.DataFrame({"weight": grouped.size(), "first": grouped["t"].min(),
-                             "last": grouped["t"].max(), "median_gap": grouped["gap"].median()})
-    rng = np.random.default_rng(random_state)
-    order = np.argsort(channel, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, channel[order][1:] != channel[order][:-1], True])
-    control_rows, exceed, total = [], pd.Series(0, index=observed.index, dtype=np.int64), \
-        pd.Series(0.0, index=observed.index)
-    for k in range(n_shuffles):
-        shuffled = time.copy()
-        perm = order.copy()
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            perm[lo:hi] = rng.permutation(order[lo:hi])
-        shuffled[order] = time[perm]
-        sco = _co_posts(cluster, channel, shuffled, w)
-        weights = sco.groupby(["a", "b"]).size()
-        control_rows.append({"shuffle": k, "edges": int((weights >= min_count).sum()),
-                             "max_weight": int(weights.max()) if len(weights) else 0})
-        aligned = weights.reindex(observed.index, fill_value=0)
-        exceed += (aligned >= observed["weight"]).astype(np.int64)
-        total += aligned
-    observed["control_mean"] = total / n_shuffles if n_shuffles else np.nan
-    observed["p_value"] = (exceed + 1) / (n_shuffles + 1) if n_shuffles else np.nan
-    edges = observed[observed["weight"] >= min_count].reset_index()
-    to_time = lambda v: pd.to_datetime(v.astype("int64"), utc=True)  # noqa: E731
-    edges = pd.DataFrame({
-        "source": pd.Series(names[edges["a"].to_numpy(dtype=np.int64)], dtype=object),
-        "target": pd.Series(names[edges["b"].to_numpy(dtype=np.int64)], dtype=object),
-        "weight": edges["weight"].to_numpy(dtype=np.int64),
-        "first": to_time(edges["first"].to_numpy()),
-        "last": to_time(edges["last"].to_numpy()),
-        "median_gap": pd.to_timedelta(edges["median_gap"].to_numpy(dtype="float64"), unit="ns"),
-        "control_mean": edges["control_mean"].to_numpy(dtype="float64"),
-        "p_value": edges["p_value"].to_numpy(dtype="float64"),
-    })
-    edges = edges.sort_values(["weight", "source", "target"], ascending=[False, True, True],
-                              ignore_index=True)
-    control = pd.DataFrame(control_rows, columns=["shuffle", "edges", "max_weight"]).astype(
-        "int64")
-    return Coordination(edges, control)
 
 
 def cascade(clusters: pd.DataFrame, cluster_id: int, *, messages: pd.DataFrame | None = None

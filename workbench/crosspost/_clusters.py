@@ -32,7 +32,7 @@ CARRIED = ("channel", "group", "lang")
 #: Links and media files need at least this weight (same formula as shingle weights) to join.
 FEATURE_MIN_WEIGHT = 0.5
 #: Texts normalised at a time.
-TEXT_CHUNK = 50_000
+TEXT_CHUNK = 10_000
 #: Texts matching this may carry a link in their text (the link path reads only those).
 URLISH = r"(?i)https?://|www\.|\b(?:t|telegram)\.(?:me|dog)/|\.[a-z]{2,}/"
 
@@ -393,7 +393,9 @@ def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
                 window_ns: int, *, threshold: float, min_chars: int, random_state: int,
                 candidate_pairs=None) -> np.ndarray:
     """Text joins: LSH candidates among the eligible texts (at least ``min_chars`` long and
-    carrying the evidence bar), confirmed by the exact similarity and shared evidence."""
+    carrying the evidence bar), confirmed by the exact similarity and shared evidence; and
+    quotes: anchor candidates (:func:`~.similarity.anchor_pairs`) where the shorter text is
+    at least ``CONTAINMENT`` inside the longer, with ``QUOTE_EVIDENCE`` times the evidence."""
     candidate_pairs = sim.candidate_pairs if candidate_pairs is None else candidate_pairs
     min_shared = max(1, min_chars - sim.SHINGLE + 1)
     counts = np.diff(index.starts)
@@ -406,8 +408,19 @@ def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
     pairs = candidate_pairs(index, eligible, times[eligible], window_ns,
                             min_estimate=sim.ESTIMATE_FLOOR * threshold,
                             random_state=random_state)
-    similarity, shared, count = sim.weighted_jaccard(index, pairs)
-    return pairs[(similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)]
+    containment = sim.CONTAINMENT  # None: Jaccard only
+    if containment:
+        pairs = sim.unique_pairs(np.concatenate([
+            pairs, sim.anchor_pairs(index, eligible, times[eligible], window_ns)]))
+    similarity, shared, count, masses = sim.weighted_jaccard(index, pairs, return_mass=True)
+    ok = (similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)
+    if containment:
+        # A quote: the shorter text almost wholly inside the longer, and substantial.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            contained = shared / masses.min(axis=1)
+        ok |= ((contained >= containment) & (count >= min_shared)
+               & (shared >= sim.QUOTE_EVIDENCE * min_weight))
+    return pairs[ok]
 
 
 def _match_keys(msgs: pd.DataFrame, text_key: np.ndarray, lengths: np.ndarray, min_chars: int
@@ -539,7 +552,12 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
         footers and stock phrases count for little. Candidates come from MinHash over a
         consistent weighted sample of shingles with LSH banding (28 bands of 3 rows: the
         S-curve midpoint is 0.33, below the threshold) and are confirmed with the exact
-        similarity.
+        similarity. A quote counts too: when at least 90% of the shorter text's shingle
+        weight is inside the longer one (a statement pasted after a comment, a truncated
+        preview) and the shared evidence is four times the bar above; candidates for that
+        come from anchors, weighty shingles sampled by hash, which a long comment cannot
+        dilute (:func:`~workbench.crosspost.similarity.anchor_pairs`). ``similarity`` stays
+        the weighted Jaccard (a quote's is low).
     ``link``
         It shares a content link (:func:`link_kind`) with another within ``window``, or links
         to a post of the corpus (``t.me/<handle>/<id>``, needs ``channels`` with a ``handle``

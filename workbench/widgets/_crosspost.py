@@ -196,6 +196,34 @@ class CrosspostExplorer(Explorer):
         tail = f"<p><small>and {more} more</small></p>" if more > 0 else ""
         return f"<table><tr>{''.join(cells)}</tr></table>{tail}"
 
+    def evidence_html(self, edges: pd.DataFrame, source: str, target: str, *,
+                      rows: int = LISTED) -> str:
+        """The messages behind one coordination edge (``coordination_edges(...).edges``),
+        side by side (:func:`workbench.crosspost.coordination_evidence`), as an HTML table
+        whose every data-derived string is escaped."""
+        ev = crosspost.coordination_evidence(edges, self.clusters, source, target,
+                                             messages=self.corpus.messages)
+        names = self.corpus.channels.set_index("channel_id")["name"] \
+            if "name" in self.corpus.channels.columns else pd.Series(dtype=object)
+
+        def label(ch: str) -> str:
+            name = names.get(ch)
+            return escape(ch if name is None or pd.isna(name) else f"{name} ({ch})")
+
+        cell = "<td style='vertical-align:top;padding:4px;max-width:360px;white-space:pre-wrap'>"
+        out = [f"<table><tr><th>cluster</th><th>{label(source)}</th><th>{label(target)}</th>"
+               "<th>gap</th></tr>"]
+        for r in ev.head(rows).itertuples():
+            out.append(
+                f"<tr>{cell}{int(r.cluster_id)}</td>"
+                f"{cell}<small>#{int(r.source_message_id)} {escape(str(r.source_date))}</small>"
+                f"<br>{escape(shorten(r.source_text, 600))}</td>"
+                f"{cell}<small>#{int(r.target_message_id)} {escape(str(r.target_date))}</small>"
+                f"<br>{escape(shorten(r.target_text, 600))}</td>"
+                f"{cell}{escape(str(r.gap))}</td></tr>")
+        out.append("</table>")
+        return "".join(out)
+
     def _render(self) -> None:
         self.texts.value = self.members_html()
         self._show(self.figure)
