@@ -107,6 +107,17 @@ _SCALAR = re.compile(rb'-?[0-9][0-9.eE+\-]*|true|false|null')
 #: separator after it included: the fast path, handed to orjson in runs.
 _ENTRY = re.compile(rb'[ \t\r\n]*"(-?[0-9]{1,19})"[ \t\r\n]*:[ \t\r\n]*'
                     rb'(\{(?:[^{}\[\]"\\]++|"(?:[^"\\]++|\\.)*+")*+\})[ \t\r\n]*([,}])', re.S)
+#: The end of a message map: the last entry's ``}``, the map's ``}``, then the channel's next
+#: key or the channel's end (a quote after a comma or white space is never inside a string).
+_NEXT_KEY = rb'[ \t\r\n]*,[ \t\r\n]*"(?:' + _CHANNEL_KEYS + rb')"[ \t\r\n]*:'
+_MAP_END = re.compile(rb'\}[ \t\r\n]*\}(?=' + _NEXT_KEY + rb'|[ \t\r\n]*\}' + _NEXT_KEY + rb')')
+#: The same in the last block of the file, where the map may end the last channel.
+_MAP_END_LAST = re.compile(rb'\}[ \t\r\n]*\}(?=' + _NEXT_KEY + rb'|[ \t\r\n]*\}(?:'
+                           + _NEXT_KEY + rb'|[ \t\r\n]*\}[ \t\r\n]*\Z))')
+#: Between two entries of a message map (or two channels): ``}, "123": {``.
+_CUT = re.compile(rb'\}[ \t\r\n]*,[ \t\r\n]*(?="-?[0-9]+"[ \t\r\n]*:[ \t\r\n]*\{)')
+#: An entry's key and the start of its object (counted to find repeated ids).
+_KEY_OBJECT = re.compile(rb'"-?[0-9]+"[ \t\r\n]*:[ \t\r\n]*\{')
 #: Bytes kept ahead of the scan position before matching an entry: an entry longer than this
 #: takes the slow path (still read correctly).
 _AHEAD = 4 * BLOCK_BYTES
@@ -291,6 +302,8 @@ def read(source: Source, out: FileOutput) -> None:
 
 
 def _time(value: object, field: str) -> int | None:
+    if type(value) is float and -8.5e9 < value < 8.5e9:  # the common case, in range
+        return round(value * 1_000_000) * 1000
     if value is None:
         return None
     if type(value) not in (int, float) or value != value or value in (math.inf, -math.inf):
@@ -392,8 +405,15 @@ class _Reader:
             scan.pos += 1
             return rows
         done = False
+        slow_until = -1  # file offset up to which entries go one by one (a region failed)
         while not done:
             scan.ahead(_AHEAD)
+            if scan.base + scan.pos >= slow_until:
+                bulk = self._bulk(scan, field, media, cid, prefix, rows)
+                if bulk is not None:
+                    done, slow_until = bulk
+                    if slow_until < 0:
+                        continue
             run, ids = [], []
             pos, buf = scan.pos, scan.buf
             limit = len(buf) if scan.eof else len(buf) - _AHEAD // 2
@@ -433,6 +453,40 @@ class _Reader:
                 self._record(rows, mid, rec, field, media, cid, prefix)
             done = scan.expect(b",}") == b"}"
         return rows
+
+    def _bulk(self, scan: _Scanner, field: str, media: bool, cid: str, prefix: str,
+              rows: dict):
+        """Read the entries of the map from ``scan.pos`` to its end or to the last entry
+        boundary in the buffer with one orjson call: ``(map done, -1)``; ``(False, offset)``
+        when that region must go entry by entry (invalid, duplicate ids, odd keys) up to file
+        ``offset``; None when no region can be cut."""
+        buf, start = scan.buf, scan.pos
+        end = (_MAP_END_LAST if scan.eof else _MAP_END).search(buf, start)
+        if end is not None:
+            stop, resume, done = end.start() + 1, end.end(), True
+        else:
+            cut = None
+            for cut in _CUT.finditer(buf, max(start, len(buf) - BLOCK_BYTES)):
+                pass
+            if cut is None:
+                return None
+            stop, resume, done = cut.start() + 1, cut.end(), False
+        region = buf[start:stop]
+        try:
+            records = orjson.loads(b"{" + region + b"}")
+        except orjson.JSONDecodeError:
+            return False, scan.base + resume
+        if len(_KEY_OBJECT.findall(region)) != len(records):
+            return False, scan.base + resume  # a repeated id: reject it one by one
+        record = self._record
+        try:
+            keyed = [(int(k), v) for k, v in records.items()]
+        except ValueError:
+            return False, scan.base + resume
+        for mid, rec in keyed:
+            record(rows, mid, rec, field, media, cid, prefix)
+        scan.pos = resume
+        return done, -1
 
     def _parse_run(self, buf: bytes, spans: list, ids: list, field: str, prefix: str):
         try:
@@ -515,31 +569,28 @@ class _Reader:
         return merged
 
     def _emit(self, rows: dict, part) -> None:
+        """Hand one channel's rows over, column by column, in message id order."""
         out = self.out
-        out.resume(part)
-        lists = self.lists
-        seen = part.seen
-        for mid in sorted(rows):
-            row = rows[mid]
-            seen.add((part.channel_id, mid))
-            self.sourceless += row[11]
-            text = row[3]
-            found = entities.from_text(text) if text else ([], [], [])
-            values = row[:10] + found + (row[10],)
-            for values_list, v in zip(lists, values):
-                values_list.append(v)
-            if len(lists[0]) >= 8192:
-                out.maybe_flush()
-        out.maybe_flush()
+        from_text = entities.from_text
+        ordered = sorted(rows)
+        step = 1 << 15  # bounded runs: the builder converts rows to compact chunks between
+        for i in range(0, len(ordered), step):
+            out.resume(part)
+            chunk = [rows[mid] for mid in ordered[i:i + step]]
+            columns = list(zip(*chunk))
+            self.sourceless += sum(columns[11])
+            found = [from_text(t) if t else ([], [], []) for t in columns[3]]
+            columns[10:] = [[f[0] for f in found], [f[1] for f in found],
+                            [f[2] for f in found], columns[10]]
+            for values, column in zip(self.lists, columns):
+                values.extend(column)
+            out.maybe_flush()
 
     def finish(self) -> None:
         if self.sourceless:
             self.out.warn(f"{self.label}: {self.sourceless:,} forwarded message(s) have no "
                           "forwarded_from_id: loaded as forwards of an unknown source "
                           "(fwd_from_date kept)")
-
-
-_LANG_HEADER = re.compile(r"^\s*ch_?id\s*[\t,;]", re.IGNORECASE)
 
 
 def read_tgdataset_labels(*paths: str | os.PathLike) -> pd.DataFrame:
