@@ -248,3 +248,30 @@ def test_a_large_file_is_read_in_bounded_memory(tmp_path):
     loaded, rejected, grew = int(out[0]), int(out[1]), int(out[2])
     assert (loaded, rejected) == (n_channels * n_messages, 0)
     assert grew < 100e6, f"reading {size / 1e6:.0f} MB grew memory by {grew / 1e6:.0f} MB"
+
+
+def test_store_ingests_the_four_folders_like_load(small, tmp_path):
+    """TGDataset ships its files in four folders: a store ingests them with workers and
+    holds what wb.load gives."""
+    path, doc = small
+    root = tmp_path / "TGDataset"
+    for k in range(4):
+        folder = root / f"TGDataset_{k + 1}"
+        folder.mkdir(parents=True)
+        part = {str(5000 + k): tgdataset_channel(
+            title=f"F{k}", username=None, created=None,
+            text_messages={str(i): _msg(f"folder {k} post {i}", T0 + i) for i in range(1, 6)})}
+        (folder / f"TGDataset_{k + 1}.json").write_text(json.dumps(part))
+    (root / "TGDataset_1" / "TGDataset_x.json").write_bytes(path.read_bytes())
+    loaded, _ = _load(root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store = wb.open_store(tmp_path / "store")
+        report = store.ingest(root, workers=2, progress=False)
+    stored = store.corpus().messages
+    assert int(report["rejected"].sum()) == len(loaded.rejected) == 3
+    key = ["channel_id", "message_id"]
+    a = loaded.messages.sort_values(key)[key + ["text", "media_name", "fwd_from_date"]]
+    b = stored.sort_values(key)[key + ["text", "media_name", "fwd_from_date"]]
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                  check_dtype=False)
