@@ -524,6 +524,7 @@ class _Reader:
         author_id = author_name = None
         if type(author) is int and not isinstance(author, bool):
             author_id = f"telegram:{author}"
+            self.out.builder.persons.add(author_id)  # a sender is a person: pseudonymised
         elif type(author) is str and author:
             author_name = author
         elif author is not None:
