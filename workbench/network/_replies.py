@@ -185,7 +185,8 @@ def threads(messages: pd.DataFrame, *, min_replies: int = 0) -> pd.DataFrame:
         reply), ``duration`` (to its last reply), ``missing_parent`` (the root is itself a
         reply whose target is not in the corpus), ``post_channel_id``,
         ``post_message_id`` (when the root is a forward, such as a channel post in its
-        discussion group: the post discussed, as far as the format says), ``text``. Sorted
+        discussion group: the post discussed; where the format names only the channel, the
+        post is its latest message with the same text up to a day before), ``text``. Sorted
         by replies (most first), then date.
 
     Examples
@@ -260,8 +261,36 @@ def threads(messages: pd.DataFrame, *, min_replies: int = 0) -> pd.DataFrame:
     }, columns=columns)
     out["date"] = out["date"].astype(UTC_TIME)
     out["channel_id"] = out["channel_id"].astype(STRING)
+    _join_posts(out, messages)
     return out.sort_values(["replies", "date"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
+
+
+#: How long after a channel post its automatic forward may reach the discussion group.
+POST_LAG = pd.Timedelta("1D")
+
+
+def _join_posts(out: pd.DataFrame, messages: pd.DataFrame) -> None:
+    """Fill ``post_message_id`` where the format names the channel but not the post (Telegram
+    Desktop): the channel's latest post with the same text up to :data:`POST_LAG` before."""
+    need = out["post_channel_id"].notna() & out["post_message_id"].isna() & out["text"].notna()
+    if not need.any() or "text" not in messages.columns:
+        return
+    wanted = set(out.loc[need, "post_channel_id"])
+    pool = messages[messages["channel_id"].isin(wanted) & messages["text"].notna()]
+    posts: dict = {}
+    for c, t, d, m in zip(pool["channel_id"], pool["text"], pool["date"], pool["message_id"]):
+        posts.setdefault((c, t), []).append((d, int(m)))
+    found = []
+    for i in np.flatnonzero(need.to_numpy()):
+        date = out["date"].iat[i]
+        best = [(d, m) for d, m in posts.get((out["post_channel_id"].iat[i],
+                                                out["text"].iat[i]), ())
+                if date - POST_LAG <= d <= date]
+        found.append((i, max(best)[1]) if best else (i, None))
+    for i, mid in found:
+        if mid is not None:
+            out.iat[i, out.columns.get_loc("post_message_id")] = mid
 
 
 def _column(messages: pd.DataFrame, name: str, rows: np.ndarray, dtype) -> pd.Series:
