@@ -175,3 +175,27 @@ def test_discussion_group_threads_join_the_channel_posts(tmp_path):
         if parent_of[r["id"]] in forwards:
             direct[f"telegram:{r['from_id'].removeprefix('user')}"] += 1
     assert dict(zip(from_channel["target"], from_channel["weight"])) == dict(direct)
+
+
+def test_briefing_line_names_the_most_discussed_posts(tmp_path):
+    from workbench.briefing._threads import discussion_sentence
+
+    posts, group, truth = _discussion_world(18)
+    hostile = "Planted <script>alert(1)</script> Channel"
+    for r in group:
+        if r.get("forwarded_from"):
+            r["from"] = r["forwarded_from"] = hostile
+    for name, doc in {"channel": {"name": hostile, "type": "public_channel",
+                                  "id": CHANNEL_ID, "messages": posts},
+                      "group": {"name": "Chat", "type": "public_supergroup",
+                                "id": GROUP_ID, "messages": group}}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "result.json").write_text(json.dumps(doc))
+    corpus = _load(tmp_path)
+    names = dict(zip(corpus.channels["channel_id"], corpus.channels["name"]))
+    line = discussion_sentence(corpus.messages, names)
+    top = max(truth.values(), key=lambda t: (t["replies"], -t["post_date"]))
+    assert "<script>" not in line and "&lt;script&gt;" in line
+    assert f"{sum(t['replies'] for t in truth.values())} replies" in line
+    assert f"({top['replies']} replies from {top['repliers']} people" in line
+    assert "Commenter" not in line  # people are never named

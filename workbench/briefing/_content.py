@@ -23,6 +23,7 @@ from ._prose import p_value as _p, pct as _pct, ratio as _ratio
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
 from ._terms import rising_terms
+from ._threads import discussion_sentence
 
 __all__ = ["Briefing", "build_briefing", "SALT_ENV"]
 
@@ -514,6 +515,7 @@ class Briefing:
         # One item per topic; an item's first word says the topic.
         items = [self._hub_sentence(), " ".join(self._surge_sentences()),
                  self._keyword_sentence(), " ".join(self._crosspost_sentences()),
+                 discussion_sentence(self.messages, self._names()),
                  self._collect_sentence()]
         body = "".join(f"<li>{s}</li>" for s in items if s)
         return HTMLBlock(f'<ul class="wb-findings">{body}</ul>')
