@@ -118,6 +118,20 @@ LACKS: dict[str, dict[str, dict]] = {
         },
         "service": {"records": "4CAT skips service messages when it collects"},
     },
+    "tgdataset": {
+        "messages": {
+            "fwd_from_name": ("TGDataset gives a forward source's id, never its name; a "
+                              "source outside the dataset is unknown", _unresolved_source),
+            "reply_to": "TGDataset keeps no replies",
+            "edited": "TGDataset keeps no edit dates",
+            "media_duration": "TGDataset keeps no media durations",
+            "links": ("TGDataset keeps no entities: only t.me links written in the text are "
+                      "found", _visible_tme),
+        },
+        "service": {"records": "TGDataset holds messages only"},
+        "channels": {"records": "a forward source known only by name is unknown in "
+                                "TGDataset (null forwarded_from_id)"},
+    },
 }
 
 #: Columns the reference lacks that a format fills, with why (checked by ``_extra_problems``).
@@ -137,6 +151,7 @@ EXTRAS: dict[str, dict[str, str]] = {
         "fwd_from_message_id": "fwd_from.channel_post", "fwd_from_date": "fwd_from.date",
         "views": "views", "forwards": "forwards", "media_size": "document/photo sizes",
     },
+    "tgdataset": {"fwd_from_date": "forwarded_message_date"},
 }
 
 #: Records a format holds that the reference has not: (reason, rows of the format's table).

@@ -25,6 +25,7 @@ from ._prose import Facts, bold as _b, day as _day, join_list as _list, lag as _
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
 from ._terms import rising_terms
+from ._threads import discussion_sentence
 from ._topics import topics_sentence
 
 __all__ = ["Briefing", "build_briefing", "SALT_ENV"]
@@ -398,6 +399,7 @@ class Briefing:
             items = [f.hub_sentence(self), " ".join(f.surge_sentences(self)),
                      f.keyword_sentence(self), topics_sentence(self),
                      " ".join(f.crosspost_sentences(self)),
+                     discussion_sentence(self.messages, self._names()),
                      f.collect_sentence(self)]
             self._items = [s for s in items if s]
         return self._items

@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
 from . import similarity as sim
+from ._media import image_parts
 from ._normalise import extract_urls, link_kind, media_fingerprint, normalise_texts, normalise_url
 
 __all__ = ["find_crossposts", "VIA", "CLUSTER_COLUMNS",
@@ -207,6 +208,7 @@ def _media_keys(messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         **{c: (messages[c].to_numpy(dtype=object, na_value=None)[named]
                if c in messages.columns else None) for c in ("media_size", "media_duration")},
     })
+    parts = image_parts(parts)  # near-identical images share one name (crosspost/_media.py)
     code, uniq = pd.factorize(pd.Series(list(zip(parts["name"], parts["media_size"],
                                                  parts["media_duration"])), dtype=object))
     fps = np.array([media_fingerprint(*t) for t in uniq], dtype=object)

@@ -12,7 +12,8 @@ files: forward sources and chats known only by name), the reader kit :mod:`.reco
 (``BadRecord``, ``Rows``, the locator convention of ``source``) and :mod:`.streams` (streaming
 input), :mod:`.entities` (mentions, links, hashtags), :mod:`.labels` (analyst labels),
 :mod:`.privacy` (pseudonyms), one module per format (:mod:`.desktop`, :mod:`.desktop_html`,
-:mod:`.telethon`, :mod:`.pushshift`, :mod:`.fourcat`, :mod:`.tracker`, :mod:`.twitter_v1`,
+:mod:`.telethon`, :mod:`.pushshift`, :mod:`.fourcat`, :mod:`.tracker`, :mod:`.tgdataset`,
+:mod:`.twitter_v1`,
 :mod:`.twitter_v2`, :mod:`.twitter_kaggle`), and :mod:`.parquet` (saved corpora read back).
 
 Examples

@@ -152,6 +152,9 @@ class Part:
     #: what the export says about the chat: public (True), private (False), unknown (None);
     #: used only when pseudonymising (see :mod:`workbench.privacy`)
     public: bool | None = None
+    #: channel metadata the export gives beyond the schema (TGDataset: ``subscribers``,
+    #: ``scam``, ...): extra columns of ``channels``
+    extra: dict = field(default_factory=dict)
 
 
 class FileOutput:
@@ -623,10 +626,16 @@ class Builder:
     def _channels(self) -> pd.DataFrame:
         newest = newest_part_per_channel(self.parts, self._rank)
         rows = []
+        extra: dict = {}
         for cid, part in newest.items():
             rows.append({"channel_id": cid, "platform": part.platform, "kind": part.kind,
-                         "name": part.name, "handle": part.handle, "resolved": part.resolved})
-        return pd.DataFrame(rows, columns=list(schema.CHANNELS))
+                         "name": part.name, "handle": part.handle, "resolved": part.resolved,
+                         **part.extra})
+            extra.update(dict.fromkeys(part.extra))
+        frame = pd.DataFrame(rows, columns=[*schema.CHANNELS, *extra])
+        for col in extra:  # nullable dtypes (Int64, boolean, UTC times) for metadata columns
+            frame[col] = frame[col].convert_dtypes()
+        return frame
 
 
 def _digest(source: Source) -> str | None:

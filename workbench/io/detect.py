@@ -24,7 +24,7 @@ Examples
 >>> from workbench.io.detect import detect, format_names
 >>> format_names()
 ['telegram-desktop', 'telegram-desktop-html', 'pushshift', '4cat', 'telegram-tracker',
- 'telethon', 'twitter-v2', 'twitter-v1', 'twitter-kaggle']
+ 'telethon', 'twitter-v2', 'twitter-v1', 'twitter-kaggle', 'tgdataset']
 >>> detect(b'{"name": "x", "type": "public_channel", "id": 1, "messages": []}').NAME
 'telegram-desktop'
 >>> detect(b'id,text\\n1,hello', label="notes.csv")
@@ -40,13 +40,13 @@ from pathlib import Path
 
 from ..errors import FormatError, ParameterError
 from . import desktop, desktop_html, twitter_kaggle, twitter_v1, twitter_v2
-from . import fourcat, pushshift, telethon, tracker
+from . import fourcat, pushshift, telethon, tgdataset, tracker
 
 __all__ = ["FORMATS", "register", "detect", "get_format", "format_names"]
 
 #: File formats, in sniffing order. (Saved corpora are folders: see :mod:`.parquet`.)
 FORMATS: list = [desktop, desktop_html, pushshift, fourcat, tracker, telethon,
-                 twitter_v2, twitter_v1, twitter_kaggle]
+                 twitter_v2, twitter_v1, twitter_kaggle, tgdataset]
 
 
 def register(fmt, *, first: bool = False) -> None:

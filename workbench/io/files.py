@@ -39,6 +39,7 @@ from pathlib import Path
 from ..errors import WorkbenchError
 from ._gc import no_gc
 from .builder import Builder
+from .media import fingerprint_photos
 from .sources import Source, source_for
 
 __all__ = ["read_file", "FileRead"]
@@ -100,6 +101,8 @@ def read_file(source: Source | str | os.PathLike, into: Builder, *, format=None,
         out = into.file(source, fmt.NAME)
         with no_gc():  # parsed records form no cycles: the collector would only rescan them
             fmt.read(source, out)
+        if fmt.NAME == "telegram-desktop":  # exported pictures: perceptual fingerprints
+            fingerprint_photos(source, out)
     except WorkbenchError as exc:
         if strict:
             raise

@@ -1,7 +1,7 @@
 """Channel networks: who forwards and mentions whom, hubs, communities, growth, export.
 
 Edge tables come from messages (:func:`forward_edges`, :func:`mention_edges`,
-:func:`cocitation_edges`), graphs from edge tables (:func:`edges_to_graph`), measures from
+:func:`cocitation_edges`, :func:`reply_edges`; discussion threads: :func:`threads`), graphs from edge tables (:func:`edges_to_graph`), measures from
 graphs (:func:`centrality`, :func:`communities`). A forward edge runs from the channel
 forwarded **from** (``source``) to the channel that forwarded (``target``); PageRank and HITS
 authority are computed on the endorsement direction, so the channels forwarded most rank
@@ -31,6 +31,7 @@ from ._graph import edges_to_graph, graph_kind
 from ._growth import network_growth, snapshot_graphs
 from ._measures import (CENTRALITY_COLUMNS, centrality, communities, compare_partitions,
                         endorsement_graph)
+from ._replies import reply_edges, reply_parents, speakers, threads
 from ._summaries import NO_LABEL, filter_edges, mixing_matrix, top_channels
 
 __all__ = [
@@ -53,7 +54,9 @@ __all__ = [
     "mixing_matrix",
     "network_growth",
     "parse_telegram_link",
+    "reply_edges",
     "snapshot_graphs",
+    "threads",
     "top_channels",
     "write_graph",
 ]

@@ -39,7 +39,7 @@ __all__ = [
     "mention_values",
 ]
 
-EDGE_KINDS = ("forward", "mention", "cocitation")
+EDGE_KINDS = ("forward", "mention", "cocitation", "reply")
 
 
 def _require(messages: pd.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -695,4 +695,8 @@ def build_edges(messages: pd.DataFrame, kind: str = "forward", *, channels=None,
     if kind == "cocitation":
         return cocitation_edges(messages, metric=metric,
                                 min_weight=0.0 if min_weight is None else min_weight)
+    if kind == "reply":
+        from ._replies import reply_edges  # which imports this module
+
+        return reply_edges(messages, min_weight=1 if min_weight is None else min_weight)
     raise ParameterError(f"kind={kind!r}; expected one of {EDGE_KINDS}")

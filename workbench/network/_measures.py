@@ -23,7 +23,8 @@ def endorsement_graph(G: nx.Graph) -> nx.Graph:
     """The graph whose edges point from the endorsing channel to the endorsed one.
 
     A forward edge runs source -> forwarder, so forwards are reversed (the forwarder endorses
-    its source); a mention already runs from the endorser; co-citation is undirected.
+    its source; a reply edge, replied-to -> replier, likewise); a mention already runs from the
+    endorser; co-citation is undirected.
 
     Examples
     --------
@@ -32,7 +33,7 @@ def endorsement_graph(G: nx.Graph) -> nx.Graph:
     >>> list(endorsement_graph(G).edges)
     [('fan', 'amaq')]
     """
-    if not G.is_directed() or graph_kind(G) != "forward":
+    if not G.is_directed() or graph_kind(G) not in ("forward", "reply"):
         return G
     return G.reverse(copy=False)
 

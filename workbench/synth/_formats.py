@@ -6,7 +6,7 @@ test loads each one and compares it with the Desktop JSON export of the same wor
 
 from __future__ import annotations
 
-from . import _desktop, _fourcat, _html, _telethon, _tracker
+from . import _desktop, _fourcat, _html, _telethon, _tgdataset, _tracker
 
 WRITERS: dict = {
     "telegram-desktop": _desktop.write_desktop_json,
@@ -14,4 +14,5 @@ WRITERS: dict = {
     "telethon-jsonl": _telethon.write_telethon,
     "telegram-tracker-csv": _tracker.write_tracker,
     "4cat-ndjson": _fourcat.write_fourcat,
+    "tgdataset": _tgdataset.write_tgdataset,
 }
