@@ -262,3 +262,18 @@ def test_the_console_entry_point_separates_results_from_progress(small, tmp_path
                            str(tmp_path / "none")], capture_output=True, text=True, env=env,
                           timeout=300)
     assert done.returncode == 2 and "none" in done.stderr and not done.stdout
+
+
+def test_export_reply_graph_of_a_genuine_group_chat(samples, tmp_path, capsys):
+    """The genuine group-chat pages: the exported reply network carries exactly the replies
+    whose target is in the export (tests/test_replies.py checks those against the pages)."""
+    group = samples / "telegram-desktop-html" / "tgnize-group-2017"
+    code, _, err = run(capsys, "export", group, "--graph", "reply", "--format", "csv",
+                       "--out", tmp_path / "replies.csv")
+    assert code == 0, err
+    exported = pd.read_csv(tmp_path / "replies.edges.csv")
+    messages = wb.load(group).messages
+    targets = set(zip(messages["channel_id"], messages["message_id"]))
+    present = sum((c, r) in targets for c, r in zip(messages["channel_id"], messages["reply_to"])
+                  if pd.notna(r))
+    assert present > 0 and exported["Weight"].sum() == present

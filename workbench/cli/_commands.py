@@ -34,13 +34,16 @@ def _mention(messages, channels):
     return mention_edges(messages, channels=channels)
 
 
+def _reply(messages, channels):
+    from ..network import reply_edges
+    return reply_edges(messages)
+
+
 #: Edge tables ``export --graph`` offers, each a function of (messages, channels).
-#: "reply" is listed by the parser; it is offered once ``wb.network.reply_edges`` exists.
 GRAPH_KINDS = {
     "forward": _forward,
     "mention": _mention,
-    # LEAD: after merging engineer 18, add
-    #   "reply": lambda messages, channels: network.reply_edges(messages),
+    "reply": _reply,
 }
 ALL_GRAPH_KINDS = ("forward", "mention", "reply")
 
