@@ -8,6 +8,7 @@ import importlib.metadata
 import os
 import platform
 import warnings
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -399,7 +400,8 @@ class Briefing:
             items = [f.hub_sentence(self), " ".join(f.surge_sentences(self)),
                      f.keyword_sentence(self), topics_sentence(self),
                      " ".join(f.crosspost_sentences(self)),
-                     discussion_sentence(self.messages, self._names()),
+                     discussion_sentence(self.messages, self._names(),
+                                         partial(self.facts.add, "Discussion")),
                      f.collect_sentence(self)]
             self._items = [s for s in items if s]
         return self._items

@@ -115,7 +115,7 @@ def surge_sentences(b) -> list[str]:
             f"{post} {'message' if post == '1' else 'messages'} a day against {pre} in the "
             f"{before_days} days before{stat}, {verdict}{short}.")
     out += _group_surges(b, fact)
-    out += hourly_surge_sentences(b.window, name)
+    out += hourly_surge_sentences(b.window, name, fact)
     if why:  # change points in a handful of messages are noise
         b.limitations.append("<b>Change points not reported</b>: too few messages around the "
                              "event to tell a new regime from noise.")

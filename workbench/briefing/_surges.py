@@ -42,32 +42,42 @@ def _when(start: pd.Timestamp, at: pd.Timestamp) -> str:
     return clock
 
 
-def surge_clause(row: pd.Series, label: str, at: pd.Timestamp) -> str:
+def _keep(measure: str, value: str) -> str:
+    return value
+
+
+def surge_clause(row: pd.Series, label: str, at: pd.Timestamp, fact=_keep) -> str:
     """One surge in words: who, how much, from when, how long after the event, for how long
-    (safe HTML)."""
+    (safe HTML). ``fact(measure, value)`` records each number stated (the briefing's
+    :class:`~workbench.briefing._prose.Facts`) and returns the value."""
     start, delay = pd.Timestamp(row["surge_start"]), pd.Timedelta(row["surge_delay"])
     hours = float(row["surge_hours"])
-    length = (f"about {hours:.0f} hours" if hours < 48 else f"about {hours / 24:.0f} days")
+    who = str(row[label])
+    length = (f"about {fact(f'{who}: surge hours', f'{hours:.0f}')} hours" if hours < 48
+              else f"about {fact(f'{who}: surge days', f'{hours / 24:.0f}')} days")
     if delay >= pd.Timedelta(0):
-        after = f"{lag(delay)} after the event"
+        after = f"{fact(f'{who}: surge delay', lag(delay))} after the event"
     elif -delay < pd.Timedelta("1h"):
         after = "in the hour of the event"
     else:  # the bin before the event's, or a surge already under way
-        after = f"{lag(-delay)} before the event"
-    return (f"volume in {bold(row[label])} rose {ratio(row['surge_ratio'])} times over its "
-            f"usual level for that hour from {_when(start, at)}, {after}, for {length} "
-            f"({n(round(row['surge_excess']))} messages more than usual)")
+        after = f"{fact(f'{who}: surge lead', lag(-delay))} before the event"
+    return (f"volume in {bold(row[label])} rose "
+            f"{fact(f'{who}: surge ratio', ratio(row['surge_ratio']))} times over its "
+            f"usual level for that hour from {fact(f'{who}: surge start', _when(start, at))}, "
+            f"{after}, for {length} "
+            f"({fact(f'{who}: messages above usual', n(round(row['surge_excess'])))} messages "
+            "more than usual)")
 
 
-def surge_sentences(window, event_phrase: str) -> list[str]:
+def surge_sentences(window, event_phrase: str, fact=_keep) -> list[str]:
     """Sentences naming the surges after the event in each series of an event window (empty
-    when there is none)."""
+    when there is none); ``fact`` as in :func:`surge_clause`."""
     hits = window.surges
     if hits is None or not len(hits):
         return []
     label = window.series_col
     at = pd.Timestamp(window.event["date"])
-    clauses = [surge_clause(r, label, at) for _, r in
+    clauses = [surge_clause(r, label, at, fact) for _, r in
                hits.sort_values("surge_start", kind="stable").iterrows()]
     text = join_list(clauses)
     return [f"Hour by hour, against each group's usual volume for that hour and weekday, "

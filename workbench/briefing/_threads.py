@@ -30,21 +30,33 @@ __all__ = ["discussion_sentence"]
 TOP_THREADS = 3
 
 
-def discussion_sentence(messages: pd.DataFrame, names: dict) -> str | None:
-    """One findings item on reply threads in ``messages``; None when nobody replies."""
+def _keep(measure: str, value: str) -> str:
+    return value
+
+
+def discussion_sentence(messages: pd.DataFrame, names: dict, fact=_keep) -> str | None:
+    """One findings item on reply threads in ``messages``; None when nobody replies.
+    ``fact(measure, value)`` records each number stated and returns the value."""
     th = threads(messages, min_replies=1)
     if not len(th):
         return None
     parts = []
-    for _, r in th.head(TOP_THREADS).iterrows():
-        where = r["post_channel_id"] if pd.notna(r["post_channel_id"]) else r["channel_id"]
+    # One post per channel: a sentence names each channel once.
+    where_col = th["post_channel_id"].where(th["post_channel_id"].notna(), th["channel_id"])
+    top = th.assign(_where=where_col).drop_duplicates("_where").head(TOP_THREADS)
+    for _, r in top.iterrows():
+        where = r["_where"]
         label = names.get(where)
         label = label if isinstance(label, str) and label else where
         people = "person" if r["repliers"] == 1 else "people"
-        parts.append(f"a post in {bold(label)} of {day(r['date'])} ({n(r['replies'])} "
-                     f"{'reply' if r['replies'] == 1 else 'replies'} from {n(r['repliers'])} "
-                     f"{people}, first after {lag(r['first_reply'])})")
+        parts.append(f"a post in {bold(label)} of {fact(f'{label}: post of', day(r['date']))} "
+                     f"({fact(f'{label}: replies', n(r['replies']))} "
+                     f"{'reply' if r['replies'] == 1 else 'replies'} from "
+                     f"{fact(f'{label}: people replying', n(r['repliers']))} {people}, first "
+                     f"after {fact(f'{label}: first reply after', lag(r['first_reply']))})")
     total = int(th["replies"].sum())
-    return (f"<b>Discussion.</b> {n(total)} {'reply' if total == 1 else 'replies'} in "
-            f"{n(len(th))} {'thread' if len(th) == 1 else 'threads'}; the posts that drew most "
-            f"discussion: {join_list(parts)}.")
+    return (f"<b>Discussion.</b> {fact('replies', n(total))} "
+            f"{'reply' if total == 1 else 'replies'} in {fact('threads', n(len(th)))} "
+            f"{'thread' if len(th) == 1 else 'threads'}; the posts that drew most "
+            f"discussion{' (the top one per channel)' if len(top) > 1 else ''}: "
+            f"{join_list(parts)}.")

@@ -51,16 +51,27 @@ def topics_sentence(briefing) -> str | None:
     def name(topic) -> str:
         return "/".join(bold(w) for w in words[topic])
 
+    facts = getattr(briefing, "facts", None)
+    fact = (lambda measure, value: value) if facts is None else \
+        (lambda measure, value: facts.add("What they talked about", measure, value))
     top = share_after.head(3)
-    parts = [f"{name(t)} ({pct(s)} of messages after the event, {pct(share_before.get(t, 0.0))}"
+
+    def label(topic) -> str:
+        return "/".join(words[topic])
+
+    parts = [f"{name(t)} ({fact(f'{label(t)}: share after', pct(s))} of messages after the "
+             f"event, {fact(f'{label(t)}: share before', pct(share_before.get(t, 0.0)))}"
              " before)" for t, s in top.items()]
     rise = (share_after - share_before.reindex(share_after.index).fillna(0.0)).sort_values(
         ascending=False, kind="stable")
-    text = (f"<b>What they talked about.</b> A topic model of the {len(texts):,} distinct "
-            f"texts around the event ({N_TOPICS} topics, each named by its top words) puts "
+    text = (f"<b>What they talked about.</b> A topic model of the "
+            f"{fact('distinct texts modelled', f'{len(texts):,}')} distinct "
+            f"texts around the event ({fact('topics', str(N_TOPICS))} topics, each named by "
+            "its top words) puts "
             f"most messages after it in {join_list(parts)}.")
     if len(rise) and rise.iloc[0] > 0.01:
         t = rise.index[0]
         text += (f" The topic that grew most is {name(t)}: from "
-                 f"{pct(share_before.get(t, 0.0))} to {pct(share_after[t])} of messages.")
+                 f"{fact(f'{label(t)}: share before', pct(share_before.get(t, 0.0)))} to "
+                 f"{fact(f'{label(t)}: share after', pct(share_after[t]))} of messages.")
     return text
