@@ -16,6 +16,7 @@ from ._copies import _CrossPosting
 from ._draws import _rng
 from ._events import _event_time, _PostingSchedule
 from ._forwards import _Forwarding
+from ._lifecycle import _Lifecycles
 from ._messages import _Msg
 from ._profiles import PROFILES
 from ._render import _Renderer
@@ -47,6 +48,8 @@ class _WorldBuilder(_PostingSchedule, _PostComposer, _CrossPosting, _Forwarding)
         self.keyword = self._keyword()
         planner = _ChannelPlanner(seed, n_channels, self.surge_ts, self.vocab["arabic"])
         self.channels = planner.plan()
+        self.lifecycle = _Lifecycles(seed, self.surge_ts)
+        self.lifecycle.plan(self.channels)
         self.n_exported = len(self.channels)
         self.channels += planner.unresolved(len(self.channels))
         self.brand = next(c.name for c in self.channels if c.group == "news_network").split()[0]
@@ -108,6 +111,7 @@ class _WorldBuilder(_PostingSchedule, _PostComposer, _CrossPosting, _Forwarding)
     def run(self) -> None:
         self.schedule()
         _Specials(self).plant()
+        self.lifecycle.plant(self)
         while self.heap:
             ts, _, kind, index, payload = heapq.heappop(self.heap)
             ch = self.channels[index]
@@ -121,7 +125,9 @@ class _WorldBuilder(_PostingSchedule, _PostComposer, _CrossPosting, _Forwarding)
                 payload(ts)
         self.plant_controls()
         self.service_records()
+        self.lifecycle.records(self)
         self.assign_ids()
+        self.lifecycle.shift_ids()
 
     def plant_controls(self) -> None:
         """A few ``\\xHH`` control characters in posts that nothing else copied."""
@@ -276,4 +282,5 @@ def generate_world(seed: int = 2016, *, n_channels: int = 50, in_group_share: fl
                   "edit_strength": float(edit_strength), "surge_event": surge_event,
                   "messages_scale": float(messages_scale)}
         truth = _truth(builder, params, twitter)
+        truth["lifecycles"] = builder.lifecycle.truth()
     return World(seed, params, exports, labels, tweets, truth)
