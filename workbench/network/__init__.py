@@ -32,9 +32,12 @@ from ._growth import network_growth, snapshot_graphs
 from ._measures import (CENTRALITY_COLUMNS, centrality, communities, compare_partitions,
                         endorsement_graph)
 from ._summaries import NO_LABEL, filter_edges, mixing_matrix, top_channels
+from ._successors import SUCCESSOR_COLUMNS, name_core, successors
+from ._lifecycle import emergence, lifetimes, survival
 
 __all__ = [
     "CENTRALITY_COLUMNS",
+    "SUCCESSOR_COLUMNS",
     "GRAPH_FORMATS",
     "NO_LABEL",
     "build_edges",
@@ -44,16 +47,21 @@ __all__ = [
     "communities",
     "compare_partitions",
     "edges_to_graph",
+    "emergence",
     "endorsement_graph",
     "filter_edges",
     "forward_edges",
     "graph_kind",
     "handle_key",
+    "lifetimes",
     "mention_edges",
     "mixing_matrix",
+    "name_core",
     "network_growth",
     "parse_telegram_link",
     "snapshot_graphs",
+    "successors",
+    "survival",
     "top_channels",
     "write_graph",
 ]

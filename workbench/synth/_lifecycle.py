@@ -124,8 +124,8 @@ class _Lifecycles:
             if len(posts) <= i:
                 return
             origin = posts[-1 - i]
-            footer = succ.index if origin.footer is not None else None
-            msg = _Msg(succ.index, ts, next(b.seq), "copy", list(origin.body), footer, None)
+            # verbatim, without a footer: a re-post, recognisable as the same text
+            msg = _Msg(succ.index, ts, next(b.seq), "copy", list(origin.body), None, None)
             msg.root = origin.root
             origin.root.via = origin.root.via or "text"
             b.add(succ, msg)
