@@ -18,6 +18,7 @@ from ..errors import WorkbenchWarning
 from ..io import load
 from ..text import shorten
 from ._html import HTMLBlock, html_table
+from ._lifecycle import gaps_sentence, takedown_sentence
 from ._prose import bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
 from ._prose import p_value as _p, pct as _pct, ratio as _ratio
 from ._params import BriefingParameters, check_parameters, parameter_error
@@ -514,7 +515,7 @@ class Briefing:
         # One item per topic; an item's first word says the topic.
         items = [self._hub_sentence(), " ".join(self._surge_sentences()),
                  self._keyword_sentence(), " ".join(self._crosspost_sentences()),
-                 self._collect_sentence()]
+                 takedown_sentence(self), self._collect_sentence()]
         body = "".join(f"<li>{s}</li>" for s in items if s)
         return HTMLBlock(f'<ul class="wb-findings">{body}</ul>')
 
@@ -667,6 +668,7 @@ class Briefing:
             "channels included, points to the collection). Telegram Desktop exports carry no "
             "view counts and no original date of forwarded posts.",
         ]
+        items.append(gaps_sentence(self))
         if self.event_detected:
             items.append("<b>No event was given.</b> The briefing centres on the start of the "
                          "largest rise in total daily volume found by change-point detection; "
