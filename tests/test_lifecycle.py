@@ -229,3 +229,63 @@ def test_collection_gaps_ignore_twitter_and_count_service_ids():
                             "message_id": pd.array(range(2, 40), dtype="Int64"),
                             "date": T0 + pd.Timedelta("1h")})
     assert wb.timeline.collection_gaps(msgs, service=service).empty
+
+
+# -- names that change ------------------------------------------------------------------------
+
+def write_batches(tmp_path: Path, seed: int = 3) -> tuple[Path, dict]:
+    from workbench.synth._desktop import _desktop_json
+    from workbench.synth._lifecycle import rename_batches
+
+    batches = rename_batches(seed)
+    for batch in ("june", "september"):
+        for handle, export in batches[batch].items():
+            folder = tmp_path / batch / handle
+            folder.mkdir(parents=True)
+            (folder / "result.json").write_text(_desktop_json(export), encoding="utf-8")
+    return tmp_path, batches["truth"]
+
+
+def test_forwards_under_an_old_title_resolve_across_two_export_batches(tmp_path):
+    root, truth = write_batches(tmp_path)
+    corpus = wb.load(root)
+    fwd = corpus.messages[corpus.messages["fwd_from_name"].notna()]
+    assert len(fwd) == truth["old_title_forwards"] + truth["new_title_forwards"]
+    assert (fwd["fwd_from_channel_id"] == truth["channel_id"]).all(), fwd[
+        ["fwd_from_name", "fwd_from_channel_id"]]
+    assert not corpus.channels["channel_id"].str.startswith("telegram:name:").any()
+    row = corpus.channels.set_index("channel_id").loc[truth["channel_id"]]
+    assert truth["old"] in row["names"] and truth["new"] in row["names"]
+    assert row["name"] == truth["new"]
+    # the June batch alone cannot know: the old title stays a name, as before
+    june = wb.load(root / "june")
+    assert june.messages["fwd_from_channel_id"].isna().all()
+
+
+def test_a_title_two_channels_had_stays_unresolved_with_a_warning(tmp_path):
+    root, truth = write_batches(tmp_path)
+    other = root / "september" / "other"
+    other.mkdir()
+    (other / "result.json").write_text(json.dumps({
+        "name": truth["old"], "type": "public_channel", "id": 42, "messages": [
+            {"id": 1, "type": "message", "date": "2016-06-02T10:00:00",
+             "date_unixtime": "1464861600", "text": "hello", "text_entities": []}]}),
+        encoding="utf-8")
+    with pytest.warns(wb.errors.WorkbenchWarning, match="left unresolved"):
+        corpus = wb.load(root)
+    old = corpus.messages[corpus.messages["fwd_from_name"] == truth["old"]]
+    assert len(old) == truth["old_title_forwards"] and old["fwd_from_channel_id"].isna().all()
+
+
+def test_the_store_resolves_old_titles_as_a_load_does(tmp_path):
+    root, truth = write_batches(tmp_path / "in")
+    store = wb.open_store(tmp_path / "store")
+    store.ingest(root / "june", progress=False)
+    store.ingest(root / "september", progress=False)
+    got = store.corpus()
+    want = wb.load(root)
+    fwd = got.messages[got.messages["fwd_from_name"].notna()]
+    assert (fwd["fwd_from_channel_id"] == truth["channel_id"]).all()
+    cols = ["channel_id", "name", "names", "resolved"]
+    pd.testing.assert_frame_equal(got.channels[cols].reset_index(drop=True),
+                                  want.channels[cols].reset_index(drop=True))

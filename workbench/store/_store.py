@@ -253,6 +253,15 @@ class Store:
                 con.execute(f"CREATE TABLE {name} AS SELECT * FROM _empty_tmp")
                 con.unregister("_empty_tmp")
         exported = self._exported_channels()
+        if "names" not in exported.columns:  # every title known, as a load gives them
+            from ..io.resolve import TITLE_ACTIONS, add_known_names
+            titles = con.execute("SELECT channel_id, action, text, date FROM _service_raw "
+                                 "WHERE action IN (SELECT unnest(?))", [list(TITLE_ACTIONS)]).df()
+            parts = self._parts()
+            parts = parts[parts["_kind"] == "part"]
+            exported = add_known_names(exported, titles, parts.groupby("channel_id")["name"]
+                                       .agg(list).to_dict())
+            self._cache["exported"] = exported
         index = _name_index(exported)
         con.execute("DROP TABLE IF EXISTS _name_index")
         con.register("_name_index_tmp", index)
