@@ -209,11 +209,16 @@ def test_collection_gaps_hand_case():
     assert gaps[["first_missing_id", "last_missing_id", "missing", "reason"]].values.tolist() \
         == [[60, 129, 70, "both"]]
     assert gaps.loc[0, "start"] == T0 + pd.Timedelta(hours=52 * 6)
-    # the 4-id run (46-49) at an ordinary interval is a deletion; made long in time, a hole
-    hours[43] += 72
-    hours[44:] = [h + 72 for h in hours[44:]]
-    msgs = msgs.assign(date=T0 + pd.to_timedelta(hours, unit="h"))
-    gaps = wb.timeline.collection_gaps(msgs)
+    # the 4-id run (46-49) at an ordinary interval is a deletion; 60 hours long, still one
+    # (a quiet spell: 4 ids are less than half the 10 messages of 60 h at one per 6 h);
+    # 18 hours long with a 3-interval threshold, a hole
+    later = [h + 54 if i >= 43 else h for i, h in enumerate(hours)]
+    msgs = msgs.assign(date=T0 + pd.to_timedelta(later, unit="h"))
+    assert wb.timeline.collection_gaps(msgs, min_duration="1D", date_factor=5)[
+        "first_missing_id"].tolist() == [60]
+    later = [h + 12 if i >= 43 else h for i, h in enumerate(hours)]
+    msgs = msgs.assign(date=T0 + pd.to_timedelta(later, unit="h"))
+    gaps = wb.timeline.collection_gaps(msgs, min_duration="12h", date_factor=3)
     assert gaps[["first_missing_id", "reason"]].values.tolist() == [[46, "date hole"],
                                                                    [60, "both"]]
     assert wb.timeline.collection_gaps(msgs, min_missing=100, min_duration="10D").empty

@@ -316,7 +316,7 @@ class Store:
             ORDER BY _ingest, _row""")
         con.execute("""CREATE OR REPLACE VIEW sources AS
             SELECT * EXCLUDE (_ingest, _input) FROM _log ORDER BY _ingest, _input""")
-        labels = [c for c in channels.columns if c not in schema.CHANNELS]
+        labels = [c for c in channels.columns if c not in schema.CHANNELS and c != "names"]
         usable = [c for c in labels if c not in schema.MESSAGES]
         self._cache["labels"] = usable
         if usable:
@@ -522,7 +522,7 @@ class Store:
         messages = T.to_canonical(arrow, "messages")
         table = self.channels()
         usable = [c for c in table.columns if c not in schema.CHANNELS
-                  and c not in schema.MESSAGES]
+                  and c not in schema.MESSAGES and c != "names"]  # names: not a label
         if usable and len(messages):
             pos = pd.Index(table["channel_id"]).get_indexer(messages["channel_id"])
             for col in usable:

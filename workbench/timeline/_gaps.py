@@ -31,8 +31,10 @@ def collection_gaps(messages: pd.DataFrame, *, service: pd.DataFrame | None = No
     - a gap of ``min_missing`` (20) or more ids is a hole: ``reason`` is ``"both"`` when the
       time between the messages around it is also unusual (see below), else ``"id run"``;
     - a shorter gap of two or more ids is a hole only when the time between the messages
-      around it is unusual: longer than ``date_factor`` (10) times the channel's median
-      interval between messages and at least ``min_duration`` (two days); ``reason`` is
+      around it is unusual (longer than ``date_factor`` (10) times the channel's median
+      interval between messages and at least ``min_duration``, two days) and the missing
+      ids account for at least half the messages the channel would have posted in that time
+      at its median pace (else it was a quiet spell with a few deletions); ``reason`` is
       ``"date hole"``;
     - anything else (single missing ids, short runs at ordinary intervals) is a deletion,
       not a hole. Ids before a channel's first collected message are not counted (exports
@@ -115,7 +117,11 @@ def collection_gaps(messages: pd.DataFrame, *, service: pd.DataFrame | None = No
         median = pd.Timedelta(np.median(gaps_t)) if len(gaps_t) else pd.Timedelta(0)
         span = np.diff(dates).astype("timedelta64[ns]")
         unusual = span >= np.timedelta64(max(shortest, date_factor * median).value, "ns")
-        for i in np.flatnonzero((missing >= min_missing) | ((missing >= 2) & unusual)):
+        # a quiet spell with a few deletions in it is not a hole: the ids must account for
+        # at least half the messages the channel would have posted at its median pace
+        expected = span / np.timedelta64(max(median, pd.Timedelta("1s")).value, "ns")
+        dated = (missing >= 2) & unusual & (missing >= 0.5 * expected)
+        for i in np.flatnonzero((missing >= min_missing) | dated):
             reason = ("both" if unusual[i] else "id run") if missing[i] >= min_missing \
                 else "date hole"
             rows.append({"channel_id": cid, "channel": names.get(cid, pd.NA),
