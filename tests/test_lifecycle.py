@@ -59,6 +59,9 @@ def test_the_world_plants_bans_decoys_a_rename_and_a_hole(truth, corpus):
             next(b["predecessor_name"] for b in truth["bans"]
                  if b["predecessor"] == decoy["predecessor"]))
         assert last.at[decoy["decoy"], "max"] > last["max"].max() - 7 * DAY
+    names = corpus.channels.set_index("channel_id")["names"]
+    for rename in truth["renames"]:  # both titles known, from the title service records
+        assert {rename["old"], rename["new"]} <= set(names[rename["channel_id"]])
 
 
 def test_successors_find_the_planted_pairs_and_no_decoy(truth, corpus):

@@ -1,4 +1,4 @@
-"""Channel lifecycles planted in the world: bans and successors, name decoys, a rename, a hole.
+"""Channel lifecycles planted in the world: bans and successors, name decoys, a hole; renames.
 
 Planted from its own random stream (``lifecycle``), after the channels are planned and before
 the simulation runs, so the rest of the world simply lives with them:
@@ -10,8 +10,8 @@ the simulation runs, so the rest of the world simply lives with them:
   in its first day (content continuity).
 - **name decoys**: for each ban, a channel of *another* group that never stops is renamed
   ``"X Fans"``: a similar name, a different community, no ban.
-- **a rename**: a long-lived channel changes its title mid-period (an ``edit_channel_title``
-  service record); the export carries the new title.
+- **renames** are recorded, not planted: the channels the planner creates under a provisional
+  title and renames at once (``create_channel`` then ``edit_group_title`` records).
 - **a collection hole**: one busy channel has a stretch of days missing from its export, as a
   stalled scraper leaves it: no messages, and a long run of message ids skipped.
 
@@ -49,7 +49,7 @@ class _Lifecycles:
         self.surge_ts = surge_ts
         self.bans: list[tuple[_Channel, _Channel, int]] = []   # predecessor, successor, ban day
         self.decoys: list[tuple[_Channel, _Channel]] = []       # predecessor, decoy
-        self.rename: tuple[_Channel, str, int] | None = None    # channel, old title, instant
+        self.channels: list[_Channel] = []
         self.hole: tuple[_Channel, int, int, int] | None = None  # channel, start, end, ids
         self.hole_ids: tuple[int, int] | None = None
 
@@ -104,11 +104,7 @@ class _Lifecycles:
             length = rng.randint(6, 10) * DAY
             hole_ch.paused = (start, start + length)
             self.hole = (hole_ch, start, start + length, 0)
-            renamed = rng.choice(rest[1:])
-            old = f"{renamed.name} Info"
-            if normalise_name(old) not in names:
-                when = rng.choice(sorted(days)) + rng.randint(3600, 20 * 3600)
-                self.rename = (renamed, old, when)
+        self.channels = channels
 
     def plant(self, b: _WorldBuilder) -> None:
         """Schedule each successor's re-posts of its predecessor's last posts."""
@@ -132,10 +128,8 @@ class _Lifecycles:
         return payload
 
     def records(self, b: _WorldBuilder) -> None:
-        """The rename's service record (before ids are assigned)."""
-        if self.rename is not None:
-            ch, old, when = self.rename
-            b.service(ch, when, "edit_channel_title", {"title": ch.name})
+        """Service records of the plants (before ids are assigned): none so far; renames are
+        the channels the planner created under a provisional title (``old_name``)."""
 
     def shift_ids(self) -> None:
         """Skip the ids of the messages the hole swallowed (after ids are assigned)."""
@@ -166,10 +160,12 @@ class _Lifecycles:
                 "successor_first_date": _day(first), "gap_days": round((first - last) / DAY, 2)})
         out["decoys"] = [{"predecessor": p.key, "decoy": d.key, "name": d.name, "group": d.group}
                          for p, d in self.decoys]
-        if self.rename is not None:
-            ch, old, when = self.rename
-            out["renames"].append({"channel_id": ch.key, "old": old, "new": ch.name,
-                                   "date": _day(when)})
+        for ch in self.channels:  # created under a provisional title, renamed at once
+            edits = [m.time for m in ch.messages if m.kind == "service"
+                     and m.action == "edit_group_title"]
+            if ch.exported and ch.old_name and edits:
+                out["renames"].append({"channel_id": ch.key, "old": ch.old_name, "new": ch.name,
+                                       "date": _day(edits[0])})
         if self.hole is not None and self.hole_ids is not None:
             ch, start, end, missing = self.hole
             out["holes"].append({"channel_id": ch.key, "first_missing_id": self.hole_ids[0],
