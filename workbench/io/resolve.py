@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import ParameterError
-from ..ids import name_key, normalise_name, telegram_key
+from ..ids import TITLE_ACTIONS, name_key, normalise_name, telegram_key
 
 if TYPE_CHECKING:
     from .builder import Builder, Part
@@ -41,11 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["name_index", "resolve_forwards", "rekey_by_handle", "channel_key", "rekey_by_name",
            "rekey_by_telegram_handle", "rekey", "fill_names", "add_forward_sources",
            "TITLE_ACTIONS", "add_known_names"]
-
-#: Service records whose ``text`` is a title the chat had from that date on (the Desktop
-#: reader puts a record's ``title`` there).
-TITLE_ACTIONS = ("create_channel", "create_group", "edit_channel_title", "edit_group_title",
-                 "migrate_from_group")
 
 
 def name_index(channels: pd.DataFrame, by: str = "name"
@@ -351,6 +346,8 @@ def add_known_names(channels: pd.DataFrame, service: pd.DataFrame | None = None,
     >>> name_index(named)[0]
     {'new title': 'telegram:1', 'old title': 'telegram:1'}
     """
+    if not len(channels):
+        return channels
     known: dict[str, list[str]] = {}
     if service is not None and len(service):
         titled = service[service["action"].isin(TITLE_ACTIONS).fillna(False).to_numpy()

@@ -253,8 +253,9 @@ class Store:
                 con.execute(f"CREATE TABLE {name} AS SELECT * FROM _empty_tmp")
                 con.unregister("_empty_tmp")
         exported = self._exported_channels()
-        if "names" not in exported.columns:  # every title known, as a load gives them
-            from ..io.resolve import TITLE_ACTIONS, add_known_names
+        if len(exported) and "names" not in exported.columns:  # every title, as a load has
+            from ..ids import TITLE_ACTIONS
+            from ..io.resolve import add_known_names
             titles = con.execute("SELECT channel_id, action, text, date FROM _service_raw "
                                  "WHERE action IN (SELECT unnest(?))", [list(TITLE_ACTIONS)]).df()
             parts = self._parts()
