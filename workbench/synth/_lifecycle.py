@@ -73,7 +73,9 @@ class _Lifecycles:
             if len(pool) < 2 or not preds:
                 continue
             pred = rng.choice(preds)
-            succ = rng.choice([c for c in pool if c is not pred])
+            # a channel the planner already starts late is perturbed least by the role
+            late = [c for c in pool if c is not pred and c.created and not c.old_name]
+            succ = rng.choice(late or [c for c in pool if c is not pred])
             used |= {pred.index, succ.index}
             ban = rng.choice(ban_days)
             pattern, h_pattern = SUCCESSOR_PATTERNS[len(self.bans) % len(SUCCESSOR_PATTERNS)]
