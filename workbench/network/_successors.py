@@ -107,20 +107,22 @@ def _names(messages: pd.DataFrame, channels) -> dict[str, set[str]]:
     return {cid: {name_core(n) for n in names} - {""} for cid, names in out.items()}
 
 
-def _continuity(msgs: pd.DataFrame, pred: str, succ: str, first_n: int) -> float:
+def _continuity(msgs: pd.DataFrame, pred: str, succ: str, first_n: int,
+                elsewhere: dict) -> float:
     """Share of the successor's first texts (and links) the predecessor already posted."""
     p = msgs[msgs[CHANNEL_ID] == pred]
     s = msgs[msgs[CHANNEL_ID] == succ].sort_values(DATE).head(first_n)
     if s.empty or p.empty:
         return 0.0
-    p_texts = {t for t in p["_text"] if len(t) >= 20}
+    # texts a third channel also posted are cross-posts, not a channel's own continuity
+    p_texts = {t for t in p["_text"] if len(t) >= 20} - elsewhere.get((pred, succ), set())
     s_texts = [t for t in s["_text"] if len(t) >= 20]
     text_share = sum(t in p_texts for t in s_texts) / len(s_texts) if s_texts else 0.0
     link_share = 0.0
     if "links" in msgs.columns:
         p_links = {u for links in p["links"] for u in links if "t.me/" not in u}
-        s_links = {u for links in s["links"] for u in links if "t.me/" not in u}
-        link_share = len(p_links & s_links) / len(s_links) if s_links else 0.0
+        # per message, as texts are: one shared link among few links is not continuity
+        link_share = sum(any(u in p_links for u in links) for links in s["links"]) / len(s)
     return float(min(1.0, 3 * max(text_share, link_share)))
 
 
@@ -140,9 +142,9 @@ def successors(messages: pd.DataFrame, *, channels=None, max_gap: str = "14D",
     - ``audience_overlap``: Jaccard overlap of the channels that forwarded or mentioned each;
     - ``source_overlap``: Jaccard overlap of the channels each forwarded from;
     - ``content_continuity``: the share of the successor's first ``first_n`` own messages
-      (forwards left out) whose
-      text (or non-Telegram links) the predecessor had already posted, times three, capped at
-      1 (successors re-post a few old posts; a tenth of them already says much);
+      (forwards left out) whose text (or non-Telegram links) the predecessor had already
+      posted and no third channel posted (a cross-post is not continuity), times three,
+      capped at 1 (successors re-post a few old posts; a tenth of them already says much);
     - ``timing``: 1 for a gap of up to five days, falling linearly to 0 at ``max_gap``, 0.5
       when the successor appeared up to a day before the predecessor's last message.
 
@@ -230,6 +232,15 @@ def successors(messages: pd.DataFrame, *, channels=None, max_gap: str = "14D",
     msgs = msgs.assign(**{CHANNEL_ID: msgs[CHANNEL_ID].astype(str),
                           "_text": [normalise_text(t) if isinstance(t, str) else ""
                                     for t in msgs[TEXT]]})
+    # which of a predecessor's texts some third channel posted too (own posts, not forwards)
+    mine = msgs[msgs["_text"].str.len() >= 20]
+    others = messages[own & ~messages[CHANNEL_ID].astype(str).isin(involved)]
+    third = {normalise_text(t) for t in others[TEXT].dropna()} & set(mine["_text"])
+    by_channel = mine.groupby(CHANNEL_ID)["_text"].agg(set).to_dict()
+    elsewhere = {}
+    for pred, succ in pairs:
+        rest = set().union(*(v for k, v in by_channel.items() if k not in (pred, succ)))
+        elsewhere[(pred, succ)] = third | rest
     display = messages.groupby(CHANNEL_ID, observed=True)[CHANNEL].last()
     display.index = display.index.astype(str)
     rows = []
@@ -244,7 +255,7 @@ def successors(messages: pd.DataFrame, *, channels=None, max_gap: str = "14D",
         a, b = names.get(pred, set()), names.get(succ, set())
         evidence = {
             "name_similarity": max((_similarity(x, y) for x in a for y in b), default=0.0),
-            "content_continuity": _continuity(msgs, pred, succ, first_n),
+            "content_continuity": _continuity(msgs, pred, succ, first_n, elsewhere),
             "audience_overlap": _jaccard(audience.get(pred, set()) - {pred, succ},
                                          audience.get(succ, set()) - {pred, succ}),
             "source_overlap": _jaccard(sources.get(pred, set()) - {pred, succ},
