@@ -103,7 +103,7 @@ def test_tg2md_legacy_sample_field_by_field(samples):
     assert len(ch) == 1 and ch["handle"].isna().all()  # Desktop exports carry no handle
     assert ch.drop(columns="handle").to_dict("records") == [{
         "channel_id": "telegram:1292077344", "platform": "telegram", "kind": "channel",
-        "name": "test", "resolved": True}]
+        "name": "test", "resolved": True, "names": ["test"]}]  # every title known
     accounted(corpus)
 
 

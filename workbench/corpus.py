@@ -86,7 +86,8 @@ class Corpus:
 
     def overview(self) -> pd.DataFrame:
         """One row per channel with messages: name, group (when labelled), messages, forwards,
-        first and last message date, sorted by message count.
+        first and last message date, and ``holes`` (suspected holes in its collection, see
+        :func:`workbench.timeline.collection_gaps`), sorted by message count.
 
         Examples
         --------
@@ -106,6 +107,11 @@ class Corpus:
             per = per.merge(self.channels[["channel_id", *labels]], on="channel_id", how="left")
             per = per[["channel_id", "channel", *labels, "messages", "forwards", "first", "last"]]
         per["forwards"] = per["forwards"].astype("int64")
+        # Imported here: the corpus sits below the analyses, and this is only a summary of one.
+        from .timeline import collection_gaps
+
+        holes = collection_gaps(m, service=self.service)["channel_id"].value_counts()
+        per["holes"] = per["channel_id"].astype(str).map(holes).fillna(0).astype("int64")
         return per.sort_values(["messages", "channel_id"], ascending=[False, True],
                                ignore_index=True)
 

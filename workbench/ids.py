@@ -94,3 +94,9 @@ def normalise_name(name: str) -> str:
 def name_key(name: str, platform: str = "telegram") -> str:
     """Key of a channel known only by its display name: ``<platform>:name:<normalised>``."""
     return f"{platform}:name:{normalise_name(name)}"
+
+
+#: Telegram service actions whose record carries the chat's title from then on (Desktop's
+#: ``title`` field; the Desktop reader keeps it as the record's ``text``).
+TITLE_ACTIONS = ("create_channel", "create_group", "edit_channel_title", "edit_group_title",
+                 "migrate_from_group")

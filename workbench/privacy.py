@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .ids import name_key, normalise_name
+from .ids import TITLE_ACTIONS, name_key, normalise_name
 from .schema import STRING
 
 __all__ = ["Pseudonymiser", "pseudonymise_tables", "public_channels", "GENERIC_FILE_NAME",
@@ -330,6 +330,9 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], salt: str | bytes, *
             [p.person(str(c)) if str(c) in private else n
              for c, n in zip(ch["channel_id"].astype(object), ch["name"].astype(object))],
             index=ch.index, dtype=ch["name"].dtype)
+        if "names" in ch.columns:  # every title a private chat had is as private as its name
+            channels["names"] = [[p.person(str(c))] if str(c) in private else v
+                                 for c, v in zip(ch["channel_id"].astype(object), ch["names"])]
         channels["handle"] = pd.Series(
             [p.handle(h) if str(c) in private else h
              for c, h in zip(ch["channel_id"].astype(object), ch["handle"].astype(object))],
@@ -415,6 +418,12 @@ def pseudonymise_tables(tables: Mapping[str, pd.DataFrame], salt: str | bytes, *
         service["actor_id"], service["actor"] = pseudonymise_people_columns(
             p, svc["actor_id"].astype(STRING), svc["actor"].astype(STRING))
         service["text"] = _map(svc["text"], lambda t: replace_names(p.contacts(t)))
+        titled = (svc["action"].isin(TITLE_ACTIONS).fillna(False).to_numpy(dtype=bool)
+                  & svc["channel_id"].astype(object).map(lambda c: str(c) in private)
+                  .to_numpy(dtype=bool))
+        if titled.any():  # a private chat's titles, old ones included, are its name
+            service.loc[titled, "text"] = [p.person(str(c))
+                                           for c in svc.loc[titled, "channel_id"]]
         service["source"] = _map(svc["source"], p.path)
         out["service"] = service
 

@@ -22,7 +22,7 @@ from ..naming import display_name, display_names, natural_sorted
 from ..text import shorten
 from . import _findings
 from ._html import HTMLBlock, html_table
-from ._prose import Facts, bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
+from ._lifecycle import gaps_sentence, takedown_sentence
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
 from ._terms import rising_terms
@@ -402,7 +402,7 @@ class Briefing:
                      " ".join(f.crosspost_sentences(self)),
                      discussion_sentence(self.messages, self._names(),
                                          partial(self.facts.add, "Discussion")),
-                     f.collect_sentence(self)]
+                     takedown_sentence(self), f.collect_sentence(self)]
             self._items = [s for s in items if s]
         return self._items
 
@@ -570,6 +570,9 @@ class Briefing:
         ]
         self._finding_items()  # writing the findings lists what could not be tested
         items += self.limitations
+        holes = gaps_sentence(self)
+        if holes:
+            items.append(holes)
         if self.event_detected:
             how = ("the start of the largest rise in total daily volume found by "
                    "change-point detection" if self.event["key"] == "largest-rise" else

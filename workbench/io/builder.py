@@ -62,7 +62,8 @@ from ._chunks import bad_rows, needs_check, value_problem
 from ._chunks import (categorical, columns_to_chunk, may_overlap, newest_part_per_channel,
                       newest_wins, ns_to_utc, ns_to_utc_array, nullable_int, part_max_dates,
                       part_ranks)
-from .resolve import (add_forward_sources, channel_key, fill_names, rekey_by_handle,
+from .resolve import (add_forward_sources, add_known_names, channel_key, fill_names,
+                      rekey_by_handle,
                       rekey_by_name, rekey_by_telegram_handle, resolve_forwards)
 from .sources import Source
 
@@ -502,6 +503,10 @@ class Builder:
         merged = self.merge(labels=labels)
         messages, merged_per_file = merged.messages, merged.merged_per_file
         channels = self._channels()
+        names: dict[str, list] = {}  # every title each export gave (renamed between exports)
+        for part in self.parts:
+            names.setdefault(part.channel_id, []).append(part.name)
+        channels = add_known_names(channels, merged.service, names)
         for platform in schema.PLATFORMS:  # a name resolves among its own platform only
             messages = resolve_forwards(messages, channels, self.warnings, platform=platform)
         channels = add_forward_sources(channels, messages, self.forward_ids)

@@ -697,7 +697,10 @@ def _other_record(rec: dict, kind: object, i: int, prefix: str, part, out: FileO
             action=action if type(action) is str else None,
             actor_id=actor_id,
             actor=actor if type(actor) is str else None,
-            text=raw if type(raw) is str else None,
+            # a title change or creation carries the chat's title: kept as the record's text
+            text=(raw if type(raw) is str and raw else
+                  rec["title"] if type(rec.get("title")) is str else
+                  raw if type(raw) is str else None),
         )
     elif kind == "unsupported":
         out.reject(where, "unsupported record: Telegram Desktop could not export this message",

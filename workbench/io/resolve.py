@@ -33,13 +33,14 @@ import pyarrow.compute as pc
 
 from .. import schema
 from ..errors import ParameterError
-from ..ids import name_key, normalise_name, telegram_key
+from ..ids import TITLE_ACTIONS, name_key, normalise_name, telegram_key
 
 if TYPE_CHECKING:
     from .builder import Builder, Part
 
 __all__ = ["name_index", "resolve_forwards", "rekey_by_handle", "channel_key", "rekey_by_name",
-           "rekey_by_telegram_handle", "rekey", "fill_names", "add_forward_sources"]
+           "rekey_by_telegram_handle", "rekey", "fill_names", "add_forward_sources",
+           "TITLE_ACTIONS", "add_known_names"]
 
 
 def name_index(channels: pd.DataFrame, by: str = "name"
@@ -48,14 +49,21 @@ def name_index(channels: pd.DataFrame, by: str = "name"
     names shared by several ids."""
     index: dict[str, str] = {}
     ambiguous: set[str] = set()
-    for cid, name, resolved in zip(channels["channel_id"], channels[by],
-                                   channels["resolved"]):
-        if not resolved or not isinstance(name, str):  # None, NA, or NaN (pandas 3 str)
+    # every title a channel is known to have had (``names``, see add_known_names) counts
+    others = (channels["names"] if by == "name" and "names" in channels.columns
+              else [()] * len(channels))
+    for cid, name, resolved, titles in zip(channels["channel_id"], channels[by],
+                                           channels["resolved"], others):
+        if not resolved:
             continue
-        key = normalise_name(name)
-        if key in index and index[key] != cid:
-            ambiguous.add(key)
-        index.setdefault(key, cid)
+        titles = list(titles) if isinstance(titles, (list, tuple, np.ndarray)) else []
+        for title in dict.fromkeys([name, *titles]):
+            if not isinstance(title, str):  # None, NA, or NaN (pandas 3 str)
+                continue
+            key = normalise_name(title)
+            if key in index and index[key] != cid:
+                ambiguous.add(key)
+            index.setdefault(key, cid)
     for key in ambiguous:
         index.pop(key, None)
     return index, ambiguous
@@ -305,6 +313,54 @@ def add_forward_sources(channels: pd.DataFrame, messages: pd.DataFrame,
     if not rows:
         return channels
     extra = pd.DataFrame(rows, columns=list(schema.CHANNELS))
+    if "names" in channels.columns:  # see add_known_names
+        extra["names"] = [[n] if isinstance(n, str) else [] for n in extra["name"]]
     both = pd.concat([schema.conform(channels, "channels"), schema.conform(extra, "channels")],
                      ignore_index=True)
     return both.sort_values("channel_id", kind="stable", ignore_index=True)
+
+
+def add_known_names(channels: pd.DataFrame, service: pd.DataFrame | None = None,
+                    export_names: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """A copy of ``channels`` with a ``names`` column: every title each channel is known to
+    have had.
+
+    Titles come from its title service records (``create_channel``, ``edit_channel_title``,
+    ... in ``service``, in date order), then the names its exports give it (``export_names``:
+    channel id -> names, e.g. a June and a September export of the same channel; sorted),
+    then its current ``name``; each title once. :func:`name_index` resolves a forward named by any
+    of them, so a forward written under a channel's old title finds it; a title two channels
+    had is ambiguous and resolves to neither (dates are not compared).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> channels = pd.DataFrame({"channel_id": ["telegram:1"], "name": ["New title"],
+    ...                          "resolved": [True]})
+    >>> service = pd.DataFrame({"channel_id": ["telegram:1"], "action": ["edit_channel_title"],
+    ...                         "text": ["New title"],
+    ...                         "date": pd.to_datetime(["2016-11-02"], utc=True)})
+    >>> named = add_known_names(channels, service, {"telegram:1": ["Old title"]})
+    >>> named["names"].tolist()
+    [['New title', 'Old title']]
+    >>> name_index(named)[0]
+    {'new title': 'telegram:1', 'old title': 'telegram:1'}
+    """
+    if not len(channels):
+        return channels
+    known: dict[str, list[str]] = {}
+    if service is not None and len(service):
+        titled = service[service["action"].isin(TITLE_ACTIONS).fillna(False).to_numpy()
+                         & service["text"].notna().to_numpy()]
+        titled = titled.sort_values("date", kind="stable")
+        for cid, title in zip(titled["channel_id"], titled["text"]):
+            if isinstance(title, str) and title.strip():
+                known.setdefault(str(cid), []).append(title)
+    for cid, names in (export_names or {}).items():  # sorted: loads and stores agree
+        known.setdefault(str(cid), []).extend(
+            sorted({n for n in names if isinstance(n, str) and n.strip()}))
+    out = channels.copy()
+    out["names"] = [list(dict.fromkeys(
+        [*known.get(str(cid), []), *([name] if isinstance(name, str) else [])]))
+        for cid, name in zip(out["channel_id"], out["name"])]
+    return out

@@ -33,9 +33,12 @@ from ._measures import (CENTRALITY_COLUMNS, centrality, communities, compare_par
                         endorsement_graph)
 from ._replies import reply_edges, reply_parents, speakers, threads
 from ._summaries import NO_LABEL, filter_edges, mixing_matrix, top_channels
+from ._successors import SUCCESSOR_COLUMNS, name_core, successors
+from ._lifecycle import emergence, lifetimes, survival
 
 __all__ = [
     "CENTRALITY_COLUMNS",
+    "SUCCESSOR_COLUMNS",
     "GRAPH_FORMATS",
     "NO_LABEL",
     "build_edges",
@@ -45,18 +48,23 @@ __all__ = [
     "communities",
     "compare_partitions",
     "edges_to_graph",
+    "emergence",
     "endorsement_graph",
     "filter_edges",
     "forward_edges",
     "graph_kind",
     "handle_key",
+    "lifetimes",
     "mention_edges",
     "mixing_matrix",
+    "name_core",
     "network_growth",
     "parse_telegram_link",
     "reply_edges",
     "snapshot_graphs",
     "threads",
+    "successors",
+    "survival",
     "top_channels",
     "write_graph",
 ]

@@ -6,6 +6,7 @@ data (channel names, event names, texts) is HTML-escaped before plotly sees it.
 """
 
 from ._crosspost import plot_cascade, plot_crosspost_flows, plot_lag_distribution
+from ._lifecycle import plot_emergence, plot_survival, shade_collection_gaps
 from ._network import (TOP_SOURCES, core_and_sources, network_layout, plot_centrality,
                        plot_growth, plot_network)
 from ._save import IMAGE_FORMATS, find_chromium, save
@@ -18,4 +19,5 @@ __all__ = ["TOP_SOURCES", "core_and_sources", "plot_cascade", "plot_crosspost_fl
            "network_layout", "plot_centrality", "plot_event_window", "plot_growth",
            "plot_keyword_trend", "plot_network", "plot_platform_share", "plot_volume",
            "IMAGE_FORMATS", "find_chromium", "save",
-           "plot_channel_languages", "plot_topic_terms", "plot_topic_trend"]
+           "plot_channel_languages", "plot_topic_terms", "plot_topic_trend",
+           "plot_emergence", "plot_survival", "shade_collection_gaps"]

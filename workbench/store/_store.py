@@ -253,6 +253,16 @@ class Store:
                 con.execute(f"CREATE TABLE {name} AS SELECT * FROM _empty_tmp")
                 con.unregister("_empty_tmp")
         exported = self._exported_channels()
+        if len(exported) and "names" not in exported.columns:  # every title, as a load has
+            from ..ids import TITLE_ACTIONS
+            from ..io.resolve import add_known_names
+            titles = con.execute("SELECT channel_id, action, text, date FROM _service_raw "
+                                 "WHERE action IN (SELECT unnest(?))", [list(TITLE_ACTIONS)]).df()
+            parts = self._parts()
+            parts = parts[parts["_kind"] == "part"]
+            exported = add_known_names(exported, titles, parts.groupby("channel_id")["name"]
+                                       .agg(list).to_dict())
+            self._cache["exported"] = exported
         index = _name_index(exported)
         con.execute("DROP TABLE IF EXISTS _name_index")
         con.register("_name_index_tmp", index)
@@ -307,7 +317,7 @@ class Store:
             ORDER BY _ingest, _row""")
         con.execute("""CREATE OR REPLACE VIEW sources AS
             SELECT * EXCLUDE (_ingest, _input) FROM _log ORDER BY _ingest, _input""")
-        labels = [c for c in channels.columns if c not in schema.CHANNELS]
+        labels = [c for c in channels.columns if c not in schema.CHANNELS and c != "names"]
         usable = [c for c in labels if c not in schema.MESSAGES]
         self._cache["labels"] = usable
         if usable:
@@ -513,7 +523,7 @@ class Store:
         messages = T.to_canonical(arrow, "messages")
         table = self.channels()
         usable = [c for c in table.columns if c not in schema.CHANNELS
-                  and c not in schema.MESSAGES]
+                  and c not in schema.MESSAGES and c != "names"]  # names: not a label
         if usable and len(messages):
             pos = pd.Index(table["channel_id"]).get_indexer(messages["channel_id"])
             for col in usable:

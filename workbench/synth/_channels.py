@@ -40,6 +40,7 @@ class _Channel:
     old_name: str | None = None      # title before an edit_group_title record
     silenced: int | None = None      # midnight UTC from which it posts nothing
     media_included: bool = True      # False: exported without media files
+    paused: tuple | None = None      # (start, end): a hole in its export (synth._lifecycle)
     posts: list = field(default_factory=list)     # forwardable messages, in time order
     messages: list = field(default_factory=list)  # everything it exported
 
@@ -53,6 +54,8 @@ class _Channel:
 
     def active(self, ts: int) -> bool:
         """May post at ``ts`` (a minute after creation, so create_channel comes first)."""
+        if self.paused is not None and self.paused[0] <= ts < self.paused[1]:
+            return False
         return self.start + 60 <= ts < min(self.silenced or END_TS, END_TS)
 
 

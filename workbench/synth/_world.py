@@ -17,6 +17,7 @@ from ._draws import _rng
 from ._events import _event_time, _PostingSchedule
 from ._forwards import _Forwarding
 from ._languages import Editions, language_editions
+from ._lifecycle import _Lifecycles
 from ._messages import _Msg
 from ._profiles import PROFILES
 from ._render import _Renderer
@@ -48,6 +49,8 @@ class _WorldBuilder(_PostingSchedule, _PostComposer, _CrossPosting, _Forwarding)
         self.keyword = self._keyword()
         planner = _ChannelPlanner(seed, n_channels, self.surge_ts, self.vocab["arabic"])
         self.channels = planner.plan()
+        self.lifecycle = _Lifecycles(seed, self.surge_ts)
+        self.lifecycle.plan(self.channels)
         self.n_exported = len(self.channels)
         self.channels += planner.unresolved(len(self.channels))
         self.brand = next(c.name for c in self.channels if c.group == "news_network").split()[0]
@@ -109,6 +112,7 @@ class _WorldBuilder(_PostingSchedule, _PostComposer, _CrossPosting, _Forwarding)
     def run(self) -> None:
         self.schedule()
         _Specials(self).plant()
+        self.lifecycle.plant(self)
         while self.heap:
             ts, _, kind, index, payload = heapq.heappop(self.heap)
             ch = self.channels[index]
@@ -122,7 +126,9 @@ class _WorldBuilder(_PostingSchedule, _PostComposer, _CrossPosting, _Forwarding)
                 payload(ts)
         self.plant_controls()
         self.service_records()
+        self.lifecycle.records(self)
         self.assign_ids()
+        self.lifecycle.shift_ids()
 
     def plant_controls(self) -> None:
         """A few ``\\xHH`` control characters in posts that nothing else copied."""
@@ -280,4 +286,5 @@ def generate_world(seed: int = 2016, *, n_channels: int = 50, in_group_share: fl
         truth = _truth(builder, params, twitter)
         editions = language_editions(seed)
         truth["languages"] = editions.truth
+        truth["lifecycles"] = builder.lifecycle.truth()
     return World(seed, params, exports, labels, tweets, truth, editions)

@@ -22,6 +22,7 @@ Examples
 from ._bursts import bursts
 from ._change_points import change_points, regimes
 from ._compare import crossover
+from ._gaps import collection_gaps
 from ._keywords import keyword_trend, normalise_text, term_pattern
 from ._keywords import term_list, term_matches, trend_table  # kernels
 from ._surges import expected_counts, surges
@@ -34,6 +35,7 @@ __all__ = [
     "EventWindow",
     "bursts",
     "change_points",
+    "collection_gaps",
     "crossover",
     "event_window",
     "expected_counts",
