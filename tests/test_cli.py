@@ -100,13 +100,26 @@ def test_info_on_a_missing_path_names_it(tmp_path, capsys):
     assert code == 2 and "nowhere" in err and "does not exist" in err
 
 
-def test_holes_are_not_reported_until_collection_gaps_exists(small_corpus):
-    from workbench.cli._commands import holes_line
+def test_info_reports_the_planted_hole(tmp_path, capsys):
+    """The fixture world cuts a run of message ids out of one channel (truth: lifecycles)."""
+    import gzip
+    import re
 
-    if hasattr(wb.timeline, "collection_gaps"):
-        assert holes_line(small_corpus.messages).startswith("holes: ")
-    else:
-        assert holes_line(small_corpus.messages) is None
+    hole = json.loads((TELEGRAM.parent / "truth.json").read_text())["lifecycles"]["holes"][0]
+    number = int(hole["channel_id"].split(":")[1])
+    def export_id(folder: Path) -> int:  # the export's own id, written before its messages
+        head = gzip.decompress((folder / "result.json.gz").read_bytes())[:4096]
+        return int(re.search(rb'"id": *(-?\d+)', head).group(1))
+
+    folder = next(p for p in sorted(TELEGRAM.iterdir()) if export_id(p) == number)
+    shutil.copytree(folder, tmp_path / folder.name)
+    code, out, _ = run(capsys, "info", tmp_path, "--json")
+    found = json.loads(out)["holes"]
+    assert code == 0 and len(found) == 1
+    assert (found[0]["first_missing_id"], found[0]["last_missing_id"]) == \
+        (hole["first_missing_id"], hole["last_missing_id"])
+    code, out, _ = run(capsys, "info", tmp_path)
+    assert f"ids {hole['first_missing_id']:,}-{hole['last_missing_id']:,}" in out
 
 
 # -- ingest and store ------------------------------------------------------------------------

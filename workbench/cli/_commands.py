@@ -95,19 +95,23 @@ def _load(path: str, labels: str | None):
 
 # -- info ------------------------------------------------------------------------------------
 
-def holes_line(messages: pd.DataFrame) -> str | None:
-    """The ``holes:`` line of ``workbench info`` (gaps in collection per channel).
+def holes(corpus) -> pd.DataFrame:
+    """Suspected holes in the collection (:func:`workbench.timeline.collection_gaps`)."""
+    from ..timeline import collection_gaps
+    return collection_gaps(corpus.messages, service=corpus.service)
 
-    The one place it is made. It returns None (the line is left out) until
-    ``wb.timeline.collection_gaps`` is part of the workbench.
-    """
-    # LEAD: after merging engineer 14, summarise wb.timeline.collection_gaps(messages) here
-    # (rows: channel_id, first_missing_id, last_missing_id, missing, start, end, reason), e.g.
-    #   gaps = timeline.collection_gaps(messages)
-    #   return (f"holes: {len(gaps):,} gaps, {int(gaps['missing'].sum()):,} messages missing "
-    #           f"in {gaps['channel_id'].nunique():,} channels")
-    # and add the same numbers to the JSON of `info --json` (key "holes").
-    return None
+
+def holes_line(gaps: pd.DataFrame) -> str | None:
+    """The ``holes:`` line of ``workbench info``: long runs of missing message ids (None when
+    there is none)."""
+    if not len(gaps):
+        return None
+    top = gaps.sort_values("missing", ascending=False, kind="stable").iloc[0]
+    return (f"holes: {len(gaps):,} suspected, about {int(gaps['missing'].sum()):,} messages "
+            f"missing in {gaps['channel_id'].nunique():,} channels; largest: "
+            f"{clean(top['channel_id'])} ids {int(top['first_missing_id']):,}-"
+            f"{int(top['last_missing_id']):,} between {pd.Timestamp(top['start']):%Y-%m-%d} and "
+            f"{pd.Timestamp(top['end']):%Y-%m-%d}")
 
 
 def _info_facts(corpus, path: Path) -> dict:
@@ -134,6 +138,14 @@ def _info_facts(corpus, path: Path) -> dict:
     if "group" in corpus.channels.columns:
         groups = corpus.channels["group"].dropna().astype(str)
         facts["groups"] = sorted(clean(g) for g in groups.unique())
+    gaps = holes(corpus)
+    facts["holes"] = [{"channel_id": clean(r.channel_id),
+                       "first_missing_id": int(r.first_missing_id),
+                       "last_missing_id": int(r.last_missing_id), "missing": int(r.missing),
+                       "start": pd.Timestamp(r.start).isoformat(),
+                       "end": pd.Timestamp(r.end).isoformat(), "reason": clean(r.reason)}
+                      for r in gaps.itertuples(index=False)]
+    facts["_holes_line"] = holes_line(gaps)
     return facts
 
 
@@ -142,6 +154,7 @@ def info(args: argparse.Namespace) -> int:
     path = Path(args.path).expanduser()
     corpus = _load(args.path, args.labels)
     facts = _info_facts(corpus, path)
+    line = facts.pop("_holes_line")
     if args.json:
         print(json.dumps(facts, indent=2, ensure_ascii=False))
         return 0
@@ -160,9 +173,8 @@ def info(args: argparse.Namespace) -> int:
     lines.append(f"service records: {facts['service']:,}")
     reasons = "; ".join(f"{k}: {v:,}" for k, v in facts["rejected_reasons"].items())
     lines.append(f"rejected: {facts['rejected']:,}" + (f" ({reasons})" if reasons else ""))
-    holes = holes_line(corpus.messages)
-    if holes:
-        lines.append(holes)
+    if line:
+        lines.append(line)
     print("\n".join(lines))
     return 0
 
