@@ -228,8 +228,8 @@ def fixtures_dir() -> Path:
 
 
 def open_corpus(corpus: str | os.PathLike | None = "", labels: str | os.PathLike | None = None,
-                *, twitter: bool = False, tz: str | tzinfo = "UTC", seed: int = 0,
-                progress: bool | None = None) -> Corpus:
+                *, twitter: bool = False, editions: bool = False, tz: str | tzinfo = "UTC",
+                seed: int = 0, progress: bool | None = None) -> Corpus:
     """The notebooks' load cell: the analyst's corpus, or the bundled fixtures, always with a
     ``group`` column, so every ``by="group"`` analysis runs.
 
@@ -244,8 +244,9 @@ def open_corpus(corpus: str | os.PathLike | None = "", labels: str | os.PathLike
         communities detected in the forward network, each named after its hub ("community
         around X"; at most 8, the smallest folded into "other groups (n)"), or each channel
         when nothing is forwarded; a :class:`~workbench.errors.WorkbenchWarning` says so.
-    twitter : bool, default False
-        With the fixtures only: add their Twitter side (as :func:`load_fixtures`).
+    twitter, editions : bool, default False
+        With the fixtures only: add their Twitter side or their language editions (as
+        :func:`load_fixtures`).
     tz, progress
         As in :func:`load`.
     seed : int, default 0
@@ -260,7 +261,7 @@ def open_corpus(corpus: str | os.PathLike | None = "", labels: str | os.PathLike
     from ..groups import assign_groups  # here: groups need the network package
 
     if corpus is None or str(corpus).strip() == "":
-        loaded = load_fixtures(twitter=twitter, progress=progress)
+        loaded = load_fixtures(twitter=twitter, editions=editions, progress=progress)
         if labels is None:
             return loaded
         corpus = fixtures_dir() / "telegram"
