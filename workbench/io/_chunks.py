@@ -49,7 +49,7 @@ def columns_to_chunk(cols: dict[str, list], parts: list[Part], counts: np.ndarra
         try:
             if values is None:
                 if name in LIST:
-                    chunk[name] = np.fromiter(([] for _ in range(n)), dtype=object, count=n)
+                    chunk[name] = _empty_lists(n)
                 elif name == "channel_id":
                     chunk[name] = _segments([p.channel_id for p in parts], counts, typ)
                 elif name == "channel":
@@ -62,13 +62,18 @@ def columns_to_chunk(cols: dict[str, list], parts: list[Part], counts: np.ndarra
                 else:
                     chunk[name] = pa.nulls(n, typ)
             elif name in LIST:
-                chunk[name] = np.fromiter(values, dtype=object, count=n)
+                chunk[name] = pa.array(values, type=schema.LIST_ARROW)
             else:
                 chunk[name] = pa.array(values, type=typ)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as exc:
             raise LoadError(f"{label}: messages column {name!r} got a value of the wrong "
                             f"type: {exc}") from exc
     return chunk
+
+
+def _empty_lists(n: int) -> pa.Array:
+    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)),
+                                    pa.array([], type=pa.string()))
 
 
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
@@ -116,13 +121,10 @@ def needs_check(cols: dict[str, list], chunk: dict) -> bool:
                 return True
     for name in LIST:
         values = cols.get(name)
-        if values is not None:
-            for items in values:
-                if type(items) is not list:
-                    return True
-                for item in items:
-                    if type(item) is not str:
-                        return True
+        # Arrow took the items as strings (it refuses anything else); a cell must be a list.
+        if values is not None and (chunk[name].null_count
+                                   or any(type(items) is not list for items in values)):
+            return True
     return False
 
 

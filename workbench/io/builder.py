@@ -546,7 +546,8 @@ class Builder:
                                 type=pa.large_string() if c in STR else pa.int64())
             for c in FIELDS if c not in LIST
         }
-        lists = {c: np.concatenate([ch[c] for ch in chunks]) for c in LIST}
+        lists = {c: pa.chunked_array([ch[c] for ch in chunks], type=schema.LIST_ARROW)
+                 for c in LIST}
         part = np.concatenate([ch["_part"] for ch in chunks])
         self.chunks = []
         date = arrow["date"].to_numpy()
@@ -582,7 +583,7 @@ class Builder:
                                                      dtype=schema.PLATFORM_DTYPE)
         for c in FIELDS:
             if c in LIST:
-                data[c] = lists[c][take]
+                data[c] = schema.list_array(lists[c] if identity else lists[c].take(take_pa))
             elif c == "message_id":
                 data[c] = mid[order]
             elif c == "date":
