@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..io.progress import progress_steps
 
 __all__ = ["cluster_summary", "crosspost_flows", "lead_lag", "coordination_edges",
            "Coordination", "cascade", "label_clusters", "compare_clusters"]
@@ -353,7 +354,7 @@ def coordination_edges(clusters: pd.DataFrame, *, window: str | pd.Timedelta = "
     bounds = np.flatnonzero(np.r_[True, channel[order][1:] != channel[order][:-1], True])
     control_rows, exceed, total = [], pd.Series(0, index=observed.index, dtype=np.int64), \
         pd.Series(0.0, index=observed.index)
-    for k in range(n_shuffles):
+    for k in progress_steps(range(n_shuffles), desc="coordination shuffles"):
         shuffled = time.copy()
         perm = order.copy()
         for lo, hi in zip(bounds[:-1], bounds[1:]):
