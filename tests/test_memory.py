@@ -162,3 +162,38 @@ def test_saved_corpus_reopens_with_arrow_lists(tmp_path):
         pd.testing.assert_frame_equal(getattr(corpus, table), getattr(again, table),
                                       check_exact=True)
     assert np.array_equal(again.messages["message_id"], corpus.messages["message_id"])
+
+
+def test_progress_steps_follow_the_switch(monkeypatch):
+    from workbench.io.progress import progress_steps
+
+    steps = range(5)
+    monkeypatch.setenv("WORKBENCH_PROGRESS", "0")
+    assert progress_steps(steps, desc="x", progress=True) is steps  # CI and notebooks: none
+    monkeypatch.setenv("WORKBENCH_PROGRESS", "1")
+    assert progress_steps(steps, desc="x", progress=False) is steps
+    bar = progress_steps(steps, desc="coordination shuffles", progress=True)
+    try:
+        assert bar is not steps and list(bar) == [0, 1, 2, 3, 4] and bar.total == 5
+    finally:
+        bar.close()
+
+
+def test_coordination_shuffles_report_progress(monkeypatch):
+    from workbench.crosspost import _analyses
+
+    seen = []
+
+    def spy(steps, *, desc, **kw):
+        seen.append((desc, len(steps)))
+        return steps
+
+    monkeypatch.setattr(_analyses, "progress_steps", spy)
+    clusters = pd.DataFrame({"cluster_id": [0, 0, 1, 1], "channel_id": ["a", "b", "a", "b"],
+                             "date": pd.to_datetime(["2016-01-01 10:00", "2016-01-01 10:05",
+                                                     "2016-01-02 10:00", "2016-01-02 10:10"],
+                                                    utc=True),
+                             "message_id": [1, 2, 3, 4], "is_origin": [True, False, True, False],
+                             "lag": pd.to_timedelta(["0min", "5min", "0min", "10min"])})
+    _analyses.coordination_edges(clusters, n_shuffles=7)
+    assert seen == [("coordination shuffles", 7)]
