@@ -33,6 +33,8 @@ from ._measure import measure
 SIZES = (100_000, 1_000_000)
 QUICK_SIZES = (2_000,)
 TABLES = ("messages", "channels", "rejected", "service", "files")
+#: Timed runs per measurement (the best counts).
+REPEAT = 3
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "telethon-real"
 
 
@@ -51,9 +53,9 @@ def _write_corpus(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-def _best(fn, *args, repeat: int = 3) -> float:
+def _best(fn, *args) -> float:
     best = float("inf")
-    for _ in range(repeat):
+    for _ in range(REPEAT):
         start = time.perf_counter()
         fn(*args)
         best = min(best, time.perf_counter() - start)
