@@ -85,6 +85,11 @@ def _load(path: str):
         return wb.load(path, progress=False)
 
 
+def _workbench(path: str) -> int:
+    """Messages ``wb.load`` reads from ``path`` (what ``bench formats`` times per format)."""
+    return len(_load(path).messages)
+
+
 def _load_best(path: str) -> float:
     _load(path)  # imports and caches warm, as in a notebook's second load
     return _best(_load, path)
