@@ -65,6 +65,20 @@ class Corpus:
     files: pd.DataFrame = field(default_factory=lambda: schema.empty("files"))
 
     def __post_init__(self) -> None:
+        messages = self.messages
+        lists = [c for c in schema.LIST_COLUMNS
+                 if c in messages.columns and messages[c].dtype == object]
+        if lists:
+            # One dtype for list columns whoever built the table (Arrow lists: see
+            # schema.LIST_DTYPE); the caller's frame is left as it was.
+            messages = messages.copy(deep=False)
+            for col in lists:
+                try:
+                    messages[col] = schema.list_array(messages[col])
+                except (TypeError, ValueError, pa.ArrowException) as exc:
+                    raise schema.SchemaError(
+                        f"messages.{col}: not lists of strings: {exc}") from exc
+            object.__setattr__(self, "messages", messages)
         for name in ("messages", "channels", "rejected", "service", "files"):
             schema.validate(getattr(self, name), name)
 
@@ -220,9 +234,13 @@ def write_corpus(corpus: Corpus, directory: str | Path) -> Path:
         try:
             arrow = pa.Table.from_pandas(plain, preserve_index=False)
             for col in lists:
-                values = frame[col].tolist()
-                typ = pa.list_(pa.string()) if col in schema.TABLES[table] else None
-                array = pa.array([v if isinstance(v, list) else None for v in values], type=typ)
+                if frame[col].dtype == schema.LIST_DTYPE:
+                    array = frame[col].array._pa_array
+                else:
+                    values = frame[col].tolist()
+                    typ = schema.LIST_ARROW if col in schema.TABLES[table] else None
+                    array = pa.array([v if isinstance(v, list) else None for v in values],
+                                     type=typ)
                 arrow = arrow.append_column(col, array)
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise LoadError(f"cannot save {table}: a column holds values Parquet cannot store: "
@@ -268,9 +286,14 @@ def read_corpus(directory: str | Path, *, label: str | None = None) -> Corpus:
         except (pa.ArrowException, OSError) as exc:
             raise LoadError(f"{name}/{table}.parquet: cannot read: {exc}") from exc
         lists = {}
+        canonical = schema.TABLES[table]
         for col in info["list_columns"]:
-            values = arrow.column(col).to_pylist()
-            lists[col] = np.fromiter(values, dtype=object, count=len(values))
+            column = arrow.column(col)
+            if canonical.get(col) == schema.LIST:
+                lists[col] = schema.list_array(column)  # stays Arrow: nothing to convert
+            else:  # an analyst's column of lists comes back as it was saved
+                values = column.to_pylist()
+                lists[col] = np.fromiter(values, dtype=object, count=len(values))
             arrow = arrow.drop_columns([col])
         frame = _restore_categories(arrow.to_pandas(), info.get("categories", {}))
         for col, values in lists.items():

@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import WorkbenchError
+from ..io.progress import progress_enabled
 from ._content import SALT_ENV
 from ._params import check_parameters, parameter_error, write_output
 from ._safe import defang_text
@@ -385,6 +386,7 @@ def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, bef
         "SEED": params.seed,
         "TOP": params.top,
     }
+    cells_bar = progress_enabled(None)  # papermill's bar over the cells; the kernel has none
     env = {"PLOTLY_RENDERER": "plotly_mimetype", "WORKBENCH_PROGRESS": "0",
            SALT_ENV: salt if salt is not None else None, "PYTHONWARNINGS": "ignore"}
     with tempfile.TemporaryDirectory(prefix="workbench-brief-") as work:
@@ -396,7 +398,7 @@ def render_briefing(corpus, *, out="briefing.html", labels=None, event=None, bef
             with _environment(env):
                 nb = papermill.execute_notebook(
                     str(template_path()), str(executed), parameters=values,
-                    kernel_name="python3", progress_bar=False, cwd=work,
+                    kernel_name="python3", progress_bar=cells_bar, cwd=work,
                     request_save_on_cell_execute=False, execution_timeout=timeout,
                     kernel_manager_class=_kernel_manager_class(log_path))
         except PapermillExecutionError as exc:

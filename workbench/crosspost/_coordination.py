@@ -36,6 +36,7 @@ import pandas as pd
 from scipy.stats import poisson
 
 from ..errors import ParameterError
+from ..io.progress import progress_steps
 
 __all__ = ["Coordination", "coordination_edges", "coordination_evidence", "feature_clusters"]
 
@@ -234,7 +235,7 @@ def coordination_edges(clusters: pd.DataFrame, *, window: str | pd.Timedelta = W
 
     rng = np.random.default_rng(random_state)
     control_rows = []
-    for s in range(n_shuffles):
+    for s in progress_steps(range(n_shuffles), desc="coordination shuffles"):
         moved = time + (rng.uniform(-jit, jit, len(time)).astype(np.int64) if jit else 0)
         weights = _co_posts(cluster, channel, moved, w).groupby(["a", "b"]).size()
         control_rows.append({"shuffle": s, "edges": int((weights >= min_count).sum()),

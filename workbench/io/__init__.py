@@ -37,7 +37,8 @@ from .. import schema
 from ..corpus import Corpus, read_corpus
 from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
 from ..folders import is_saved_corpus
-from . import builder, desktop, detect, entities, files, graph, labels, parquet, sources
+from . import (_pool, builder, desktop, detect, entities, files, graph, labels, parquet,
+               sources)
 from ._gc import no_gc
 from .builder import Builder
 from .detect import FORMATS, format_names, register
@@ -87,6 +88,9 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         A progress bar (tqdm; Jupyter and terminal). By default it appears only for loads
         that take more than a second; False, or the environment variable
         ``WORKBENCH_PROGRESS=0``, turns it off; True shows it at once.
+
+        Folders of 16 MB or more are read by one process per core (Linux; the environment
+        variable ``WORKBENCH_WORKERS`` sets how many, ``1`` none), with the same result.
     pseudonymise : str or bytes, optional
         A secret salt (used whole): a person (any user, any private chat or group, any
         Twitter account unless marked public) never appears in clear in any table, file
@@ -175,8 +179,13 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
         with no_gc():
             build = Builder(tz=tz, channel_id=channel_id,
                             progress=bar.update if bar is not None else None)
-            for source in found.sources:
-                files.read_file(source, build, format=forced, strict=root.is_file())
+            workers = _pool.workers_for(found.sources, forced=forced)
+            if workers > 1:
+                _pool.read_parallel(found.sources, build, forced=forced, workers=workers,
+                                    advance=bar.update if bar is not None else None)
+            else:
+                for source in found.sources:
+                    files.read_file(source, build, format=forced, strict=root.is_file())
             if build.bad_files:
                 if len(build.bad_files) == len(found.sources):
                     raise LoadError(f"{root.name}: no file could be read: "

@@ -465,6 +465,30 @@ class Builder:
             "merged": 0,
         })
 
+    def absorb(self, other: "Builder") -> None:
+        """Append everything ``other`` read (say, in another process) as if this builder had
+        read it, after what it holds: parts and files are renumbered, file order kept."""
+        parts, files = self._next_part, len(self.files)
+        for part in other.parts:
+            part.index += parts
+            part.order += parts
+            part.file += files
+        self.parts.extend(other.parts)
+        self._next_part += other._next_part
+        for chunk in other.chunks:
+            chunk["_part"] = chunk["_part"] + parts
+        self.chunks.extend(other.chunks)
+        self.service.extend(row[:-1] + (row[-1] + parts,) for row in other.service)
+        self.rejected.extend(other.rejected)
+        self.files.extend(other.files)
+        self.warnings.extend(other.warnings)
+        self.bad_files.extend(other.bad_files)
+        for cid, name in other.forward_ids.items():
+            if name or cid not in self.forward_ids:
+                self.forward_ids[cid] = name
+        self.persons |= other.persons
+        self.mention_names.update(other.mention_names)
+
     def discard(self, source: Source, fmt: str | None, reason: str, *,
                 note: bool = True) -> None:
         """Record a file (or folder) that could not be read at all: one rejected row, one
@@ -554,7 +578,8 @@ class Builder:
                                 type=pa.large_string() if c in STR else pa.int64())
             for c in FIELDS if c not in LIST
         }
-        lists = {c: np.concatenate([ch[c] for ch in chunks]) for c in LIST}
+        lists = {c: pa.chunked_array([ch[c] for ch in chunks], type=schema.LIST_ARROW)
+                 for c in LIST}
         part = np.concatenate([ch["_part"] for ch in chunks])
         self.chunks = []
         date = arrow["date"].to_numpy()
@@ -590,7 +615,7 @@ class Builder:
                                                      dtype=schema.PLATFORM_DTYPE)
         for c in FIELDS:
             if c in LIST:
-                data[c] = lists[c][take]
+                data[c] = schema.list_array(lists[c] if identity else lists[c].take(take_pa))
             elif c == "message_id":
                 data[c] = mid[order]
             elif c == "date":
