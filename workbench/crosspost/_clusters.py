@@ -14,6 +14,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
+from ..io.progress import progress_steps
 from . import similarity as sim
 from ._media import image_parts
 from ._normalise import extract_urls, link_kind, media_fingerprint, normalise_texts, normalise_url
@@ -634,7 +635,11 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     for col in ("channel_id", "message_id", "date"):
         if col not in messages.columns:
             raise SchemaError(f"messages: missing column {col!r}")
-    msgs = messages.reset_index(drop=True)
+    # Ties below are broken by row position (a forward's source among posts of the same
+    # second, chunk boundaries); a canonical order keeps the result independent of how the
+    # caller's rows happen to be ordered.
+    msgs = messages.sort_values(["date", "channel_id", "message_id"], kind="stable",
+                                na_position="last").reset_index(drop=True)
     n = len(msgs)
     if n == 0:
         return empty_result(msgs)
@@ -644,7 +649,8 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     # Texts: normalised in chunks, shingled and weighed.
     texts = (pa.chunked_array([pa.array(msgs["text"].astype(pd.StringDtype("pyarrow")))])
              if "text" in msgs.columns else pa.nulls(n, pa.large_string()))
-    chunks = (normalise_texts(texts[lo:lo + TEXT_CHUNK]) for lo in range(0, n, TEXT_CHUNK))
+    chunks = (normalise_texts(texts[lo:lo + TEXT_CHUNK]) for lo in
+              progress_steps(range(0, n, TEXT_CHUNK), desc="cross-posting: sketching texts"))
     lengths = np.zeros(n, dtype=np.int64)
     text_key = np.zeros(n, dtype=np.uint64)
     index = sim.build_index(measured_texts(chunks, lengths, text_key, arrays.needs_key),

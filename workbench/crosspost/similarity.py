@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..io.progress import progress_steps
+
 __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
            "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
            "hash_family", "signatures", "band_key", "bucket_pairs", "unique_pairs",
@@ -529,7 +531,7 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     rank[by_time] = np.arange(len(docs), dtype=np.uint64)
     sorted_times = times[by_time]
     pairs = []
-    for band in range(BANDS):
+    for band in progress_steps(range(BANDS), desc="cross-posting: candidate pairs"):
         key = band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
         pairs += bucket_pairs(key, rank, by_time, sorted_times, len(docs), window)
     if not pairs:
@@ -631,7 +633,7 @@ def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 20_
     mass = np.asarray(mat.sum(axis=1, dtype=np.float64)).ravel()
     shared = np.empty(len(pairs))
     count = np.empty(len(pairs), dtype=np.int64)
-    for lo in range(0, len(pairs), chunk):
+    for lo in progress_steps(range(0, len(pairs), chunk), desc="cross-posting: confirming"):
         a, b = inv[lo:lo + chunk, 0], inv[lo:lo + chunk, 1]
         both = mat[a].multiply(binary[b])
         shared[lo:lo + chunk] = np.asarray(both.sum(axis=1, dtype=np.float64)).ravel()
