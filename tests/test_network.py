@@ -662,9 +662,9 @@ def test_network_growth_against_truth(world):
     assert len(weeks) == len(long_enough)
     for week, silenced in zip(sorted(weeks), long_enough):
         assert pd.Timedelta(0) <= silenced - week <= pd.Timedelta("21D"), (name, week, silenced)
-    for ch in truth["channels"]:
-        if ch["first_date"] > truth["start"]:
-            first = pd.Timestamp(ch["first_date"], tz="UTC")
+    for ch in truth["channels"]:  # a channel is new in growth from its first post
+        if ch["first_message_date"] and ch["first_message_date"] > truth["start"]:
+            first = pd.Timestamp(ch["first_message_date"], tz="UTC")
             window = growth.loc[first - pd.Timedelta("6D"):first + pd.Timedelta("7D"), "new"]
             assert window.sum() >= 1, (name, ch["channel_id"])
 

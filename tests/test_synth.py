@@ -305,6 +305,8 @@ def test_message_counts_first_dates_and_silences(world):
         assert ch["messages"] == sum(m["type"] == "message" for m in records)
         assert ch["service"] == sum(m["type"] == "service" for m in records)
         assert ch["first_date"] == min(utc_day(m) for m in records).isoformat()
+        posts = [utc_day(m) for m in records if m["type"] == "message"]
+        assert ch["first_message_date"] == (min(posts).isoformat() if posts else None)
         assert ch["silenced"] == silenced.get(ch["channel_id"])
         if ch["silenced"]:
             assert max(utc_day(m) for m in records) < date.fromisoformat(ch["silenced"])

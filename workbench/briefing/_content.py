@@ -23,6 +23,7 @@ from ..text import shorten
 from . import _findings
 from ._html import HTMLBlock, html_table
 from ._lifecycle import gaps_sentence, takedown_sentence
+from ._prose import Facts, bold as _b, day as _day, join_list as _list, lag as _lag, n as _n
 from ._params import BriefingParameters, check_parameters, parameter_error
 from ._safe import Pseudonymiser, defang_text, pseudonymise_corpus, safe_html
 from ._terms import rising_terms

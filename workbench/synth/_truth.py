@@ -46,9 +46,12 @@ def _truth(b: _WorldBuilder, params: dict, twitter: dict) -> dict:
     channels = []
     for ch in chans:
         first = min(m.time for m in ch.messages) if ch.messages else ch.start
+        posts = [m.time for m in ch.messages if m.kind != "service"]
         channels.append({
             "channel_id": ch.key, "id": ch.id, "name": ch.name, "handle": ch.handle,
             "group": ch.group, "lang": ch.lang, "hub": ch.hub, "first_date": _day(first),
+            # the channel's first post: a service record (channel created) may come days earlier
+            "first_message_date": _day(min(posts)) if posts else None,
             "silenced": _day(ch.silenced) if ch.silenced is not None else None,
             "messages": sum(m.kind != "service" for m in ch.messages),
             "service": sum(m.kind == "service" for m in ch.messages),
