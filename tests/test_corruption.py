@@ -26,6 +26,7 @@ import gzip
 import io
 import json
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -98,7 +99,10 @@ def _normalised(subject: Subject) -> Subject:
     from dataclasses import replace
 
     if subject.layout == "json":
-        return replace(subject, data=json.dumps(json.loads(subject.data)).encode("utf-8"))
+        # Desktop writes control characters as \xHH, which strict JSON refuses; read them as
+        # the \u00HH they stand for (the reader accepts both).
+        data = re.sub(rb"(?<!\\)((?:\\\\)*)\\x([0-9A-Fa-f]{2})", rb"\1\\u00\2", subject.data)
+        return replace(subject, data=json.dumps(json.loads(data)).encode("utf-8"))
     if subject.layout == "csv":
         return replace(subject, data=_first_rows(subject.data, 10**9))
     if subject.layout == "lines":

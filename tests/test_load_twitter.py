@@ -458,6 +458,9 @@ def test_kaggle_quirks():
     }
     assert corpus.rejected["raw"].str.contains("quirk: ").all()
     channels = corpus.channels
+    # every name a channel is known by includes the one it is shown under
+    assert all(name in known for name, known in zip(channels["name"], channels["names"]))
+    channels = channels.drop(columns="names")
     assert channels.to_dict("list") | {"platform": None, "kind": None} == {
         "channel_id": ["twitter:name:abu_ar", "twitter:name:abu_x", "twitter:name:outside_z",
                        "twitter:name:umm_c", "twitter:name:umm_y"],

@@ -258,9 +258,15 @@ def _edges(kind: str, corpus) -> pd.DataFrame:
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     """List cells (mentions, links, hashtags) as one space-separated string for CSV."""
+    from ..schema import LIST_DTYPE
+
     frame = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype == object and frame[column].map(
+        if frame[column].dtype == LIST_DTYPE:  # Arrow lists (the canonical list columns)
+            frame[column] = pd.Series([" ".join(v) if v else "" for v in
+                                       frame[column].tolist()], index=frame.index,
+                                      dtype="string")
+        elif frame[column].dtype == object and frame[column].map(
                 lambda v: isinstance(v, (list, tuple)) or hasattr(v, "tolist")).any():
             frame[column] = frame[column].map(
                 lambda v: " ".join(map(str, list(v))) if v is not None and not (
@@ -311,6 +317,13 @@ def export(args: argparse.Namespace) -> int:
     if fmt == "csv":
         neutralise_formulas(_flat(table)).to_csv(out, index=False)
     else:
+        from ..schema import LIST_DTYPE
+
+        # Arrow list columns as plain lists: pandas cannot rebuild an ArrowDtype list from
+        # the Parquet file's metadata, so other tools' pd.read_parquet would fail.
+        lists = [c for c in table.columns if table[c].dtype == LIST_DTYPE]
+        table = table.assign(**{c: pd.Series(table[c].tolist(), index=table.index,
+                                             dtype=object) for c in lists})
         table.to_parquet(out, index=False)
     print(f"wrote {out} ({len(table):,} rows of {args.table})")
     return 0
