@@ -23,7 +23,7 @@ they are imported only when a store is used.
 Examples
 --------
 >>> import tempfile, workbench as wb
->>> exports = [wb.io.fixtures_dir() / "telegram" / h for h in ("voiceofkledral", "lovo_media")]
+>>> exports = [wb.io.fixtures_dir() / "telegram" / h for h in ("voiceofkledral", "mutatnews")]
 >>> store = wb.open_store(tempfile.mkdtemp())
 >>> report = store.ingest(exports, progress=False)
 >>> corpus = store.corpus()           # in memory: the same as wb.load of both exports

@@ -90,7 +90,7 @@ def open_store(path: str | os.PathLike, *, create: bool = True, backend: str = "
     >>> export = wb.io.fixtures_dir() / "telegram" / "voiceofkledral"
     >>> store.ingest(export, progress=False)[["status", "loaded", "added"]]
          status  loaded  added
-    0  ingested    1235   1235
+    0  ingested    1241   1241
     >>> store.ingest(export, progress=False)["status"].tolist()   # the same export again
     ['skipped: already in the store']
     >>> store.corpus(channels=["telegram:1048766675"]).messages["channel"].unique().tolist()
