@@ -11,6 +11,7 @@ period (and per group).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,7 @@ def topics(messages: pd.DataFrame | pd.Series, k: int = 10, *, text_col: str = "
     (True, True)
     """
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from ._stopwords import stop_words
@@ -146,8 +148,12 @@ def topics(messages: pd.DataFrame | pd.Series, k: int = 10, *, text_col: str = "
     except ValueError as exc:  # scikit-learn: empty vocabulary after pruning
         raise ParameterError(f"no terms left to model ({exc}); lower min_df or raise "
                              "max_df") from exc
-    nmf = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400)
-    nmf.fit(X)
+    nmf = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=1000)
+    with warnings.catch_warnings():
+        # The top terms settle long before NMF's loss meets its tolerance; a notebook or a
+        # briefing should not show the analyst scikit-learn's warning about it.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        nmf.fit(X)
     model = TopicModel(vectorizer, nmf, text_col)
     vocab = np.asarray(vectorizer.get_feature_names_out(), dtype=object)
     rows = []
