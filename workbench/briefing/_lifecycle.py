@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import network, timeline
+from ..naming import plural
 from ._prose import bold as _b, day as _day, join_list as _list, n as _n
 
 if TYPE_CHECKING:
@@ -62,8 +63,8 @@ def takedown_sentence(briefing: Briefing, *, limit: int = 3) -> str | None:
         before = str(names.get(r.predecessor, r.predecessor_name))
         parts.append(
             f"{_b(before)} (last message {fact(f'{before}: last message', _day(r.predecessor_last))})"
-            f" continued as {_b(names.get(r.successor, r.successor_name))} "
-            f"{fact(f'{before}: days to successor', str(max(0, r.gap.days)))} days later "
+            f" continued {fact(f'{before}: days to successor', plural(max(0, r.gap.days), 'day'))}"
+            f" later as {_b(names.get(r.successor, r.successor_name))} "
             f"({', '.join(why) or 'timing'})")
     more = len(found) - len(parts)
     stopped = found["predecessor"].nunique()
