@@ -275,3 +275,22 @@ def test_store_ingests_the_four_folders_like_load(small, tmp_path):
     b = stored.sort_values(key)[key + ["text", "media_name", "fwd_from_date"]]
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
                                   check_dtype=False)
+
+
+def test_maps_that_are_not_objects_or_repeat_are_rejected_not_lost(tmp_path):
+    """A message map given as a list, or the same map twice in one channel: every record
+    is accounted for (review finding: such maps were once dropped or crashed the load)."""
+    listed = json.dumps([_msg("lost?", T0)])
+    first = json.dumps({"1": _msg("kept", T0)})
+    again = json.dumps({"1": _msg("repeat", T0 + 60), "2": _msg("repeat too", T0 + 120)})
+    (tmp_path / "tg.json").write_text(
+        '{"1001": {"username": "a", "title": "A", "text_messages": ' + listed + "},"
+        ' "1002": {"username": "b", "title": "B", "text_messages": ' + first + ","
+        ' "text_messages": ' + again + "}}")
+    corpus, _ = _load(tmp_path / "tg.json")
+    assert corpus.messages[["channel_id", "message_id", "text"]].values.tolist() == [
+        ["telegram:1002", 1, "kept"]]
+    rejected = dict(zip(corpus.rejected["source"], corpus.rejected["reason"]))
+    assert "not an object" in rejected["tg.json#1001/text_messages"]
+    assert {k for k, v in rejected.items() if "appears twice" in v} == {
+        "tg.json#1002/text_messages/1", "tg.json#1002/text_messages/2"}

@@ -355,8 +355,10 @@ class _Reader:
                 if field in _MAPS and scan.peek() == b"{":
                     scan.pos += 1
                     rows = self._map(scan, field, cid, prefix)
-                    if field in seen_maps:  # the same map twice: nothing to pair
-                        self._emit(rows, part)
+                    if field in seen_maps:  # the same map twice: its ids repeat the first's
+                        for mid in rows:
+                            self.out.reject(f"{field}/{mid}", f"{field} appears twice in "
+                                            f"channel {cid}: the first is kept")
                         rows = {}
                     seen_maps.append(field)
                     if pending is None:
@@ -371,6 +373,9 @@ class _Reader:
                     except orjson.JSONDecodeError:
                         raise LoadError(f"{self.label}: invalid JSON in channel {key}, field "
                                         f"{field!r}") from None
+                    if field in _MAPS and meta[field]:  # a list or a string: nothing to read
+                        self.out.reject(field, f"{field} is not an object of message id to "
+                                        "record: none of it is read", raw)
                 if scan.expect(b",}") == b"}":
                     break
         if pending:
