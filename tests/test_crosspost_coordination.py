@@ -187,3 +187,23 @@ def test_explorer_shows_evidence_escaped():
     html = explorer.evidence_html(edges, "a", "b")
     assert "<img" not in html and "<b>A</b>" not in html
     assert "&lt;img" in html and "second statement here" in html
+
+
+def test_evidence_of_co_linking_when_a_post_carries_two_links():
+    """A post with two shared links sits in two link clusters; its evidence is still one row
+    per co-posted cluster, with its date and text (review finding: this once raised)."""
+    base = pd.Timestamp("2023-03-01", tz="UTC")
+    rows = []
+    for k in range(6):
+        t = base + pd.Timedelta(days=k * 2, hours=k)
+        two = f"https://a.example/p/{k} https://b.example/q/{k}"
+        rows.append(("x", 10 + k, t, f"x says {two}"))
+        rows.append(("y", 20 + k, t + pd.Timedelta("30s"), f"y says {two}"))
+    msgs = pd.DataFrame(rows, columns=["channel_id", "message_id", "date", "text"])
+    fc = xp.feature_clusters(msgs, feature="link")
+    assert fc["cluster_id"].nunique() == 12  # two links per post, six posts per channel
+    edges, _ = xp.coordination_edges(fc)
+    ev = xp.coordination_evidence(edges, fc, "x", "y", messages=msgs)
+    assert len(ev) == 12 and set(ev["source_message_id"]) == set(range(10, 16))
+    assert (ev["gap"] == pd.Timedelta("30s")).all()
+    assert ev["target_text"].str.startswith("y says").all()

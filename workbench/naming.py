@@ -41,11 +41,14 @@ def natural_key(value) -> tuple:
     --------
     >>> sorted(["a10", "a2", None, "A1"], key=natural_key)
     ['A1', 'a2', 'a10', None]
+    >>> sorted(["news 10", "news 5²"], key=natural_key)  # "²" is no number to sort by
+    ['news 5²', 'news 10']
     """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return (1, ())
     parts = _DIGITS.split(str(value).casefold())
-    return (0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p))
+    # isdecimal, not isdigit: "²" is a digit that int() refuses
+    return (0, tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in parts if p))
 
 
 def natural_sorted(values: Iterable) -> list:

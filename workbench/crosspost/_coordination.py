@@ -319,9 +319,12 @@ def coordination_evidence(edges: pd.DataFrame, clusters: pd.DataFrame, source: s
     left, right = list(row["source_messages"]), list(row["target_messages"])
     if str(source) != a:
         left, right = right, left
-    key = pd.MultiIndex.from_arrays([clusters["channel_id"].astype(str),
-                                     clusters["message_id"].astype("int64")])
-    dates = pd.Series(pd.to_datetime(clusters["date"], utc=True).to_numpy(), index=key)
+    # One message may sit in several clusters (a post with two links in feature_clusters):
+    # its date is the same in each, so one row per message is enough to look it up.
+    once = clusters.drop_duplicates(["channel_id", "message_id"])
+    key = pd.MultiIndex.from_arrays([once["channel_id"].astype(str),
+                                     once["message_id"].astype("int64")])
+    dates = pd.Series(pd.to_datetime(once["date"], utc=True).to_numpy(), index=key)
     src_dates = dates.reindex(pd.MultiIndex.from_arrays([[str(source)] * len(left), left]))
     tgt_dates = dates.reindex(pd.MultiIndex.from_arrays([[str(target)] * len(right), right]))
     out = pd.DataFrame({
