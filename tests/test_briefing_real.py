@@ -193,6 +193,7 @@ def test_every_number_in_the_findings_is_in_the_facts_table(which, request):
     brief = request.getfixturevalue(which)
     html = brief.findings()._repr_html_()
     assert "The numbers behind these findings" in html
+    assert "&amp;lt;" not in html  # a value escaped twice reads "p &lt; 0.001"
     table = _text(html.split("<details", 1)[1])
     table_numbers = set(re.findall(NUMBER, table))
     for item in _items(brief):

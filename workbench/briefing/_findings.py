@@ -9,6 +9,7 @@ listed among the limitations; every number recorded in the briefing's :class:`Fa
 
 from __future__ import annotations
 
+import html
 from functools import partial
 
 import pandas as pd
@@ -312,6 +313,9 @@ def facts_table_html(b) -> str:
     table = b.facts.table()
     if not len(table):
         return ""
-    table = table.assign(measure=table["measure"].map(defang_text))
+    # Values are written as they read in the prose, some already HTML ("p &lt; 0.001");
+    # html_table escapes every cell, so they go in as plain text.
+    table = table.assign(measure=table["measure"].map(defang_text),
+                         value=table["value"].map(html.unescape))
     return ("<details class='wb-facts'><summary>The numbers behind these findings</summary>"
             + html_table(table, css_class="wb-table wb-facts-table") + "</details>")

@@ -64,10 +64,13 @@ def topics_sentence(briefing) -> str | None:
              " before)" for t, s in top.items()]
     rise = (share_after - share_before.reindex(share_after.index).fillna(0.0)).sort_values(
         ascending=False, kind="stable")
-    text = (f"<b>What they talked about.</b> A topic model of the "
-            f"{fact('distinct texts modelled', f'{len(texts):,}')} distinct "
-            f"texts around the event ({fact('topics', str(N_TOPICS))} topics, each named by "
-            "its top words) puts "
+    fitted_on = (f"{fact('distinct texts modelled', f'{len(sample):,}')} distinct texts "
+                 "around the event" if len(sample) == len(texts) else
+                 f"{fact('distinct texts modelled', f'{len(sample):,}')} of the "
+                 f"{fact('distinct texts around the event', f'{len(texts):,}')} distinct texts "
+                 "around the event (a random sample)")
+    text = (f"<b>What they talked about.</b> A topic model of {fitted_on} "
+            f"({fact('topics', str(N_TOPICS))} topics, each named by its top words) puts "
             f"most messages after it in {join_list(parts)}.")
     if len(rise) and rise.iloc[0] > 0.01:
         t = rise.index[0]

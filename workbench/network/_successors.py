@@ -227,7 +227,12 @@ def successors(messages: pd.DataFrame, *, channels=None, max_gap: str = "14D",
         for tgt, srcs in men.groupby("target")["source"].agg(set).items():
             audience.setdefault(tgt, set()).update(srcs)
     involved = {c for p in pairs for c in p}
-    own = messages[FWD_NAME].isna() if FWD_NAME in messages.columns else True
+    # A forward is not the channel's own post, whatever its format tells of the source (a
+    # TGDataset forward may have an id and no name, or neither, only its original date).
+    own = pd.Series(True, index=messages.index)
+    for col in (FWD_NAME, "fwd_from_channel_id", "fwd_from_date"):
+        if col in messages.columns:
+            own &= messages[col].isna()
     msgs = messages[messages[CHANNEL_ID].astype(str).isin(involved) & own]  # forwards: not theirs
     msgs = msgs.assign(**{CHANNEL_ID: msgs[CHANNEL_ID].astype(str),
                           "_text": [normalise_text(t) if isinstance(t, str) else ""

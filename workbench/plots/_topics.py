@@ -56,7 +56,7 @@ def plot_topic_terms(terms: pd.DataFrame, *, n_terms: int = 10, cols: int = 3,
                              orientation="h", name=f"topic {topic}", showlegend=False,
                              hovertemplate="%{y}: %{x:.3g}<extra></extra>"),
                       row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(title=title or "Top terms per topic", height=260 * rows,
+    fig.update_layout(title=escape(title or "Top terms per topic"), height=260 * rows,
                       margin=dict(l=10, r=10, t=60, b=10))
     return fig
 
@@ -111,7 +111,8 @@ def plot_topic_trend(trend: pd.DataFrame, *, labels: pd.Series | None = None,
     for when in ([] if events is None else list(events)):
         fig.add_vline(x=pd.Timestamp(when), line_dash="dash", line_color="#444")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    fig.update_layout(title=title or "Topic shares over time", height=max(320, 220 * len(groups)))
+    fig.update_layout(title=escape(title or "Topic shares over time"),
+                      height=max(320, 220 * len(groups)))
     return fig
 
 
@@ -146,7 +147,7 @@ def plot_channel_languages(table: pd.DataFrame, *, channels: pd.DataFrame | None
                              customdata=part[["identified", "messages"]].to_numpy().tolist(),
                              hovertemplate="%{y}: %{x:.0%} of %{customdata[0]} identified "
                                            "(%{customdata[1]} messages)<extra></extra>"))
-    fig.update_layout(title=title or "Main language per channel", barmode="stack",
+    fig.update_layout(title=escape(title or "Main language per channel"), barmode="stack",
                       xaxis=dict(tickformat=".0%", range=[0, 1]),
                       height=max(300, 22 * len(frame) + 120))
     return fig
