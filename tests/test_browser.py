@@ -124,20 +124,39 @@ HOSTILE = {
     # a forward source outside the collection
     "Akogak Old Archive": "Akogak <svg onload=alert(1)> Archive https://t.me/akogak_old",
 }
-TEXT_WORD = "حعو"  # a common word of the fixture texts, including the example cascade's
+#: A "text" string value in Desktop JSON (the message's, or an entity's).
+_TEXT_VALUE = re.compile(r'("text": ")((?:[^"\\]|\\.)*)(")')
+#: How many of the fixture texts' most common words carry the payload: enough that whatever
+#: message the briefing quotes (its example cascade) holds one.
+TEXT_WORDS = 12
+_WORD = re.compile(r"(?<![\\\w])\w{4,}")
 TEXT_PAYLOAD = "<img src=x onerror=document.title='pwned'>"
 GROUP = "control<iframe src=javascript:alert(1)></iframe>"
 TITLE = "<img src=x onerror=alert(1)>Hostile briefing"
 ANALYST = "<script>alert(1)</script>"
 
 
+def _common_words(raws: list[str]) -> re.Pattern:
+    counts: dict[str, int] = {}
+    for raw in raws:
+        for m in _TEXT_VALUE.finditer(raw):
+            for word in set(re.findall(_WORD, m.group(2))):
+                counts[word] = counts.get(word, 0) + 1
+    top = sorted(counts, key=lambda w: (-counts[w], w))[:TEXT_WORDS]
+    # never the letter after a backslash: "\\nJoin" is an escape and a word
+    return re.compile(r"(?<![\\\w])(?:" + "|".join(map(re.escape, top)) + r")\b")
+
+
 def _hostile_corpus(folder: Path) -> tuple[Path, Path]:
     """The fixture world with payloads in every place a briefing shows data."""
-    for src in sorted((FIXTURES / "telegram").rglob("result.json.gz")):
-        raw = gzip.decompress(src.read_bytes()).decode("utf-8")
+    sources = sorted((FIXTURES / "telegram").rglob("result.json.gz"))
+    raws = [gzip.decompress(src.read_bytes()).decode("utf-8") for src in sources]
+    words = _common_words(raws)
+    for src, raw in zip(sources, raws):
         for name, payload in HOSTILE.items():
             raw = raw.replace(json.dumps(name), json.dumps(payload))
-        raw = raw.replace(TEXT_WORD, TEXT_PAYLOAD)
+        raw = _TEXT_VALUE.sub(lambda m: m.group(1) + words.sub(TEXT_PAYLOAD, m.group(2))
+                              + m.group(3), raw)
         dest = folder / "telegram" / src.relative_to(FIXTURES / "telegram")
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(gzip.compress(raw.encode("utf-8"), mtime=0))
