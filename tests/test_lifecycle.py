@@ -297,3 +297,29 @@ def test_the_store_resolves_old_titles_as_a_load_does(tmp_path):
     cols = ["channel_id", "name", "names", "resolved"]
     pd.testing.assert_frame_equal(got.channels[cols].reset_index(drop=True),
                                   want.channels[cols].reset_index(drop=True))
+
+
+def test_collection_gaps_skip_chats_whose_ids_are_the_accounts():
+    """Private chats and basic groups number messages across the account's chats, so a run
+    of ids missing there is no hole (review finding); a channel's run still is."""
+    ids = list(range(1, 21)) + list(range(200, 220))
+    hours = [i * 6.0 for i in range(40)]
+    rows = []
+    for cid in ("telegram:1", "telegram:2", "telegram:3"):
+        rows.append(pd.DataFrame({"platform": "telegram", "channel_id": cid, "message_id": ids,
+                                  "date": T0 + pd.to_timedelta(hours, unit="h")}))
+    msgs = schema.conform(pd.concat(rows, ignore_index=True), "messages")
+    chans = pd.DataFrame({"channel_id": ["telegram:1", "telegram:2", "telegram:3"],
+                          "kind": ["channel", "account", "group"]})
+    assert wb.timeline.collection_gaps(msgs)["channel_id"].tolist() == [
+        "telegram:1", "telegram:2", "telegram:3"]
+    found = wb.timeline.collection_gaps(msgs, channels=chans)
+    assert found[["channel_id", "first_missing_id", "last_missing_id"]].values.tolist() == [
+        ["telegram:1", 21, 199]]
+
+
+def test_survival_leaves_out_unknown_lifetimes():
+    life = pd.DataFrame({"lifetime_days": [2.0, np.nan, 4.0], "censored": [False, False, False]})
+    surv = wb.network.survival(life)
+    assert surv["at_risk"].tolist()[:2] == [2, 2]  # the unknown one is never at risk
+    assert surv["survival"].iloc[-1] == 0.0

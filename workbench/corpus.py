@@ -124,7 +124,8 @@ class Corpus:
         # Imported here: the corpus sits below the analyses, and this is only a summary of one.
         from .timeline import collection_gaps
 
-        holes = collection_gaps(m, service=self.service)["channel_id"].value_counts()
+        holes = collection_gaps(m, service=self.service, channels=self.channels
+                                )["channel_id"].value_counts()
         per["holes"] = per["channel_id"].astype(str).map(holes).fillna(0).astype("int64")
         return per.sort_values(["messages", "channel_id"], ascending=[False, True],
                                ignore_index=True)

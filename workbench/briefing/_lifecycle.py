@@ -95,7 +95,8 @@ def gaps_sentence(briefing: Briefing, *, limit: int = 3) -> str | None:
     >>> print(gaps_sentence(b)[:114])
     <b>Holes in the collection.</b> channel <b>Sawt</b>: about 120 messages missing between 7 Jun 2017 and 16 Jun 2017
     """
-    gaps = timeline.collection_gaps(briefing.messages, service=briefing.corpus.service)
+    gaps = timeline.collection_gaps(briefing.messages, service=briefing.corpus.service,
+                                    channels=briefing.corpus.channels)
     if not len(gaps):
         return None
     names = _names(briefing)

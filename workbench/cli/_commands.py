@@ -98,7 +98,7 @@ def _load(path: str, labels: str | None):
 def holes(corpus) -> pd.DataFrame:
     """Suspected holes in the collection (:func:`workbench.timeline.collection_gaps`)."""
     from ..timeline import collection_gaps
-    return collection_gaps(corpus.messages, service=corpus.service)
+    return collection_gaps(corpus.messages, service=corpus.service, channels=corpus.channels)
 
 
 def holes_line(gaps: pd.DataFrame) -> str | None:

@@ -209,7 +209,8 @@ def survival(lifetimes: pd.DataFrame, *, by: str | None = None,
     rows = []
     for name, g in groups:
         t = g[duration].astype(float).to_numpy()
-        cens = g[censored].astype(bool).to_numpy()
+        known = ~np.isnan(t)  # a lifetime that is not known is nobody at risk
+        t, cens = t[known], g[censored].astype(bool).to_numpy()[known]
         n, s, var = len(t), 1.0, 0.0
         rows.append((name, 0.0, n, 0, 0, 1.0, 0.0))
         for time in np.unique(t):

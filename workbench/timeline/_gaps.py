@@ -17,8 +17,8 @@ GAP_COLUMNS = ["channel_id", "channel", "first_missing_id", "last_missing_id", "
 
 @dispatchable("timeline.collection_gaps")
 def collection_gaps(messages: pd.DataFrame, *, service: pd.DataFrame | None = None,
-                    min_missing: int = 20, date_factor: float = 10.0,
-                    min_duration: str = "2D") -> pd.DataFrame:
+                    channels: pd.DataFrame | None = None, min_missing: int = 20,
+                    date_factor: float = 10.0, min_duration: str = "2D") -> pd.DataFrame:
     """Suspected holes in the collection: one row per long run of missing message ids.
 
     A Telegram channel numbers its messages one by one, so a message that is absent from the
@@ -39,7 +39,9 @@ def collection_gaps(messages: pd.DataFrame, *, service: pd.DataFrame | None = No
     - anything else (single missing ids, short runs at ordinary intervals) is a deletion,
       not a hole. Ids before a channel's first collected message are not counted (exports
       filtered to a period start high). Only Telegram is checked: tweet ids are not
-      consecutive.
+      consecutive; nor are the ids of a private chat or a basic group, which number the
+      account's messages across all its chats, so chats whose ``kind`` in ``channels`` is
+      ``"account"`` or ``"group"`` are left out.
 
     Parameters
     ----------
@@ -47,6 +49,9 @@ def collection_gaps(messages: pd.DataFrame, *, service: pd.DataFrame | None = No
         Canonical messages.
     service : DataFrame, optional
         The corpus's service records (``corpus.service``): their ids are not missing.
+    channels : DataFrame or Corpus, optional
+        ``corpus.channels``: chats whose ``kind`` is ``"account"`` (private chats) or
+        ``"group"`` (basic groups) are skipped, their ids not being the chat's own.
     min_missing : int, default 20
         Shortest run of missing ids that is a hole on its own.
     date_factor : float, default 10.0
@@ -85,8 +90,14 @@ def collection_gaps(messages: pd.DataFrame, *, service: pd.DataFrame | None = No
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in GAP_COLUMNS})
     if messages.empty:
         return empty
-    tg = messages[(messages[PLATFORM].astype(str) == "telegram").to_numpy()
-                  & messages[MESSAGE_ID].notna().to_numpy()]
+    keep = ((messages[PLATFORM].astype(str) == "telegram").to_numpy()
+            & messages[MESSAGE_ID].notna().to_numpy())
+    table = getattr(channels, "channels", channels)
+    if table is not None and "kind" in table.columns:
+        shared = table.loc[table["kind"].astype(str).isin(["account", "group"]).to_numpy(),
+                           "channel_id"].astype(str)
+        keep &= ~messages[CHANNEL_ID].astype(str).isin(set(shared)).to_numpy()
+    tg = messages[keep]
     frame = pd.DataFrame({"channel_id": tg[CHANNEL_ID].astype(str).to_numpy(),
                           "id": tg[MESSAGE_ID].astype("int64").to_numpy(),
                           "date": _naive(tg[DATE]),
