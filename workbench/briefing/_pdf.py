@@ -37,6 +37,11 @@ _CSS = """
     padding: 0 !important; }
   .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
     overflow: visible !important; }
+  /* The notebook template keeps each cell's output on one page; a section longer than the
+     rest of a page (long findings) would then leave that page empty. Only figures, table
+     rows and single findings are kept whole (below). */
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
+  .jp-OutputArea-output { break-inside: auto !important; }
   .wb-page-break { break-before: page; }
   h1, h2, h3 { break-after: avoid; }
   .wb-figure, .js-plotly-plot, table.wb-table tr, ul.wb-findings li { break-inside: avoid; }
