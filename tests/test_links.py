@@ -272,3 +272,26 @@ def test_old_names_are_the_links_functions():
     assert wb.briefing.defang_text is links.defang_text
     assert wb.text.defang is links.defang
     assert _safe._TME_RESERVED is RESERVED_PATHS
+
+
+# --- URLs of many texts at once ------------------------------------------------------------
+
+def test_urls_in_texts_matches_extract_urls_on_real_texts(samples):
+    # Every text of the genuine Telethon channels: the column kernel finds exactly the URLs,
+    # in the order, that the one-text function finds.
+    corpus = wb.load(samples / "telethon-real", progress=False)
+    texts = corpus.messages["text"]
+    rows, urls = links.urls_in_texts(texts)
+    expected = [(i, u) for i, t in enumerate(texts.astype(object).where(texts.notna(), None))
+                for u in extract_urls(t)]
+    assert len(expected) > 1000
+    assert list(zip(rows.tolist(), urls.tolist())) == expected
+
+
+def test_urls_in_texts_hand_cases():
+    texts = ["ｈｔｔｐｓ://ex.org/a and www.b.com/x?y=1", "a\x00b t.me/c/1 «https://d.io/e»",
+             None, "", "see e.g. this", "news.site.co.uk/2016/12/a.html."]
+    rows, urls = links.urls_in_texts(pd.Series(texts, dtype="string"))
+    assert list(zip(rows.tolist(), urls.tolist())) == [
+        (0, "https://ex.org/a"), (0, "www.b.com/x?y=1"), (1, "t.me/c/1"), (1, "https://d.io/e"),
+        (5, "news.site.co.uk/2016/12/a.html.")]

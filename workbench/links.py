@@ -46,6 +46,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode
 
+import numpy as np
 import pandas as pd
 
 from .ids import telegram_key
@@ -62,6 +63,7 @@ __all__ = [
     "parse_telegram_link",
     "parse_mention",
     "extract_urls",
+    "urls_in_texts",
     "normalise_url",
     "link_kind",
     "FILE_EXTENSION_TLDS",
@@ -256,6 +258,64 @@ def extract_urls(text: object) -> list[str]:
     if not isinstance(text, str) or not text:
         return []
     return _URL.findall(unicodedata.normalize("NFKC", text))
+
+
+def urls_in_texts(texts, *, nfkc: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`extract_urls` of many texts at once, in Arrow's regex engine (RE2) instead of a
+    Python loop: the same pattern after NFKC, matches in order.
+
+    One difference: RE2's ``\\b`` is ASCII, Python's Unicode, so a link glued to a preceding
+    non-Latin letter (``абвt.me/x``) is found here and not by :func:`extract_urls`.
+
+    Parameters
+    ----------
+    texts : sequence of str or None, pandas Series, or pyarrow string array
+    nfkc : bool, default True
+        False when the texts are in NFKC already (the step is skipped).
+
+    Returns
+    -------
+    rows : ndarray of int64
+        The position of the text each URL was found in.
+    urls : ndarray of object
+        The URLs as written (after NFKC).
+
+    Examples
+    --------
+    >>> rows, urls = urls_in_texts(["read https://ex.org/a, and t.me/chan/5!", None, "none"])
+    >>> rows.tolist(), urls.tolist()
+    ([0, 0], ['https://ex.org/a,', 't.me/chan/5!'])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(texts, pd.Series):
+        texts = texts.astype(object).where(texts.notna(), None).tolist()
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    arr = texts if isinstance(texts, pa.Array) else pa.array(
+        [t if isinstance(t, str) else None for t in texts], type=pa.large_string())
+    arr = arr.cast(pa.large_string())
+    # NFKC leaves ASCII as it is: only the other texts go through it.
+    ascii_ = pc.string_is_ascii(arr).fill_null(True)
+    if nfkc and not pc.all(ascii_).as_py():
+        other = pc.invert(ascii_)
+        arr = pc.replace_with_mask(arr, other, pc.utf8_normalize(arr.filter(other), "NFKC"))
+    found = np.flatnonzero(pc.match_substring_regex(arr, "(?i)" + URL_PATTERN)
+                           .fill_null(False).to_numpy(zero_copy_only=False))
+    if len(found) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    # Each match is wrapped in NUL characters (none is left in the text), so splitting on
+    # them puts the URLs at the odd places of each text's pieces.
+    marked = pc.replace_substring_regex(
+        pc.replace_substring(arr.take(pa.array(found)), "\x00", " "),
+        "(?i)(" + URL_PATTERN + ")", "\x00\\1\x00")
+    pieces = pc.split_pattern(marked, "\x00")
+    parent = pc.list_parent_indices(pieces).to_numpy()
+    starts = pieces.offsets.to_numpy()
+    odd = ((np.arange(len(parent)) - starts[parent]) % 2) == 1
+    urls = pc.list_flatten(pieces).filter(pa.array(odd))
+    return found[parent[odd]], np.asarray(urls.to_pylist(), dtype=object)
 
 
 def normalise_url(url: object) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,14 +16,17 @@ from scipy.sparse.csgraph import connected_components
 from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
 from ..io.progress import progress_steps
+from ..links import urls_in_texts
+from ..schema import is_list_dtype
 from . import similarity as sim
 from ._media import image_parts
-from ._normalise import extract_urls, link_kind, media_fingerprint, normalise_texts, normalise_url
+from ._normalise import link_kind, media_fingerprint, normalise_texts, normalise_url
+from ._textpath import _text_edges, ahead, distinct_texts, measured_texts, text_keys
 
 __all__ = ["find_crossposts", "VIA", "CLUSTER_COLUMNS",
            # kernels the backends share (see workbench.backends)
            "URLISH", "TEXT_CHUNK", "MessageArrays", "check_options", "cluster_messages",
-           "empty_result", "measured_texts", "text_keys"]
+           "distinct_texts", "empty_result", "measured_texts", "text_keys"]
 
 #: Join paths, strongest first: a member's ``via`` is the strongest path that links it.
 VIA = ("forward", "text", "link", "media")
@@ -94,60 +98,44 @@ def _chain(doc: np.ndarray, group: np.ndarray, times: np.ndarray, window: int | 
     return np.stack([d[i], d[i + 1]], axis=1)
 
 
-def text_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each normalised text (0 for empty texts), to match forwards to their
-    source by content.
-
-    Parameters
-    ----------
-    codes, offsets : ndarray
-        Normalised texts as :func:`~workbench.crosspost.normalise_texts` gives them.
-
-    Returns
-    -------
-    ndarray of uint64
-    """
-    n = len(offsets) - 1
-    lengths = np.diff(offsets)
-    out = np.zeros(n, dtype=np.uint64)
-    if len(codes) == 0:
-        return out
-    pos = np.arange(len(codes), dtype=np.int64) - np.repeat(offsets[:-1], lengths)
-    with np.errstate(over="ignore"):
-        h = sim._mix((pos.astype(np.uint64) << np.uint64(32)) | codes.astype(np.uint64))
-        nonempty = lengths > 0
-        sums = np.add.reduceat(h, offsets[:-1][nonempty])
-        out[nonempty] = sim._mix(sums + lengths[nonempty].astype(np.uint64))
-    return out
-
-
-def _links_per_message(messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _links_per_message(messages: pd.DataFrame, texts=None) -> tuple[np.ndarray, np.ndarray]:
     """(message position, normalised link) for every link of every message: the ``links``
-    column, and URLs written in the text of messages whose ``links`` list is empty."""
+    column, and URLs written in the text of messages whose ``links`` list is empty.
+    ``texts``: the messages' distinct texts in NFKC and each message's among them (as
+    :func:`find_crossposts` has them), or None to find them here."""
     n = len(messages)
     raw_docs, raw = [np.zeros(0, np.int64)], [np.zeros(0, object)]
     empty = np.ones(n, dtype=bool)
     if "links" in messages.columns:
         links = messages["links"].reset_index(drop=True)
-        lengths = links.map(lambda v: len(v) if isinstance(v, (list, tuple, np.ndarray)) else 0)
-        lengths = lengths.to_numpy(dtype=np.int64)
+        if is_list_dtype(links.dtype):  # Arrow lists: lengths without a Python call each
+            lengths = pc.list_value_length(pa.array(links)).fill_null(0).to_numpy(
+                zero_copy_only=False).astype(np.int64)
+        else:
+            lengths = links.map(lambda v: len(v) if isinstance(v, (list, tuple, np.ndarray))
+                                else 0).to_numpy(dtype=np.int64)
         empty = lengths == 0
         exploded = links[~empty].explode()
         raw_docs.append(exploded.index.to_numpy(dtype=np.int64))
         raw.append(exploded.to_numpy(dtype=object))
-    if "text" in messages.columns:
-        text = messages["text"].reset_index(drop=True)
-        arr = pa.array(text.astype(object).where(text.notna(), None).tolist(), type=pa.large_string())
-        urlish = pc.match_substring_regex(arr, URLISH).fill_null(False).to_numpy(
-            zero_copy_only=False)
-        values = text.to_numpy(dtype=object, na_value=None)
-        docs, found = [], []
-        for i in np.flatnonzero(urlish & empty):
-            for url in extract_urls(values[i]):
-                docs.append(i)
-                found.append(url)
-        raw_docs.append(np.asarray(docs, dtype=np.int64))
-        raw.append(np.asarray(found, dtype=object))
+    if (texts is not None or "text" in messages.columns) and empty.any():
+        # Each distinct text is searched once (real channels repost verbatim).
+        nfkc = texts is None
+        texts, text_of = distinct_texts(messages["text"], n) if nfkc else texts
+        wanted = np.zeros(len(texts), dtype=bool)
+        wanted[text_of[empty]] = True
+        wanted_pos = np.flatnonzero(wanted)
+        rows, found = urls_in_texts(texts if len(wanted_pos) == len(texts)
+                                    else texts.take(pa.array(wanted_pos)), nfkc=nfkc)
+        rows = wanted_pos[rows]  # text numbers, in order
+        # Messages with an empty links list get their text's URLs.
+        per_text = np.bincount(rows, minlength=len(texts))
+        first = np.cumsum(per_text) - per_text
+        docs = np.flatnonzero(empty & (per_text[text_of] > 0))
+        k = per_text[text_of[docs]]
+        take = np.repeat(first[text_of[docs]] - (np.cumsum(k) - k), k) + np.arange(int(k.sum()))
+        raw_docs.append(np.repeat(docs, k).astype(np.int64))
+        raw.append(found[take])
     docs = np.concatenate(raw_docs)
     raw_urls = np.concatenate(raw)
     ok = np.array([isinstance(u, str) for u in raw_urls], dtype=bool)
@@ -168,11 +156,12 @@ def _handles(channels: pd.DataFrame | None) -> dict[str, str]:
     return {str(h).lstrip("@").lower(): str(c) for h, c in zip(rows["handle"], rows["channel_id"])}
 
 
-def _link_edges(messages, channel, times, window, handles, index_of):
-    docs, urls = _links_per_message(messages)
+def _link_edges(messages, channel, times, window, handles, index_of, texts=None):
+    docs, urls = _links_per_message(messages, texts)
     if len(docs) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    uniq, code = np.unique(urls.astype(str), return_inverse=True)
+    code, uniq = pd.factorize(pd.Series(urls, dtype=object))
+    uniq = np.asarray(uniq, dtype=object)
     pairs = sim.unique_pairs(np.stack([docs, code], axis=1))
     docs, code = pairs[:, 0], pairs[:, 1]
     content = np.array([link_kind(u) == "content" for u in uniq], dtype=bool)
@@ -184,17 +173,17 @@ def _link_edges(messages, channel, times, window, handles, index_of):
     # A link to a post in the corpus joins the post itself.
     if handles:
         post = re.compile(r"^t\.me/([a-z0-9_]+)/(\d+)$")
-        src, dst = [], []
+        target = np.full(len(uniq), -1, dtype=np.int64)
         for c in np.flatnonzero(content):
             match = post.match(uniq[c])
-            target = match and index_of.get((handles.get(match.group(1)), int(match.group(2))))
-            if target is not None:
-                for d in docs[code == c]:
-                    if d != target and abs(times[d] - times[target]) <= window:
-                        src.append(d)
-                        dst.append(target)
-        if src:
-            edges.append(np.stack([np.asarray(src), np.asarray(dst)], axis=1))
+            found = match and index_of.get((handles.get(match.group(1)), int(match.group(2))))
+            if found is not None:
+                target[c] = found
+        t = target[code]
+        ok = (t >= 0) & (docs != t)
+        ok[ok] = np.abs(times[docs[ok]] - times[t[ok]]) <= window
+        if ok.any():
+            edges.append(np.stack([docs[ok], t[ok]], axis=1))
     return np.concatenate(edges)
 
 
@@ -364,68 +353,6 @@ class MessageArrays:
                    needs_key)
 
 
-def measured_texts(chunks, lengths: np.ndarray, text_key: np.ndarray, needs_key: np.ndarray):
-    """Pass on the normalised texts, filling in each text's normalised length and, where
-    ``needs_key``, its text key (:func:`text_keys`).
-
-    Parameters
-    ----------
-    chunks : iterable of (codes, offsets)
-        Normalised texts in message order (:func:`~workbench.crosspost.normalise_texts`).
-    lengths : int64 array, text_key : uint64 array
-        One entry per message, filled in place.
-    needs_key : bool array
-        :attr:`MessageArrays.needs_key`.
-
-    Yields
-    ------
-    (codes, offsets)
-        The chunks, unchanged.
-    """
-    lo = 0
-    for codes, offsets in chunks:
-        hi = lo + len(offsets) - 1
-        lengths[lo:hi] = np.diff(offsets)
-        if needs_key[lo:hi].any():
-            text_key[lo:hi] = text_keys(codes, offsets)
-        yield codes, offsets
-        lo = hi
-
-
-def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
-                window_ns: int, *, threshold: float, min_chars: int, random_state: int,
-                candidate_pairs=None) -> np.ndarray:
-    """Text joins: LSH candidates among the eligible texts (at least ``min_chars`` long and
-    carrying the evidence bar), confirmed by the exact similarity and shared evidence; and
-    quotes: anchor candidates (:func:`~.similarity.anchor_pairs`) where the shorter text is
-    at least ``CONTAINMENT`` inside the longer, with ``QUOTE_EVIDENCE`` times the evidence."""
-    candidate_pairs = sim.candidate_pairs if candidate_pairs is None else candidate_pairs
-    min_shared = max(1, min_chars - sim.SHINGLE + 1)
-    counts = np.diff(index.starts)
-    mass = index.masses()
-    # The evidence bar: as much weight as a typical text of min_chars characters carries.
-    typical = (lengths >= min_chars) & (counts > 0)
-    density = float(np.median(mass[typical] / counts[typical])) if typical.any() else 1.0
-    min_weight = sim.EVIDENCE * density * min_shared
-    eligible = np.flatnonzero((lengths >= min_chars) & (mass >= min_weight))
-    pairs = candidate_pairs(index, eligible, times[eligible], window_ns,
-                            min_estimate=sim.ESTIMATE_FLOOR * threshold,
-                            random_state=random_state)
-    containment = sim.CONTAINMENT  # None: Jaccard only
-    if containment:
-        pairs = sim.unique_pairs(np.concatenate([
-            pairs, sim.anchor_pairs(index, eligible, times[eligible], window_ns)]))
-    similarity, shared, count, masses = sim.weighted_jaccard(index, pairs, return_mass=True)
-    ok = (similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)
-    if containment:
-        # A quote: the shorter text almost wholly inside the longer, and substantial.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            contained = shared / masses.min(axis=1)
-        ok |= ((contained >= containment) & (count >= min_shared)
-               & (shared >= sim.QUOTE_EVIDENCE * min_weight))
-    return pairs[ok]
-
-
 def _match_keys(msgs: pd.DataFrame, text_key: np.ndarray, lengths: np.ndarray, min_chars: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """What a forward is matched to its source by: a key of the normalised text, media type and
@@ -447,10 +374,13 @@ def _match_keys(msgs: pd.DataFrame, text_key: np.ndarray, lengths: np.ndarray, m
 def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.ShingleIndex,
                      lengths: np.ndarray, text_key: np.ndarray, *, carried: pd.DataFrame,
                      channels: pd.DataFrame | None, index_of, threshold: float, window_ns: int,
-                     min_chars: int, random_state: int, candidate_pairs=None) -> pd.DataFrame:
+                     min_chars: int, random_state: int, candidate_pairs=None,
+                     text_of: np.ndarray | None = None, texts=None) -> pd.DataFrame:
     """The result of :func:`find_crossposts` once the texts are shingled (``index``, and the
     normalised ``lengths`` and ``text_key`` of every message): the clustering core every
-    backend runs, in memory or over a store.
+    backend runs, in memory or over a store. ``text_of`` maps each message to its text in
+    ``index`` when messages carrying the same text share one (by default one per message),
+    and ``texts`` those texts in NFKC (for the links written in them).
 
     ``msgs`` has the columns the forward, link and media paths read; ``carried`` (rows as in
     ``msgs``) the ``channel_id`` and label columns the result carries; ``index_of`` maps
@@ -459,13 +389,24 @@ def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.Shing
     a = arrays
     times, channel, message_id = a.times, a.channel, a.message_id
     n = len(times)
-    text_edges = _text_edges(index, lengths, times, window_ns, threshold=threshold,
-                             min_chars=min_chars, random_state=random_state,
-                             candidate_pairs=candidate_pairs)
     match_key, distinctive = _match_keys(msgs, text_key, lengths, min_chars)
-    forward_edges = _forward_edges(msgs, times, window_ns, match_key, distinctive, index_of)
-    link_edges = _link_edges(msgs, channel, times, window_ns, _handles(channels), index_of)
-    media_edges = _media_edges(msgs, channel, times, window_ns)
+
+    def other_paths():
+        return (_forward_edges(msgs, times, window_ns, match_key, distinctive, index_of),
+                _link_edges(msgs, channel, times, window_ns, _handles(channels), index_of,
+                            None if texts is None else (texts, text_of)),
+                _media_edges(msgs, channel, times, window_ns))
+
+    # The forward, link and media paths (pandas and Arrow, releasing the GIL much of the
+    # time) run in a second thread beside the text path (numpy): two cores, half the wait.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        others = pool.submit(other_paths)
+        text_edges = _text_edges(index, lengths, times, window_ns, threshold=threshold,
+                                 min_chars=min_chars, random_state=random_state,
+                                 candidate_pairs=candidate_pairs, text_of=text_of)
+        forward_edges, link_edges, media_edges = others.result()
+    if text_of is None:
+        text_of = np.arange(n)
 
     edges = [forward_edges, text_edges, link_edges, media_edges]
     kinds = np.concatenate([np.full(len(e), k, dtype=np.int8) for k, e in enumerate(edges)])
@@ -504,11 +445,19 @@ def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.Shing
 
     # Similarity of each member to its origin.
     simil = np.full(len(members), np.nan)
-    has_text = np.diff(index.starts) > 0
+    has_text = (np.diff(index.starts) > 0)[text_of]
     todo = np.flatnonzero(~first & has_text[members] & has_text[origin_of])
     if len(todo):
-        s, _, _ = sim.weighted_jaccard(index, np.stack([members[todo], origin_of[todo]], axis=1))
-        simil[todo] = s
+        # Each pair of texts once; a member carrying its origin's very text is 1.0.
+        pairs = np.stack([text_of[members[todo]], text_of[origin_of[todo]]], axis=1)
+        same = pairs[:, 0] == pairs[:, 1]
+        simil[todo[same]] = 1.0
+        todo, pairs = todo[~same], pairs[~same]
+        key, inverse = np.unique(pairs[:, 0] * len(index.starts) + pairs[:, 1],
+                                 return_inverse=True)
+        s, _, _ = sim.weighted_jaccard(index, np.stack([key // len(index.starts),
+                                                        key % len(index.starts)], axis=1))
+        simil[todo] = s[inverse]
     simil[first & has_text[members]] = 1.0
 
     out = pd.DataFrame({
@@ -638,23 +587,45 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     # Ties below are broken by row position (a forward's source among posts of the same
     # second, chunk boundaries); a canonical order keeps the result independent of how the
     # caller's rows happen to be ordered.
-    msgs = messages.sort_values(["date", "channel_id", "message_id"], kind="stable",
-                                na_position="last").reset_index(drop=True)
+    # (The texts are not copied in that order: only their distinct values are kept.)
+    order = (messages[["date", "channel_id", "message_id"]].reset_index(drop=True)
+             .sort_values(["date", "channel_id", "message_id"], kind="stable",
+                          na_position="last").index.to_numpy())
+    msgs = messages.drop(columns="text", errors="ignore").take(order).reset_index(drop=True)
     n = len(msgs)
     if n == 0:
         return empty_result(msgs)
     arrays = MessageArrays.of(msgs)
     index_of = {(c, int(m)): i for i, (c, m) in enumerate(zip(arrays.channel_ids,
                                                                arrays.message_id))}
-    # Texts: normalised in chunks, shingled and weighed.
-    texts = (pa.chunked_array([pa.array(msgs["text"].astype(pd.StringDtype("pyarrow")))])
-             if "text" in msgs.columns else pa.nulls(n, pa.large_string()))
-    chunks = (normalise_texts(texts[lo:lo + TEXT_CHUNK]) for lo in
-              progress_steps(range(0, n, TEXT_CHUNK), desc="cross-posting: sketching texts"))
-    lengths = np.zeros(n, dtype=np.int64)
-    text_key = np.zeros(n, dtype=np.uint64)
-    index = sim.build_index(measured_texts(chunks, lengths, text_key, arrays.needs_key),
-                            arrays.channel, random_state=random_state)
-    return cluster_messages(msgs, arrays, index, lengths, text_key, carried=msgs,
-                            channels=channels, index_of=index_of, threshold=threshold,
-                            window_ns=window_ns, min_chars=min_chars, random_state=random_state)
+    # Texts: each distinct one normalised (in chunks), shingled and weighed once; real
+    # channels repost verbatim (about 40% of messages), and copies need no second look.
+    texts, text_of = distinct_texts(messages["text"] if "text" in messages.columns else None, n)
+    text_of = text_of[order]
+    # NFKC once, for the text path and for the links written in the texts.
+    nfkc = []
+
+    def normalise(chunk):
+        chunk = pc.utf8_normalize(chunk.cast(pa.large_string()), "NFKC")
+        return chunk, normalise_texts(chunk, nfkc=False)
+
+    def keep_nfkc(results):
+        for chunk, normalised in results:
+            nfkc.extend(chunk.chunks)
+            yield normalised
+
+    chunks = keep_nfkc(ahead(normalise, (texts[lo:lo + TEXT_CHUNK] for lo in
+                                         progress_steps(range(0, len(texts), TEXT_CHUNK),
+                                                        desc="cross-posting: sketching texts"))))
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    text_key = np.zeros(len(texts), dtype=np.uint64)
+    needs_key = np.zeros(len(texts), dtype=bool)
+    needs_key[text_of[arrays.needs_key]] = True
+    index = sim.build_index(measured_texts(chunks, lengths, text_key, needs_key),
+                            arrays.channel, random_state=random_state, text_of=text_of)
+    del texts, chunks
+    return cluster_messages(msgs, arrays, index, lengths[text_of], text_key[text_of],
+                            carried=msgs, channels=channels, index_of=index_of,
+                            threshold=threshold, window_ns=window_ns, min_chars=min_chars,
+                            random_state=random_state, text_of=text_of,
+                            texts=pa.chunked_array(nfkc, type=pa.large_string()))

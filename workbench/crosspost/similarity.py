@@ -156,11 +156,19 @@ def shingle_hashes(codes: np.ndarray, offsets: np.ndarray, k: int = SHINGLE
         for j in range(1, k):
             h *= _ROLL
             h += padded[j:j + n]
-    valid = np.zeros(n + 1, dtype=np.int8)
+    # A shingle starts anywhere but in the last k - 1 characters of a text, and nowhere in
+    # a text shorter than k.
     full = lengths >= k
-    np.add.at(valid, offsets[:-1][full], 1)
-    np.add.at(valid, offsets[1:][full] - k + 1, -1)
-    keep = np.cumsum(valid[:n], dtype=np.int8).astype(bool)
+    keep = np.ones(n, dtype=bool)
+    ends = offsets[1:][full]
+    for j in range(1, k):
+        keep[ends - j] = False
+    short_texts = np.flatnonzero((lengths > 0) & ~full)
+    if len(short_texts):
+        keep[np.repeat(offsets[:-1][short_texts], lengths[short_texts])
+             + np.arange(int(lengths[short_texts].sum()))
+             - np.repeat(np.cumsum(lengths[short_texts]) - lengths[short_texts],
+                         lengths[short_texts])] = False
     out = h[keep]
     short = np.flatnonzero((lengths > 0) & ~full)
     if len(short):
@@ -201,6 +209,7 @@ class ShingleIndex:
     _parts: list | None = None
     _n_rows: int = 0
     _mat: sp.csr_matrix | None = None
+    _masses: np.ndarray | None = None
 
     def weights(self, hashes: np.ndarray) -> np.ndarray:
         return self.table[hashes >> np.uint32(32 - _TABLE_BITS)].astype(np.float32) / 255.0
@@ -223,7 +232,12 @@ class ShingleIndex:
         return self.hashes[take], lengths
 
     def masses(self, *, chunk: int = 20_000_000) -> np.ndarray:
-        """Total weight of each text's shingle occurrences (computed in chunks of texts)."""
+        """Total weight of each text's shingle occurrences (computed in chunks of texts, once)."""
+        if self._masses is None:
+            self._masses = self._compute_masses(chunk)
+        return self._masses
+
+    def _compute_masses(self, chunk: int) -> np.ndarray:
         n = len(self.starts) - 1
         out = np.zeros(n)
         lo = 0
@@ -239,8 +253,9 @@ class ShingleIndex:
         return out
 
     def rows(self, docs: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Weighted, de-duplicated shingle sets of ``docs`` as rows of a canonical CSR matrix,
-        and the row of each doc. Rows are built once per doc and kept for later calls."""
+        """Weighted, de-duplicated shingle sets of ``docs`` as rows of a canonical CSR matrix
+        of quantised weights (uint8, 255 = 1.0: a byte per entry, for memory), and the row of
+        each doc. Rows are built once per doc and kept for later calls."""
         if self._row_of is None:
             self._row_of = np.full(len(self.starts) - 1, -1, dtype=np.int64)
             self._parts = []
@@ -257,7 +272,8 @@ class ShingleIndex:
             indptr = np.zeros(len(counts) + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
             columns = np.concatenate([i for _, i in self._parts])
-            data = self.weights(columns << np.uint32(32 - _COLUMN_BITS))
+            data = self.table[(columns << np.uint32(32 - _COLUMN_BITS))
+                              >> np.uint32(32 - _TABLE_BITS)]
             if indptr[-1] < 2**31 - 1:
                 indptr = indptr.astype(np.int32)
             mat = sp.csr_matrix((data, columns.astype(np.int32), indptr),
@@ -336,11 +352,18 @@ def shingle_weight(df, repeat, n_docs: int, concentration: float):
     return np.clip(w_idf * np.minimum(1.0, REPEAT_ALLOWANCE / excess) ** 2, 0.0, 1.0)
 
 
-def _shingle_statistics(hashes, counts, channel, rng) -> np.ndarray:
-    """The quantised weight table (see the module docstring)."""
+def _shingle_statistics(hashes, counts, channel, rng, text_of=None) -> np.ndarray:
+    """The quantised weight table (see the module docstring). Statistics are over messages:
+    ``text_of`` maps each message to its text in ``counts`` (None: one text per message), so
+    a text posted ten times counts ten times, as if it had been shingled ten times."""
+    text_start = np.cumsum(counts) - counts
+    if text_of is not None:
+        counts = counts[text_of]
+    else:
+        text_of = np.arange(len(counts))
     n_docs = int((counts > 0).sum())
     table = np.full(1 << _TABLE_BITS, 255, dtype=np.uint8)
-    total = len(hashes)
+    total = int(counts.sum())
     if total == 0:
         return table
     doc_of_all = np.flatnonzero(counts > 0)
@@ -350,7 +373,7 @@ def _shingle_statistics(hashes, counts, channel, rng) -> np.ndarray:
     else:
         chosen, frac = doc_of_all, 1.0
     lengths = counts[chosen]
-    shift = np.cumsum(counts)[chosen] - lengths - (np.cumsum(lengths) - lengths)
+    shift = text_start[text_of[chosen]] - (np.cumsum(lengths) - lengths)
     take = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(shift, lengths)
     h = hashes[take]
     doc_of = np.repeat(chosen, lengths)
@@ -373,7 +396,8 @@ def _shingle_statistics(hashes, counts, channel, rng) -> np.ndarray:
     return table
 
 
-def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0) -> ShingleIndex:
+def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0,
+                text_of: np.ndarray | None = None) -> ShingleIndex:
     """Shingle every text and weigh the shingles.
 
     Parameters
@@ -381,7 +405,10 @@ def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0) -> 
     codes_chunks : iterable of (codes, offsets)
         Normalised texts, in chunks (see :func:`~workbench.crosspost.normalise_texts`).
     channel : int array
-        A channel code per text (all chunks together).
+        A channel code per message.
+    text_of : int array, optional
+        The text (position in ``codes_chunks``) of each message, when messages that carry the
+        same text share one; by default one text per message.
     """
     parts, counts = [], []
     for codes, offsets in codes_chunks:
@@ -393,19 +420,27 @@ def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0) -> 
             h, c = shingle_hashes(codes[offsets[lo]:offsets[hi]], offsets[lo:hi + 1] - offsets[lo])
             parts.append(h)
             counts.append(c)
-    hashes = np.concatenate(parts) if parts else np.zeros(0, np.uint32)
     counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
-    return make_index(hashes, counts, channel, random_state=random_state)
+    # Into one array, freeing each part as it is copied (not twice the hashes at once).
+    hashes = np.empty(int(counts.sum()), dtype=np.uint32)
+    at = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        hashes[at:at + len(part)] = part
+        at += len(part)
+    return make_index(hashes, counts, channel, random_state=random_state, text_of=text_of)
 
 
 def make_index(hashes: np.ndarray, counts: np.ndarray, channel: np.ndarray, *,
-               random_state: int = 0) -> ShingleIndex:
+               random_state: int = 0, text_of: np.ndarray | None = None) -> ShingleIndex:
     """The index of shingle ``hashes`` (texts one after the other, ``counts`` per text; an
-    array or a memory map), with the shingles weighed."""
+    array or a memory map), with the shingles weighed over the messages (``channel`` per
+    message; ``text_of``: each message's text, by default one per message)."""
     starts = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     rng = np.random.default_rng(random_state)
-    table = _shingle_statistics(hashes, counts, channel.astype(np.int64), rng)
+    table = _shingle_statistics(hashes, counts, channel.astype(np.int64), rng, text_of)
     return ShingleIndex(hashes, starts, table)
 
 
@@ -459,8 +494,11 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b:
     ln = index.starts[docs + 1] - index.starts[docs]
     first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
     values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
-    mass = np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]]) \
-        if len(values) else np.zeros(0)
+    if index._masses is not None:  # computed once for the whole index
+        mass = index._masses[docs]
+    else:  # e.g. a block of texts on a Dask worker
+        mass = (np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]])
+                if len(values) else np.zeros(0))
     boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3))
     keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
     seg_doc = np.repeat(np.arange(len(docs)), ln)[keep]
@@ -488,20 +526,32 @@ def band_key(cols: np.ndarray, band: int) -> np.ndarray:
 
 
 def bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
-                 sorted_times: np.ndarray, n_docs: int, window: int) -> list[np.ndarray]:
+                 sorted_times: np.ndarray, n_docs: int, window: int,
+                 owner: np.ndarray | None = None) -> list[np.ndarray]:
     """The pairs (arrays of doc positions) one LSH band gives: the texts' bucket keys
     (:func:`band_key`) sorted with their time ``rank`` (uint64, among ``n_docs``), each text
     paired with its ``NEIGHBOURS`` successors in its bucket that are at most ``window``
-    later. ``by_time`` inverts the ranks; ``sorted_times`` are the times in rank order."""
+    later. ``by_time`` inverts the ranks; ``sorted_times`` are the times in rank order.
+
+    With ``owner``, the entries are messages and ``owner`` their text: a text posted many
+    times keeps only the first and last message of each unbroken stretch of its own in a
+    bucket (so its copies do not take every neighbour's place), and pairs are of texts."""
     bits = np.uint64(max(1, int(n_docs - 1).bit_length()))
     high = ~np.uint64((1 << int(bits)) - 1)
     ordered = np.sort((key & high) | rank)
     bucket = ordered >> bits
     order = by_time[(ordered & ~high).astype(np.int64)]
     ts = sorted_times[(ordered & ~high).astype(np.int64)]
+    if owner is not None:
+        own = owner[order]
+        inner = np.r_[False, (bucket[1:] == bucket[:-1]) & (own[1:] == own[:-1])]
+        keep = ~(inner & np.r_[inner[1:], False])
+        bucket, order, ts, own = bucket[keep], own[keep], ts[keep], own[keep]
     pairs = []
     for d in range(1, NEIGHBOURS + 1):
         same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
+        if owner is not None:
+            same &= order[d:] != order[:-d]
         if same.any():
             i = np.flatnonzero(same)
             pairs.append(np.stack([order[i], order[i + d]], axis=1))
@@ -509,10 +559,15 @@ def bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
 
 
 def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
-                    min_estimate: float = 0.0, random_state: int = 0) -> np.ndarray:
+                    min_estimate: float = 0.0, random_state: int = 0,
+                    owner: np.ndarray | None = None) -> np.ndarray:
     """Pairs of ``docs`` that share an LSH bucket in some band and are at most ``window``
     nanoseconds apart; an ``(n, 2)`` int64 array of document numbers, each pair once, smaller
-    first."""
+    first.
+
+    ``times`` holds a time per doc, or, with ``owner``, a time per message posting one of
+    the docs (``owner``: the message's position in ``docs``): a text posted many times is
+    then signed once and paired by the times of all its messages."""
     if len(docs) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     a, b = hash_family(random_state)
@@ -527,13 +582,21 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     # Buckets of each band in time order: rank texts by time once, and sort keys that carry
     # the bucket in their high bits and the time rank in their low bits.
     by_time = np.argsort(times, kind="stable")
-    rank = np.empty(len(docs), dtype=np.uint64)
-    rank[by_time] = np.arange(len(docs), dtype=np.uint64)
+    rank = np.empty(len(times), dtype=np.uint64)
+    rank[by_time] = np.arange(len(times), dtype=np.uint64)
     sorted_times = times[by_time]
-    pairs = []
-    for band in progress_steps(range(BANDS), desc="cross-posting: candidate pairs"):
+
+    def band_pairs(band: int) -> list[np.ndarray]:
         key = band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
-        pairs += bucket_pairs(key, rank, by_time, sorted_times, len(docs), window)
+        if owner is not None:
+            key = key[owner]
+        return bucket_pairs(key, rank, by_time, sorted_times, len(times), window, owner)
+
+    # Two bands at a time (numpy sorts release the GIL); results in band order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        found = pool.map(band_pairs, range(BANDS))
+        pairs = [p for band in progress_steps(found, desc="cross-posting: candidate pairs",
+                                              total=BANDS) for p in band]
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
     p = unique_pairs(np.sort(np.concatenate(pairs), axis=1))
@@ -626,17 +689,15 @@ def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 20_
         return np.zeros(0), np.zeros(0), np.zeros(0, np.int64)
     mat, rows = index.rows(pairs.ravel())
     inv = rows.reshape(pairs.shape)
-    binary = sp.csr_matrix((np.ones(len(mat.data), dtype=np.float32), mat.indices, mat.indptr),
-                           shape=mat.shape, copy=False)
-    binary.has_sorted_indices = True
-    binary.has_canonical_format = True
-    mass = np.asarray(mat.sum(axis=1, dtype=np.float64)).ravel()
+    mass = np.asarray(mat.sum(axis=1, dtype=np.float64)).ravel() / 255.0
     shared = np.empty(len(pairs))
     count = np.empty(len(pairs), dtype=np.int64)
     for lo in progress_steps(range(0, len(pairs), chunk), desc="cross-posting: confirming"):
         a, b = inv[lo:lo + chunk, 0], inv[lo:lo + chunk, 1]
-        both = mat[a].multiply(binary[b])
-        shared[lo:lo + chunk] = np.asarray(both.sum(axis=1, dtype=np.float64)).ravel()
+        other = mat[b]
+        other.data = np.ones(len(other.data), dtype=np.uint8)
+        both = mat[a].multiply(other)
+        shared[lo:lo + chunk] = np.asarray(both.sum(axis=1, dtype=np.float64)).ravel() / 255.0
         count[lo:lo + chunk] = np.diff(both.indptr)
     union = mass[inv[:, 0]] + mass[inv[:, 1]] - shared
     with np.errstate(invalid="ignore", divide="ignore"):

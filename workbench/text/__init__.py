@@ -241,20 +241,37 @@ def normalise_text(text: object, *, level: str = "keywords") -> str:
 _STRIP_RE2 = "(?i)" + URL_PATTERN + r"|[#＃][\p{L}\p{N}\p{M}_]+|@[a-z0-9_]{3,}"
 
 
-def _prepare(texts: Sequence[object] | pa.Array | pa.ChunkedArray) -> list[str]:
-    """NFKC, URLs/hashtags/mentions out, lower-cased (with casefold's ß -> ss), NFD."""
+def _prepare(texts: Sequence[object] | pa.Array | pa.ChunkedArray, nfkc: bool = True
+             ) -> pa.Array:
+    """NFKC (unless done), URLs/hashtags/mentions out, lower-cased (with casefold's ß -> ss),
+    NFD; null texts empty."""
     if isinstance(texts, (pa.Array, pa.ChunkedArray)):
         arr = texts.cast(pa.large_string())
     else:
         arr = pa.array([t if isinstance(t, str) else None for t in texts], type=pa.large_string())
-    arr = pc.utf8_normalize(arr, "NFKC")
+    if nfkc:
+        arr = pc.utf8_normalize(arr, "NFKC")
     arr = pc.replace_substring_regex(arr, _STRIP_RE2, " ")
     arr = pc.replace_substring(pc.utf8_lower(arr), "ß", "ss")
-    arr = pc.utf8_normalize(arr, "NFD")
-    return [t or "" for t in arr.to_pylist()]
+    arr = pc.utf8_normalize(arr, "NFD").fill_null("")
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray
+def _code_points(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of a (large) string array, one text after the other, and each text's
+    offsets in them: its UTF-8 buffer decoded as one string (no Python string per text)."""
+    n = len(arr)
+    byte_offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
+    lo, hi = int(byte_offsets[0]), int(byte_offsets[-1])
+    data = arr.buffers()[2]
+    codes = (np.frombuffer(data[lo:hi].to_pybytes().decode("utf-8").encode("utf-32-le"),
+                           dtype=np.uint32) if hi > lo else np.zeros(0, np.uint32))
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False), out=offsets[1:])
+    return codes, offsets
+
+
+def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray, *, nfkc: bool = True
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Normalise many texts at once, at the shingles level, into a flat array of code points.
 
@@ -263,7 +280,8 @@ def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray
     hamza), format characters and tatweel removed, Arabic-script letter variants unified,
     digits of any script made ASCII, punctuation, symbols and emoji made spaces; runs of
     whitespace collapsed and the ends trimmed. Null or non-text values become empty texts.
-    ``texts`` may be a pyarrow string array (no Python strings are made for it then).
+    ``texts`` may be a pyarrow string array (no Python strings are made for it then);
+    ``nfkc=False`` says they are in NFKC already (the costliest step, skipped).
 
     Returns
     -------
@@ -278,12 +296,8 @@ def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray
     >>> codes.tobytes().decode("utf-32-le"), offsets.tolist()
     ('ab c', [0, 4, 4])
     """
-    prepared = _prepare(texts)
-    lengths = np.fromiter((len(t) for t in prepared), dtype=np.int64, count=len(prepared))
-    offsets = np.zeros(len(prepared) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    codes = _codepoint_table()[np.frombuffer("".join(prepared).encode("utf-32-le"),
-                                             dtype=np.uint32)]
+    codes, offsets = _code_points(_prepare(texts, nfkc))
+    codes = _codepoint_table()[codes]
     # Deleted characters out.
     keep = codes != _DELETE
     codes, offsets = codes[keep], _new_offsets(keep, offsets)
