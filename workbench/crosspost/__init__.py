@@ -27,7 +27,7 @@ from ._analyses import (cascade, cluster_summary, compare_clusters, crosspost_fl
 from ._coordination import (Coordination, coordination_edges, coordination_evidence,
                             feature_clusters)
 from ._clusters import VIA, find_crossposts
-from ._clusters import (TEXT_CHUNK, URLISH, MessageArrays, check_options,  # kernels
+from ._clusters import (TEXT_CHUNK, URLISH, KeyIndex, MessageArrays, check_options,  # kernels
                         cluster_messages, empty_result, measured_texts, text_keys)
 from ._normalise import (extract_urls, link_kind, media_fingerprint, normalise_text,
                          normalise_texts, normalise_url)

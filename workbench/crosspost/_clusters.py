@@ -25,7 +25,7 @@ from ._textpath import _text_edges, ahead, distinct_texts, measured_texts, text_
 
 __all__ = ["find_crossposts", "VIA", "CLUSTER_COLUMNS",
            # kernels the backends share (see workbench.backends)
-           "URLISH", "TEXT_CHUNK", "MessageArrays", "check_options", "cluster_messages",
+           "URLISH", "TEXT_CHUNK", "KeyIndex", "MessageArrays", "check_options", "cluster_messages",
            "distinct_texts", "empty_result", "measured_texts", "text_keys"]
 
 #: Join paths, strongest first: a member's ``via`` is the strongest path that links it.
@@ -35,6 +35,10 @@ CLUSTER_COLUMNS = ("cluster_id", "channel_id", "message_id", "date", "is_origin"
                    "similarity", "via")
 #: Label columns carried over from ``messages`` when present.
 CARRIED = ("channel", "group", "lang")
+#: The columns the paths read besides the texts (and the label columns carried).
+READ = ("channel_id", "message_id", "date", "fwd_from_channel_id", "fwd_from_name",
+        "fwd_from_message_id", "links", "media_type", "media_name", "media_size",
+        "media_duration")
 #: Links and media files need at least this weight (same formula as shingle weights) to join.
 FEATURE_MIN_WEIGHT = 0.5
 #: Texts normalised at a time.
@@ -98,11 +102,13 @@ def _chain(doc: np.ndarray, group: np.ndarray, times: np.ndarray, window: int | 
     return np.stack([d[i], d[i + 1]], axis=1)
 
 
-def _links_per_message(messages: pd.DataFrame, texts=None) -> tuple[np.ndarray, np.ndarray]:
+def _links_per_message(messages: pd.DataFrame, text_urls=None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """(message position, normalised link) for every link of every message: the ``links``
     column, and URLs written in the text of messages whose ``links`` list is empty.
-    ``texts``: the messages' distinct texts in NFKC and each message's among them (as
-    :func:`find_crossposts` has them), or None to find them here."""
+    ``text_urls``: ``(text_of, rows, urls)``, each message's distinct text and the URLs
+    written in those texts (:func:`~workbench.links.urls_in_texts`, as
+    :func:`find_crossposts` finds them while normalising), or None to find them here."""
     n = len(messages)
     raw_docs, raw = [np.zeros(0, np.int64)], [np.zeros(0, object)]
     empty = np.ones(n, dtype=bool)
@@ -118,18 +124,19 @@ def _links_per_message(messages: pd.DataFrame, texts=None) -> tuple[np.ndarray, 
         exploded = links[~empty].explode()
         raw_docs.append(exploded.index.to_numpy(dtype=np.int64))
         raw.append(exploded.to_numpy(dtype=object))
-    if (texts is not None or "text" in messages.columns) and empty.any():
-        # Each distinct text is searched once (real channels repost verbatim).
-        nfkc = texts is None
-        texts, text_of = distinct_texts(messages["text"], n) if nfkc else texts
-        wanted = np.zeros(len(texts), dtype=bool)
-        wanted[text_of[empty]] = True
-        wanted_pos = np.flatnonzero(wanted)
-        rows, found = urls_in_texts(texts if len(wanted_pos) == len(texts)
-                                    else texts.take(pa.array(wanted_pos)), nfkc=nfkc)
-        rows = wanted_pos[rows]  # text numbers, in order
+    if (text_urls is not None or "text" in messages.columns) and empty.any():
+        if text_urls is None:  # each distinct text is searched once
+            texts, text_of = distinct_texts(messages["text"], n)
+            wanted = np.zeros(len(texts), dtype=bool)
+            wanted[text_of[empty]] = True
+            wanted_pos = np.flatnonzero(wanted)
+            rows, found = urls_in_texts(texts if len(wanted_pos) == len(texts)
+                                        else texts.take(pa.array(wanted_pos)))
+            rows = wanted_pos[rows]  # text numbers, in order
+        else:
+            text_of, rows, found = text_urls
         # Messages with an empty links list get their text's URLs.
-        per_text = np.bincount(rows, minlength=len(texts))
+        per_text = np.bincount(rows, minlength=int(text_of.max()) + 1)
         first = np.cumsum(per_text) - per_text
         docs = np.flatnonzero(empty & (per_text[text_of] > 0))
         k = per_text[text_of[docs]]
@@ -156,8 +163,8 @@ def _handles(channels: pd.DataFrame | None) -> dict[str, str]:
     return {str(h).lstrip("@").lower(): str(c) for h, c in zip(rows["handle"], rows["channel_id"])}
 
 
-def _link_edges(messages, channel, times, window, handles, index_of, texts=None):
-    docs, urls = _links_per_message(messages, texts)
+def _link_edges(messages, channel, times, window, handles, index_of, text_urls=None):
+    docs, urls = _links_per_message(messages, text_urls)
     if len(docs) == 0:
         return np.zeros((0, 2), dtype=np.int64)
     code, uniq = pd.factorize(pd.Series(urls, dtype=object))
@@ -316,6 +323,39 @@ def check_options(threshold, window, min_chars) -> int:
     return int(win.value)
 
 
+class KeyIndex:
+    """``(channel_id, message_id) -> position`` for millions of messages without a dict of
+    tuples: per channel, sorted message ids and their positions (the last position when a
+    key repeats, as a dict would keep).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = KeyIndex(np.array([1, 0, 1]), ["a", "b"], np.array([7, 7, 3]))
+    >>> keys.get(("b", 7)), keys.get(("b", 3)), keys.get(("c", 1), -1)
+    (0, 2, -1)
+    """
+
+    def __init__(self, channel_code: np.ndarray, channel_sorted, message_id: np.ndarray):
+        self.code = {c: i for i, c in enumerate(channel_sorted)}
+        order = np.lexsort((-np.arange(len(message_id)), message_id, channel_code))
+        self.mid = message_id[order]
+        self.pos = order
+        bounds = np.searchsorted(channel_code[order], np.arange(len(channel_sorted) + 1))
+        self.bounds = bounds
+
+    def get(self, key, default=None):
+        channel, mid = key
+        c = self.code.get(channel)
+        if c is None:
+            return default
+        lo, hi = self.bounds[c], self.bounds[c + 1]
+        i = lo + int(np.searchsorted(self.mid[lo:hi], mid))
+        if i < hi and self.mid[i] == mid:
+            return int(self.pos[i])
+        return default
+
+
 @dataclass
 class MessageArrays:
     """What the cross-posting paths read of each message, as arrays (the kernel's input;
@@ -375,12 +415,13 @@ def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.Shing
                      lengths: np.ndarray, text_key: np.ndarray, *, carried: pd.DataFrame,
                      channels: pd.DataFrame | None, index_of, threshold: float, window_ns: int,
                      min_chars: int, random_state: int, candidate_pairs=None,
-                     text_of: np.ndarray | None = None, texts=None) -> pd.DataFrame:
+                     text_of: np.ndarray | None = None, text_urls=None) -> pd.DataFrame:
     """The result of :func:`find_crossposts` once the texts are shingled (``index``, and the
     normalised ``lengths`` and ``text_key`` of every message): the clustering core every
     backend runs, in memory or over a store. ``text_of`` maps each message to its text in
     ``index`` when messages carrying the same text share one (by default one per message),
-    and ``texts`` those texts in NFKC (for the links written in them).
+    and ``text_urls`` the URLs written in those texts (``(rows, urls)``, see
+    :func:`~workbench.links.urls_in_texts`; found here when None).
 
     ``msgs`` has the columns the forward, link and media paths read; ``carried`` (rows as in
     ``msgs``) the ``channel_id`` and label columns the result carries; ``index_of`` maps
@@ -394,7 +435,7 @@ def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.Shing
     def other_paths():
         return (_forward_edges(msgs, times, window_ns, match_key, distinctive, index_of),
                 _link_edges(msgs, channel, times, window_ns, _handles(channels), index_of,
-                            None if texts is None else (texts, text_of)),
+                            None if text_urls is None else (text_of, *text_urls)),
                 _media_edges(msgs, channel, times, window_ns))
 
     # The forward, link and media paths (pandas and Arrow, releasing the GIL much of the
@@ -591,41 +632,42 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     order = (messages[["date", "channel_id", "message_id"]].reset_index(drop=True)
              .sort_values(["date", "channel_id", "message_id"], kind="stable",
                           na_position="last").index.to_numpy())
-    msgs = messages.drop(columns="text", errors="ignore").take(order).reset_index(drop=True)
+    read = [c for c in messages.columns if c in READ or c in CARRIED]
+    msgs = messages[read].take(order).reset_index(drop=True)
     n = len(msgs)
     if n == 0:
         return empty_result(msgs)
     arrays = MessageArrays.of(msgs)
-    index_of = {(c, int(m)): i for i, (c, m) in enumerate(zip(arrays.channel_ids,
-                                                               arrays.message_id))}
+    index_of = KeyIndex(arrays.channel, arrays.channel_sorted, arrays.message_id)
     # Texts: each distinct one normalised (in chunks), shingled and weighed once; real
     # channels repost verbatim (about 40% of messages), and copies need no second look.
     texts, text_of = distinct_texts(messages["text"] if "text" in messages.columns else None, n)
     text_of = text_of[order]
-    # NFKC once, for the text path and for the links written in the texts.
-    nfkc = []
+    # NFKC once, for the text path and for the links written in the texts (found here).
+    url_rows, urls = [], []
 
-    def normalise(chunk):
-        chunk = pc.utf8_normalize(chunk.cast(pa.large_string()), "NFKC")
-        return chunk, normalise_texts(chunk, nfkc=False)
+    def normalise(lo):
+        chunk = pc.utf8_normalize(texts[lo:lo + TEXT_CHUNK].cast(pa.large_string()), "NFKC")
+        rows, found = urls_in_texts(chunk, nfkc=False)
+        return rows + lo, found, normalise_texts(chunk, nfkc=False)
 
-    def keep_nfkc(results):
-        for chunk, normalised in results:
-            nfkc.extend(chunk.chunks)
+    def keep_urls(results):
+        for rows, found, normalised in results:
+            url_rows.append(rows)
+            urls.append(found)
             yield normalised
 
-    chunks = keep_nfkc(ahead(normalise, (texts[lo:lo + TEXT_CHUNK] for lo in
-                                         progress_steps(range(0, len(texts), TEXT_CHUNK),
-                                                        desc="cross-posting: sketching texts"))))
+    chunks = keep_urls(ahead(normalise, progress_steps(range(0, len(texts), TEXT_CHUNK),
+                                                       desc="cross-posting: sketching texts")))
     lengths = np.zeros(len(texts), dtype=np.int64)
     text_key = np.zeros(len(texts), dtype=np.uint64)
     needs_key = np.zeros(len(texts), dtype=bool)
     needs_key[text_of[arrays.needs_key]] = True
     index = sim.build_index(measured_texts(chunks, lengths, text_key, needs_key),
                             arrays.channel, random_state=random_state, text_of=text_of)
-    del texts, chunks
+    texts = chunks = None  # sketched: the distinct texts are no longer needed
     return cluster_messages(msgs, arrays, index, lengths[text_of], text_key[text_of],
                             carried=msgs, channels=channels, index_of=index_of,
                             threshold=threshold, window_ns=window_ns, min_chars=min_chars,
                             random_state=random_state, text_of=text_of,
-                            texts=pa.chunked_array(nfkc, type=pa.large_string()))
+                            text_urls=(np.concatenate(url_rows), np.concatenate(urls)))

@@ -248,11 +248,15 @@ def distinct_texts(text: pd.Series | None, n: int) -> tuple[pa.Array, np.ndarray
         return pa.chunked_array([pa.array([""], type=pa.large_string())]), np.zeros(n, np.int64)
     # No copy of the texts but the distinct ones (a million texts are half a gigabyte).
     arr = pa.array(text.astype(pd.StringDtype("pyarrow")))
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    if not isinstance(arr, pa.ChunkedArray):
+        arr = pa.chunked_array([arr])
+    # One dictionary for all chunks (Arrow unifies them), so the chunks are not combined.
     encoded = pc.dictionary_encode(arr.cast(pa.large_string()))
-    text_of = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    texts = [encoded.dictionary.cast(pa.large_string())]
+    if encoded.num_chunks == 0:
+        return pa.chunked_array([pa.array([""], type=pa.large_string())]), np.zeros(n, np.int64)
+    text_of = np.concatenate([pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False)
+                              for c in encoded.chunks]).astype(np.int64)
+    texts = [encoded.chunks[0].dictionary.cast(pa.large_string())]
     missing = text_of < 0
     if missing.any():
         empty = pc.index(texts[0], "").as_py()

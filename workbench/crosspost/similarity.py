@@ -46,6 +46,8 @@ __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_inde
 SHINGLE = 5
 #: Characters hashed at a time (bounds the temporaries of :func:`shingle_hashes`).
 HASH_CHUNK = 4_000_000
+#: Shingle occurrences sorted into rows at a time (bounds the temporaries of confirmation).
+ROWS_BLOCK = 20_000_000
 #: Shingle occurrences used to estimate weights; larger corpora are sampled.
 STATS_BUDGET = 6_000_000
 #: Texts in which a shingle still counts fully (the smoothed-IDF knee).
@@ -261,23 +263,37 @@ class ShingleIndex:
             self._parts = []
             self._n_rows = 0
         missing = sorted_unique(docs[self._row_of[docs] < 0].astype(np.int64))
-        if len(missing):
-            indptr, indices = self._sorted_sets(missing)
-            self._row_of[missing] = self._n_rows + np.arange(len(missing))
-            self._n_rows += len(missing)
+        # In blocks of texts: sorting pads each text's shingles to a power of two.
+        lengths = self.starts[missing + 1] - self.starts[missing]
+        cuts = np.unique(np.r_[0, np.searchsorted(np.cumsum(lengths), np.arange(
+            ROWS_BLOCK, int(lengths.sum()), ROWS_BLOCK)), len(missing)])
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            block = missing[lo:hi]
+            indptr, indices = self._sorted_sets(block)
+            self._row_of[block] = self._n_rows + np.arange(len(block))
+            self._n_rows += len(block)
             self._parts.append((indptr, indices))
             self._mat = None
         if self._mat is None:
             counts = np.concatenate([np.diff(p) for p, _ in self._parts])
             indptr = np.zeros(len(counts) + 1, dtype=np.int64)
             np.cumsum(counts, out=indptr[1:])
-            columns = np.concatenate([i for _, i in self._parts])
-            data = self.table[(columns << np.uint32(32 - _COLUMN_BITS))
+            # Columns are below 2**30, so int32 as scipy wants them; each part freed as it
+            # is copied (not twice the rows at once).
+            columns = np.empty(int(indptr[-1]), dtype=np.int32)
+            at = 0
+            parts, self._parts = self._parts[::-1], None
+            while parts:
+                part = parts.pop()[1]
+                columns[at:at + len(part)] = part.view(np.int32)
+                at += len(part)
+            self._parts = [(indptr, columns)]
+            data = self.table[(columns.view(np.uint32) << np.uint32(32 - _COLUMN_BITS))
                               >> np.uint32(32 - _TABLE_BITS)]
             if indptr[-1] < 2**31 - 1:
                 indptr = indptr.astype(np.int32)
-            mat = sp.csr_matrix((data, columns.astype(np.int32), indptr),
-                                shape=(len(counts), 1 << _COLUMN_BITS))
+            mat = sp.csr_matrix((data, columns, indptr), shape=(len(counts), 1 << _COLUMN_BITS),
+                                copy=False)
             mat.has_sorted_indices = True
             mat.has_canonical_format = True
             self._mat = mat

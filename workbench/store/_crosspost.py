@@ -24,31 +24,7 @@ import pandas as pd
 
 from .. import schema
 
-__all__ = ["find_crossposts", "crossposts", "KeyIndex"]
-
-
-class KeyIndex:
-    """``(channel_id, message_id) -> position`` for millions of messages without a dict of
-    tuples: per channel, sorted message ids and their positions."""
-
-    def __init__(self, channel_code: np.ndarray, channel_sorted, message_id: np.ndarray):
-        self.code = {c: i for i, c in enumerate(channel_sorted)}
-        order = np.lexsort((message_id, channel_code))
-        self.mid = message_id[order]
-        self.pos = order
-        bounds = np.searchsorted(channel_code[order], np.arange(len(channel_sorted) + 1))
-        self.bounds = bounds
-
-    def get(self, key, default=None):
-        channel, mid = key
-        c = self.code.get(channel)
-        if c is None:
-            return default
-        lo, hi = self.bounds[c], self.bounds[c + 1]
-        i = lo + int(np.searchsorted(self.mid[lo:hi], mid))
-        if i < hi and self.mid[i] == mid:
-            return int(self.pos[i])
-        return default
+__all__ = ["find_crossposts", "crossposts"]
 
 
 def _frame(store) -> pd.DataFrame:
@@ -145,7 +121,8 @@ def crossposts(store, *, channels, threshold, window, min_chars, random_state,
                dask: bool) -> pd.DataFrame:
     """:func:`find_crossposts` with the texts shingled here or, with ``dask``, on the cluster
     (the rest is the same)."""
-    from ..crosspost import MessageArrays, check_options, cluster_messages, empty_result
+    from ..crosspost import (KeyIndex, MessageArrays, check_options, cluster_messages,
+                             empty_result)
 
     window_ns = check_options(threshold, window, min_chars)
     if channels is None:
