@@ -550,7 +550,9 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
         preview) and the shared evidence is four times the bar above; candidates for that
         come from anchors, weighty shingles sampled by hash, which a long comment cannot
         dilute (:func:`~workbench.crosspost.similarity.anchor_pairs`). ``similarity`` stays
-        the weighted Jaccard (a quote's is low).
+        the weighted Jaccard (a quote's is low). Texts posted verbatim many times (a third
+        or more of real channels' messages) are sketched and compared once; their messages
+        join as if each had been compared with each within ``window``.
     ``link``
         It shares a content link (:func:`link_kind`) with another within ``window``, or links
         to a post of the corpus (``t.me/<handle>/<id>``, needs ``channels`` with a ``handle``
