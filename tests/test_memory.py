@@ -179,6 +179,35 @@ def test_progress_steps_follow_the_switch(monkeypatch):
         bar.close()
 
 
+def test_topic_fitting_reports_progress(monkeypatch, capsys):
+    from workbench import progress
+    from workbench.text import _topics
+
+    texts = pd.Series(["rain and snow tonight", "snow and cold rain", "rain, snow, wind",
+                       "match goal team", "team won the match", "goal for the team"])
+    seen = []
+
+    def spy(steps, *, desc, **kw):
+        for step in steps:  # the stages, as topics() reaches them
+            seen.append((desc, step))
+            yield step
+
+    monkeypatch.setattr(_topics, "progress_steps", spy)
+    fitted = wb.text.topics(texts, k=2, min_df=1, max_df=1.0)
+    assert [desc for desc, _ in seen] == ["topic model"] * 4
+    assert [step for _, step in seen] == list(_topics.STAGES)
+    # A real bar, when bars are on: it counts the stages on stderr; none with the switch off.
+    monkeypatch.undo()
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0)
+    monkeypatch.setenv("WORKBENCH_PROGRESS", "1")
+    again = wb.text.topics(texts, k=2, min_df=1, max_df=1.0)
+    assert "topic model" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(again.assignments, fitted.assignments)
+    monkeypatch.setenv("WORKBENCH_PROGRESS", "0")
+    wb.text.topics(texts, k=2, min_df=1, max_df=1.0)
+    assert capsys.readouterr().err == ""
+
+
 def test_coordination_shuffles_report_progress(monkeypatch):
     from workbench.crosspost import _coordination
 
