@@ -164,6 +164,22 @@ def test_saved_corpus_reopens_with_arrow_lists(tmp_path):
     assert np.array_equal(again.messages["message_id"], corpus.messages["message_id"])
 
 
+def test_saved_corpus_is_plain_parquet_to_other_readers(tmp_path, corpus):
+    """Saved tables are compressed for a fast reopen (LZ4); other Parquet readers (DuckDB,
+    as analysts use it) still read them: the same texts, lists and times."""
+    duckdb = pytest.importorskip("duckdb")
+    folder = corpus.to_parquet(tmp_path / "saved")
+    path = (folder / "messages.parquet").as_posix()
+    got = duckdb.sql(f"SELECT channel_id, message_id, text, links, date "
+                     f"FROM '{path}'").df()
+    want = corpus.messages
+    assert len(got) == len(want)
+    assert got["text"].astype(object).where(got["text"].notna(), None).tolist() == \
+        want["text"].astype(object).where(want["text"].notna(), None).tolist()
+    assert [list(v) for v in got["links"]] == want["links"].tolist()
+    assert (pd.to_datetime(got["date"], utc=True).to_numpy() == want["date"].to_numpy()).all()
+
+
 def test_progress_steps_follow_the_switch(monkeypatch):
     from workbench.io.progress import progress_steps
 
