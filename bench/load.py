@@ -13,10 +13,14 @@ reads the same bytes) is
 * saved with ``corpus.to_parquet`` and reopened with ``wb.load`` (best of 3; target: 10^6
   messages in under 2 s).
 
-A last row per run does the same memory measurement on real message texts when the genuine
-Telethon sample (``../shared/samples/telethon-real``, 17,259 records of 20 public channels) is
-there: generated texts are short (about 170 bytes), real ones several times longer, and the
-fixed cost per message weighs accordingly.
+Generated texts are short (about 170 bytes), real ones several times longer, and the fixed
+cost per message weighs accordingly. So when the genuine Telethon sample
+(``../shared/samples/telethon-real``, 17,259 records of 20 public channels) is there, each
+size runs twice: ``generated N`` (the generator's own texts) and ``real-length N``, the same
+export with every message's text length drawn from the real texts' UTF-8 lengths (messages
+without text count as 0) and filled with the generator's words
+(``write_desktop_export(text_lengths=...)``; no real text is written). A last row does the
+memory measurement on the real texts themselves.
 """
 
 from __future__ import annotations
@@ -39,13 +43,13 @@ REPEAT = 3
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "telethon-real"
 
 
-def _write_corpus(folder: Path, n: int) -> list[Path]:
+def _write_corpus(folder: Path, n: int, lengths: list[int] | None = None) -> list[Path]:
     from workbench.synth import write_desktop_export
 
     paths = []
     for batch in range(2):
         path = folder / f"batch{batch}" / "result.json"
-        write_desktop_export(path, n // 2, seed=batch, n_channels=50)
+        write_desktop_export(path, n // 2, seed=batch, n_channels=50, text_lengths=lengths)
         # Real exports carry \xHH escapes that strict JSON parsers reject; the workbench
         # repairs them, orjson cannot, so both read a repaired copy.
         path.write_bytes(re.sub(rb"(?<!\\)\\x([0-9a-fA-F]{2})", rb"\\u00\1",
@@ -104,6 +108,13 @@ def _sizes(path: str) -> dict:
     return {"messages": len(corpus.messages), "deep": deep, "text_bytes": text_bytes}
 
 
+def _real_lengths(path: str) -> list[int]:
+    """UTF-8 bytes of every message text of the corpus at ``path`` (0: no text)."""
+    texts = _load(path).messages["text"]
+    return [len(t.encode("utf-8")) if isinstance(t, str) else 0
+            for t in texts.astype(object).where(texts.notna(), None)]
+
+
 def _save(path: str, out: str) -> int:
     corpus = _load(path)
     corpus.to_parquet(out)
@@ -114,23 +125,35 @@ def _reopen_best(folder: str) -> float:
     return _best(_load, folder)
 
 
+def measure_folder(corpus: str, folder: Path, paths: list[str], saved: Path) -> dict:
+    """One row of the table for the export written at ``folder`` (its files ``paths``);
+    the corpus is saved to ``saved`` and reopened from there."""
+    size = sum(Path(p).stat().st_size for p in paths)
+    _, _, parse_s = measure(_orjson_best, paths)
+    _, _, load_s = measure(_load_best, str(folder))
+    _, peak, workers, sizes = measure_tree(_sizes, str(folder))
+    sizes["workers"] = workers
+    measure(_save, str(folder), str(saved))
+    _, _, reopen_s = measure(_reopen_best, str(saved))
+    return _row(corpus, sizes, size, parse_s, load_s, peak, reopen_s)
+
+
 def run(*, quick: bool = False) -> pd.DataFrame:
     rows = []
+    lengths = None
+    if SAMPLES.is_dir():
+        _, _, lengths = measure(_real_lengths, str(SAMPLES))
     with tempfile.TemporaryDirectory() as tmp:
         for n in QUICK_SIZES if quick else SIZES:
-            folder = Path(tmp) / f"corpus-{n}"
-            paths = [str(p) for p in _write_corpus(folder, n)]
-            size = sum(Path(p).stat().st_size for p in paths)
-            _, _, parse_s = measure(_orjson_best, paths)
-            _, _, load_s = measure(_load_best, str(folder))
-            _, peak, workers, sizes = measure_tree(_sizes, str(folder))
-            sizes["workers"] = workers
-            saved = Path(tmp) / f"saved-{n}"
-            measure(_save, str(folder), str(saved))
-            _, _, reopen_s = measure(_reopen_best, str(saved))
-            rows.append(_row(f"generated {n:,}", sizes, size, parse_s, load_s, peak, reopen_s))
-            for p in paths:
-                Path(p).unlink()
+            for kind, drawn in (("generated", None), ("real-length", lengths)):
+                if kind == "real-length" and drawn is None:
+                    continue
+                folder = Path(tmp) / f"{kind}-{n}"
+                paths = [str(p) for p in _write_corpus(folder, n, drawn)]
+                rows.append(measure_folder(f"{kind} {n:,}", folder, paths,
+                                           Path(tmp) / f"saved-{kind}-{n}"))
+                for p in paths:
+                    Path(p).unlink()
         if SAMPLES.is_dir() and not quick:
             _, peak, workers, sizes = measure_tree(_sizes, str(SAMPLES))
             sizes["workers"] = workers

@@ -164,6 +164,22 @@ def test_saved_corpus_reopens_with_arrow_lists(tmp_path):
     assert np.array_equal(again.messages["message_id"], corpus.messages["message_id"])
 
 
+def test_saved_corpus_is_plain_parquet_to_other_readers(tmp_path, corpus):
+    """Saved tables are compressed for a fast reopen (LZ4); other Parquet readers (DuckDB,
+    as analysts use it) still read them: the same texts, lists and times."""
+    duckdb = pytest.importorskip("duckdb")
+    folder = corpus.to_parquet(tmp_path / "saved")
+    path = (folder / "messages.parquet").as_posix()
+    got = duckdb.sql(f"SELECT channel_id, message_id, text, links, date "
+                     f"FROM '{path}'").df()
+    want = corpus.messages
+    assert len(got) == len(want)
+    assert got["text"].astype(object).where(got["text"].notna(), None).tolist() == \
+        want["text"].astype(object).where(want["text"].notna(), None).tolist()
+    assert [list(v) for v in got["links"]] == want["links"].tolist()
+    assert (pd.to_datetime(got["date"], utc=True).to_numpy() == want["date"].to_numpy()).all()
+
+
 def test_progress_steps_follow_the_switch(monkeypatch):
     from workbench.io.progress import progress_steps
 
@@ -177,6 +193,35 @@ def test_progress_steps_follow_the_switch(monkeypatch):
         assert bar is not steps and list(bar) == [0, 1, 2, 3, 4] and bar.total == 5
     finally:
         bar.close()
+
+
+def test_topic_fitting_reports_progress(monkeypatch, capsys):
+    from workbench import progress
+    from workbench.text import _topics
+
+    texts = pd.Series(["rain and snow tonight", "snow and cold rain", "rain, snow, wind",
+                       "match goal team", "team won the match", "goal for the team"])
+    seen = []
+
+    def spy(steps, *, desc, **kw):
+        for step in steps:  # the stages, as topics() reaches them
+            seen.append((desc, step))
+            yield step
+
+    monkeypatch.setattr(_topics, "progress_steps", spy)
+    fitted = wb.text.topics(texts, k=2, min_df=1, max_df=1.0)
+    assert [desc for desc, _ in seen] == ["topic model"] * 4
+    assert [step for _, step in seen] == list(_topics.STAGES)
+    # A real bar, when bars are on: it counts the stages on stderr; none with the switch off.
+    monkeypatch.undo()
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0)
+    monkeypatch.setenv("WORKBENCH_PROGRESS", "1")
+    again = wb.text.topics(texts, k=2, min_df=1, max_df=1.0)
+    assert "topic model" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(again.assignments, fitted.assignments)
+    monkeypatch.setenv("WORKBENCH_PROGRESS", "0")
+    wb.text.topics(texts, k=2, min_df=1, max_df=1.0)
+    assert capsys.readouterr().err == ""
 
 
 def test_coordination_shuffles_report_progress(monkeypatch):

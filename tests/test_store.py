@@ -579,3 +579,43 @@ def test_analyses_of_an_empty_store(tmp_path):
 def test_unknown_columns_are_named(fixture_store):
     with pytest.raises(wb.errors.ParameterError, match="by='nope' is not a column"):
         message_volume(fixture_store, by="nope")
+
+
+def test_ingest_stores_arrow_lists_as_given(tmp_path, corpus):
+    """List columns reach the store straight from Arrow (here a slice of the loaded corpus,
+    whose list offsets do not start at 0, with planted lists): what the store gives back and
+    the content hashes are those of the same lists as Python lists."""
+    from workbench import schema
+    from workbench.store import _tables as T
+    from workbench.store._batch import _content_hash
+
+    messages = corpus.messages.copy()
+    planted = {0: ["Ωmega", "дом", "x y"], 9: [], 10: ["@a", "@a"], 11: ["#ünï"]}
+    links = messages["links"].tolist()
+    for i, value in planted.items():
+        links[i] = value
+    messages["links"] = schema.list_array(links)
+    start = 7
+    sliced = messages.iloc[start:].reset_index(drop=True)
+    assert sliced["links"].array._pa_array.chunk(0).offset == start  # a real slice
+    given = wb.Corpus(sliced, corpus.channels)
+    store = open_store(tmp_path / "store")
+    store.ingest(given, progress=False)
+
+    key = ["channel_id", "message_id"]
+    back = store.corpus().messages.set_index(key)
+    want = sliced.set_index(key)
+    for col in schema.LIST_COLUMNS:
+        assert back[col].reindex(want.index).tolist() == want[col].tolist()
+    for i, value in planted.items():
+        row = messages.iloc[i]
+        if i >= start:
+            assert back.loc[(row["channel_id"], row["message_id"]), "links"] == value
+    stored = pa.concat_tables(pq.read_table(p, columns=[*key, "_hash"]) for p in
+                              sorted((tmp_path / "store" / "messages").rglob("*.parquet")))
+    stored = stored.to_pandas().set_index(key)["_hash"]
+    frame = sliced[list(schema.MESSAGES)]
+    python_lists = {c: T.list_array(frame[c].tolist()) for c in schema.LIST_COLUMNS}
+    hashes = pd.Series(_content_hash(frame, python_lists),
+                       index=pd.MultiIndex.from_frame(sliced[key]))
+    assert stored.reindex(hashes.index).tolist() == hashes.tolist()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from workbench import synth
+from workbench import schema, synth
 from workbench.errors import ParameterError
 from workbench.ids import name_key, normalise_name
 
@@ -689,3 +692,43 @@ def test_desktop_export_many_channels_loads(tmp_path):
     corpus = wb.load(path, progress=False)
     assert len(corpus.messages) + len(corpus.service) == 2001 and corpus.rejected.empty
     assert corpus.messages["channel_id"].nunique() == 3
+
+
+def test_desktop_export_default_output_unchanged(tmp_path):
+    # SHA-256 of what write_desktop_export wrote before it had text_lengths (commit 6e6a4d8):
+    # the option must not move a byte of the default output (benchmarks compare across it).
+    before = {(1500, 1, 1): "eaf43136093c314a6152f67115a36891257ed5bf17334bc3b792983612f8d330",
+              (2001, 2, 3): "5424d0ae777670673c4a10c2c89cec0730f7d1794c7faf445609f2f887a26ec9"}
+    for (n, seed, channels), digest in before.items():
+        path = synth.write_desktop_export(tmp_path / "x.json", n, seed=seed, n_channels=channels)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def test_desktop_export_text_lengths(tmp_path):
+    import workbench as wb
+
+    lengths = [0, 25, 300, 2000]
+    plain = synth.write_desktop_export(tmp_path / "plain" / "r.json", 3000, seed=1, n_channels=3)
+    sized = synth.write_desktop_export(tmp_path / "sized" / "r.json", 3000, seed=1, n_channels=3,
+                                       text_lengths=lengths)
+    a, b = wb.load(plain, progress=False), wb.load(sized, progress=False)
+    assert b.rejected.empty and len(b.service) == len(a.service)
+    # Everything but the texts (and what is found in them) is the default export's.
+    rest = [c for c in a.messages.columns
+            if c not in ("text", "source", *schema.LIST_COLUMNS)]
+    pd.testing.assert_frame_equal(a.messages[rest], b.messages[rest])
+    got = b.messages["text"].fillna("").map(lambda t: len(t.encode("utf-8"))).to_numpy()
+    drawn = np.array([min(lengths, key=lambda v: abs(v - g)) for g in got])
+    # Cut at a character boundary and trailing spaces: a few bytes short, never long.
+    assert ((drawn - got >= 0) & (drawn - got <= 4)).all()
+    assert set(drawn) == set(lengths)
+    assert 0.15 < (drawn == 2000).mean() < 0.35
+    # The words are the generated world's (no real text): the world the export draws from.
+    world = synth.generate_world(2017, n_channels=15, messages_scale=0.35)
+    vocabulary = {w for e in world.exports.values() for r in e["messages"]
+                  for part in ([r["text"]] if isinstance(r["text"], str) else r["text"])
+                  for w in (part if isinstance(part, str) else part["text"]).split()}
+    # A text is cut to its length, so the last word of its generated part may be cut too.
+    plain = [t.split("\n")[0].split() for t in b.messages["text"].dropna()]
+    assert {w for words in plain for w in words[:-1]} <= vocabulary
+    assert all(any(v.startswith(words[-1]) for v in vocabulary) for words in plain if words)

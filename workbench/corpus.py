@@ -246,7 +246,9 @@ def write_corpus(corpus: Corpus, directory: str | Path) -> Path:
         except (pa.ArrowException, TypeError, ValueError) as exc:
             raise LoadError(f"cannot save {table}: a column holds values Parquet cannot store: "
                             f"{exc}") from exc
-        pq.write_table(arrow, folder / f"{table}.parquet")
+        # LZ4: as small as the default Snappy on message tables, and its pages decode
+        # about twice as fast, which is most of the time a reopen takes.
+        pq.write_table(arrow, folder / f"{table}.parquet", compression="lz4")
         meta["tables"][table] = {"rows": len(frame), "columns": [str(c) for c in frame.columns],
                                  "list_columns": lists, "categories": _categories(frame)}
     (folder / CORPUS_MANIFEST).write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))

@@ -231,7 +231,7 @@ def _finish(job, parts, forward_ids, service, rejected, files, warns, built,
     if job.get("pseudonymise"):  # personal data never reaches the disk (as wb.load does)
         frame, parts, forward_ids, service, rejected, files, warns = _pseudonymise(
             job, frame, parts, forward_ids, service, rejected, files, warns, people)
-    lists = {c: T.list_array(frame[c].tolist()) for c in schema.LIST_COLUMNS}
+    lists = {c: T.list_array(frame[c]) for c in schema.LIST_COLUMNS}
     if len(frame):
         frame["_hash"] = _content_hash(frame, lists)
         frame["_export"] = part_max[part_of_row]

@@ -73,9 +73,15 @@ SCHEMAS = {"messages": MESSAGES, "parts": PARTS, "service": SERVICE, "rejected":
 
 
 def list_array(values) -> pa.ListArray:
-    """A list<string> array from cells that are lists (or tuples/arrays) of strings."""
+    """A list<string> array from a list column: a Series of Arrow lists (as loads hold them,
+    passed through without a Python list per cell), or cells that are lists (or
+    tuples/arrays) of strings. The result's offsets start at 0 (hashing relies on it)."""
     from itertools import chain
 
+    if isinstance(values, pd.Series):
+        if isinstance(values.dtype, pd.ArrowDtype):
+            return _arrow_lists(values.array._pa_array)
+        values = values.tolist()
     values = list(values)
     lengths = np.fromiter(map(len, values), dtype=np.int32, count=len(values))
     offsets = np.zeros(len(values) + 1, dtype=np.int32)
@@ -84,9 +90,30 @@ def list_array(values) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(offsets), flat)
 
 
+def _arrow_lists(arr: pa.Array | pa.ChunkedArray) -> pa.ListArray:
+    """An Arrow list column as one list<string> array with offsets from 0, nulls empty.
+
+    >>> arr = pa.array([["a"], ["b", "c"], []], type=_LIST).slice(1)
+    >>> out = _arrow_lists(arr)
+    >>> out.offsets.to_pylist(), out.values.to_pylist()
+    ([0, 2, 2], ['b', 'c'])
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=_LIST)
+    if arr.type != _LIST:
+        arr = arr.cast(_LIST)
+    if arr.null_count:
+        arr = pc.fill_null(arr, pa.scalar([], type=_LIST))
+    if arr.offset == 0 and arr.offsets[0].as_py() == 0:
+        return arr
+    # A slice: its offsets point into a longer child array; rebase them on its own items.
+    offsets = arr.offsets.to_numpy()
+    return pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), arr.flatten())
+
+
 def _column_to_arrow(series: pd.Series, typ: pa.DataType) -> pa.Array:
     if typ == _LIST:
-        return list_array(series.tolist())
+        return list_array(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype(object).where(series.notna(), None)
     if typ == _TS:

@@ -21,6 +21,7 @@ import gzip
 import io
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import ParameterError
@@ -123,26 +124,98 @@ def write_desktop_json(world, out_dir: str | Path) -> list[Path]:
     return written
 
 
-def _record_tail(record: dict, level: int) -> tuple[bool, str, str]:
+def _record_tail(record: dict, level: int, *, split_text: bool = False
+                 ) -> tuple[bool, str, str] | tuple[bool, str, str, list]:
     """Pre-render a template record without its id, type, dates, sender and references.
 
     Returns ``(is_service, was_edited, rest)``: ``rest`` is the remaining keys rendered as the
-    inside of a message object whose braces sit at indentation ``level``.
+    inside of a message object whose braces sit at indentation ``level``. ``split_text``: a
+    message's ``text`` and ``text_entities`` (its last keys) are left out of ``rest``, and its
+    non-plain entities (links, hashtags, ...) come fourth, for :class:`_Texts`.
     """
     service = record["type"] == "service"
     skip = {"id", "type", "date", "date_unixtime", "edited", "edited_unixtime",
             "from", "from_id", "actor", "actor_id", "reply_to_message_id", "message_id"}
+    entities = None
+    if split_text and not service:
+        skip |= {"text", "text_entities"}
+        entities = [e for e in record["text_entities"] if e["type"] != "plain"]
     rest = {k: v for k, v in record.items() if k not in skip}
     if service and record.get("action") == "pin_message":
         rest = {"action": "edit_group_title", "title": "archive", **{k: v for k, v in rest.items()
                                                                        if k != "action"}}
-    body = _desktop_json(rest, level)
-    inner = body[body.index("\n") + 1: body.rindex("\n")]  # drop the braces, keep indentation
-    return service, "edited" in record, inner
+    inner = _inner(rest, level)
+    if not split_text:
+        return service, "edited" in record, inner
+    return service, "edited" in record, inner, entities
+
+
+def _inner(obj: dict, level: int) -> str:
+    """``obj`` rendered as the inside of an object whose braces sit at ``level`` ("" if empty)."""
+    if not obj:
+        return ""
+    body = _desktop_json(obj, level)
+    return body[body.index("\n") + 1: body.rindex("\n")]  # drop the braces, keep indentation
+
+
+def _flat(text) -> str:
+    """A Desktop ``text`` (a string or a list of strings and entity objects) as plain text."""
+    if isinstance(text, str):
+        return text
+    return "".join(t if isinstance(t, str) else t["text"] for t in text)
+
+
+class _Texts:
+    """Texts of drawn lengths for :func:`write_desktop_export` (``text_lengths``).
+
+    Words come from the world's own generated texts, joined into one long stream once; a
+    text of ``L`` bytes is a slice of the stream starting at a word, cut to ``L`` bytes (less
+    a partial character), then the template's entities when they fit in ``L``. Draws come
+    from a random stream of their own, so the records around the texts are the default's.
+    """
+
+    def __init__(self, records: list[dict], lengths: Sequence[int], seed: int, level: int):
+        self.lengths = [int(v) for v in lengths]
+        if not self.lengths or min(self.lengths) < 0:
+            raise ParameterError("text_lengths must hold at least one length, none negative")
+        self.rng = random.Random(f"desktop-text-lengths/{seed}")
+        words = [w for r in records if r["type"] == "message"
+                 for part in ([r["text"]] if isinstance(r["text"], str) else r["text"])
+                 if isinstance(part, str) for w in part.split()]
+        words = words or ["text"]
+        need = 2 * max(self.lengths) + (1 << 20)
+        chunks, size = [], 0
+        while size < need:
+            chunk = " ".join(self.rng.choices(words, k=20_000)) + " "
+            chunks.append(chunk)
+            size += len(chunk.encode("utf-8"))
+        self.stream = "".join(chunks).encode("utf-8")
+        self.level = level
+
+    def render(self, entities: list[dict]) -> str:
+        """The ``text`` and ``text_entities`` keys of one message, rendered."""
+        n = self.lengths[self.rng.randrange(len(self.lengths))]
+        if n == 0:
+            return _inner({"text": "", "text_entities": []}, self.level)
+        extra = sum(len(e["text"].encode("utf-8")) for e in entities) + 1  # + a line break
+        if extra > n:
+            entities = []
+        fill = n - extra if entities else n
+        start = self.rng.randrange(len(self.stream) - fill - 64)
+        start = self.stream.index(b" ", start) + 1  # a whole word first
+        plain = self.stream[start:start + fill].decode("utf-8", "ignore").rstrip()
+        if not entities:
+            return _inner({"text": plain, "text_entities": [{"type": "plain", "text": plain}]},
+                          self.level)
+        plain += "\n"
+        return _inner({"text": [plain, *entities],
+                       "text_entities": [{"type": "plain", "text": plain}, *entities]},
+                      self.level)
 
 
 def write_desktop_export(path: str | Path, n_messages: int, *, seed: int = 0,
-                         n_channels: int = 1) -> Path:
+                         n_channels: int = 1, text_lengths: Sequence[int] | None = None
+                         ) -> Path:
     """Write one large Telegram Desktop export of ``n_messages`` records, fast.
 
     Records are drawn from a generated world (text, entities, media, forwards, service records
@@ -150,6 +223,14 @@ def write_desktop_export(path: str | Path, n_messages: int, *, seed: int = 0,
     the world's period. One channel gives a single-chat export; several give a full-account
     export (``chats.list``). A path ending in ``.gz`` is gzipped (level 1, no timestamp).
     Written in a stream: memory stays small whatever ``n_messages`` is.
+
+    ``text_lengths`` (UTF-8 bytes, say the lengths of a real corpus's texts) gives messages
+    texts of real lengths: each message draws a length from it (with replacement) and its
+    text becomes generated words of the world (no real text) up to that many bytes, followed
+    by the template's links, hashtags, mentions and bold parts when they fit (0: no text).
+    Everything else is what the default export holds, record for record: the lengths and
+    words are drawn from a random stream of their own. ``None`` (the default) keeps the
+    world's texts, and the output byte for byte.
 
     Returns
     -------
@@ -163,6 +244,11 @@ def write_desktop_export(path: str | Path, n_messages: int, *, seed: int = 0,
     >>> text = p.read_text(encoding="utf-8").replace("\\\\x", "\\\\u00")
     >>> len(json.loads(text)["messages"])
     500
+    >>> p = write_desktop_export(p, 200, text_lengths=[1000])
+    >>> texts = [m["text"] for m in json.loads(p.read_text(encoding="utf-8").replace(
+    ...     "\\\\x", "\\\\u00"))["messages"] if m["type"] == "message"]
+    >>> min(len(_flat(t).encode()) for t in texts) > 990
+    True
     """
     if n_messages < 1 or n_channels < 1:
         raise ParameterError(f"{path}: n_messages and n_channels must be at least 1")
@@ -172,7 +258,11 @@ def write_desktop_export(path: str | Path, n_messages: int, *, seed: int = 0,
     world = generate_world(2016 + seed, n_channels=15, messages_scale=0.35)
     full = n_channels > 1
     level = 5 if full else 2  # indentation of a message's braces
-    tails = [_record_tail(r, level) for e in world.exports.values() for r in e["messages"]]
+    records = [r for e in world.exports.values() for r in e["messages"]]
+    texts = None
+    if text_lengths is not None:
+        texts = _Texts(records, text_lengths, seed, level)
+    tails = [_record_tail(r, level, split_text=texts is not None) for r in records]
     ids = sorted(rng.sample(range(1_100_000_000, 1_199_999_999), n_channels))
     counts = [n_messages // n_channels + (k < n_messages % n_channels) for k in range(n_channels)]
     raw = open(path, "wb")
@@ -185,7 +275,7 @@ def write_desktop_export(path: str | Path, n_messages: int, *, seed: int = 0,
                        '  "list": [').encode())
         for k, count in enumerate(counts):
             _write_channel(out, rng, tails, f"Benchmark Channel {k + 1}", ids[k], count, level,
-                           prefix=("," if k else "") + "\n   " if full else "")
+                           prefix=("," if k else "") + "\n   " if full else "", texts=texts)
         if full:
             out.write(b"\n  ]\n }\n}")
     finally:
@@ -196,7 +286,7 @@ def write_desktop_export(path: str | Path, n_messages: int, *, seed: int = 0,
 
 
 def _write_channel(out, rng: random.Random, tails: list, name: str, cid: int, count: int,
-                   level: int, prefix: str) -> None:
+                   level: int, prefix: str, texts: _Texts | None = None) -> None:
     """Stream one channel's export: head, ``count`` records from ``tails``, closing brackets."""
     key_pad, pad = " " * (level - 1), " " * (level + 1)
     out.write((f'{prefix}{{\n{key_pad}"name": {_encode_str(name)},\n{key_pad}"type": '
@@ -208,7 +298,9 @@ def _write_channel(out, rng: random.Random, tails: list, name: str, cid: int, co
     msg_id = rng.randint(1, 5000)
     batch: list[str] = []
     for i in range(count):
-        service, edited, inner = tails[rng.randrange(len(tails))]
+        service, edited, inner, *entities = tails[rng.randrange(len(tails))]
+        if texts is not None and not service:
+            inner = ",\n".join(filter(None, (inner, texts.render(entities[0]))))
         ts = START_TS + int(i * step) + rng.randrange(max(1, int(step)))
         msg_id += 1 + (rng.random() < 0.02)  # deleted messages leave gaps
         edit = (f'{pad}"edited": "{_local(ts + 600)}",\n{pad}"edited_unixtime": "{ts + 600}",\n'
