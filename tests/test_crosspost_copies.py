@@ -79,6 +79,31 @@ def test_identical_texts_join_only_within_the_window_but_chain_through_it():
         [("1", 1), ("2", 2), ("3", 3)]]
 
 
+def test_a_quote_beside_a_late_repost_of_its_source_is_found():
+    # A statement posted on day 0 and reposted on day 100; eight other channels quote it on
+    # days 10-80 (each beyond the window of the next); one quotes it beside the repost.
+    # Candidates are sought by the times of every message of a text, so the last quote meets
+    # the repost however many quotes came in between.
+    rng = np.random.default_rng(0)
+    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), int(rng.integers(3, 9))))
+             for _ in range(3000)]
+
+    def text(k):
+        return " ".join(rng.choice(words, k))
+
+    statement = text(30)
+    rows = [{"ch": "A", "text": statement}]
+    rows += [{"ch": f"X{i}", "at": f"{10 + 10 * i}D", "text": f"{text(150)} {statement} {text(150)}"}
+             for i in range(8)]
+    rows += [{"ch": "B", "at": "100D", "text": statement},
+             {"ch": "C", "at": "100D 2h", "text": f"{text(200)} {statement} {text(200)}"}]
+    rows += [{"ch": f"bg{j % 300}", "at": f"{rng.uniform(0, 200):.4f}D", "text": text(40)}
+             for j in range(3000)]
+    out = xp.find_crossposts(frame(rows), window="7D")
+    late = out[out["channel_id"].isin(["telegram:B", "telegram:C"])]
+    assert len(late) == 2 and late["cluster_id"].nunique() == 1
+
+
 def test_a_wave_of_one_text_in_many_channels_is_one_cluster():
     # 300 channels post the same text within a day, between ordinary unrelated posts.
     rng = np.random.default_rng(3)

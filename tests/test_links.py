@@ -290,8 +290,12 @@ def test_urls_in_texts_matches_extract_urls_on_real_texts(samples):
 
 def test_urls_in_texts_hand_cases():
     texts = ["ｈｔｔｐｓ://ex.org/a and www.b.com/x?y=1", "a\x00b t.me/c/1 «https://d.io/e»",
-             None, "", "see e.g. this", "news.site.co.uk/2016/12/a.html."]
+             None, "", "see e.g. this", "news.site.co.uk/2016/12/a.html.",
+             # a link ends at any whitespace, ASCII or not (RE2's \s is ASCII only)
+             "see https://a.org/x\u2028more https://b.org/y\x0bz https://c.org/q\x85r"]
     rows, urls = links.urls_in_texts(pd.Series(texts, dtype="string"))
-    assert list(zip(rows.tolist(), urls.tolist())) == [
-        (0, "https://ex.org/a"), (0, "www.b.com/x?y=1"), (1, "t.me/c/1"), (1, "https://d.io/e"),
-        (5, "news.site.co.uk/2016/12/a.html.")]
+    expected = [(0, "https://ex.org/a"), (0, "www.b.com/x?y=1"), (1, "t.me/c/1"),
+                (1, "https://d.io/e"), (5, "news.site.co.uk/2016/12/a.html."),
+                (6, "https://a.org/x"), (6, "https://b.org/y"), (6, "https://c.org/q")]
+    assert list(zip(rows.tolist(), urls.tolist())) == expected
+    assert [(i, u) for i, t in enumerate(texts) for u in extract_urls(t)] == expected

@@ -231,10 +231,12 @@ def parse_mention(value: str) -> tuple[str, str] | None:
 #: Links written in a text: with a scheme or ``www.``, Telegram links without one, and bare
 #: ``host.tld/path`` (the path is required, so that sentences such as "e.g. this" are left
 #: alone). RE2 syntax, so that pyarrow can run it on whole columns; case-insensitive.
+#: Whitespace beyond ASCII's (RE2's ``\\s``) that NFKC leaves: a link ends there in both engines.
+_MORE_SPACE = "\x0b\x1c\x1d\x1e\x1f\x85\u1680\u2028\u2029"
 URL_PATTERN = (
-    r"(?:https?://|www\.)[^\s<>\"'«»]+"
-    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s<>\"'«»]+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s<>\"'«»]*"
+    r"(?:https?://|www\.)[^\s" + _MORE_SPACE + r"<>\"'«»]+"
+    r"|\b(?:t|telegram)\.(?:me|dog)/[^\s" + _MORE_SPACE + r"<>\"'«»]+"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s" + _MORE_SPACE + r"<>\"'«»]*"
 )
 _URL = re.compile(URL_PATTERN, re.IGNORECASE)
 _TRACKING = re.compile(r"^(?:utm_.*|fbclid|gclid|yclid|igshid|mc_[a-z]+|ref|ref_src|si|s|"
@@ -264,8 +266,9 @@ def urls_in_texts(texts, *, nfkc: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """:func:`extract_urls` of many texts at once, in Arrow's regex engine (RE2) instead of a
     Python loop: the same pattern after NFKC, matches in order.
 
-    One difference: RE2's ``\\b`` is ASCII, Python's Unicode, so a link glued to a preceding
-    non-Latin letter (``абвt.me/x``) is found here and not by :func:`extract_urls`.
+    Two differences: RE2's ``\\b`` is ASCII, Python's Unicode, so a link glued to a
+    preceding non-Latin letter (``абвt.me/x``) is found here and not by :func:`extract_urls`;
+    and a NUL character ends a link here.
 
     Parameters
     ----------

@@ -28,7 +28,8 @@ from ._coordination import (Coordination, coordination_edges, coordination_evide
                             feature_clusters)
 from ._clusters import VIA, find_crossposts
 from ._clusters import (TEXT_CHUNK, URLISH, KeyIndex, MessageArrays, check_options,  # kernels
-                        cluster_messages, empty_result, measured_texts, text_keys)
+                        cluster_messages, distinct_texts, empty_result, measured_texts,
+                        text_keys)
 from ._normalise import (extract_urls, link_kind, media_fingerprint, normalise_text,
                          normalise_texts, normalise_url)
 

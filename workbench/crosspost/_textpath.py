@@ -2,9 +2,12 @@
 messages whose texts are near-duplicates or quotes of each other.
 
 Real channels repost verbatim (about 40% of messages in the telethon-real sample): each
-distinct text is normalised, shingled and compared once (:func:`distinct_texts`), and the
-messages carrying the texts are joined afterwards by time alone (:func:`_copies`), which gives
-the same clusters as comparing every message with every other.
+distinct text is normalised, shingled and compared once (:func:`distinct_texts`), candidates
+are sought by the times of every message carrying a text, and the messages are joined
+afterwards by time alone (:func:`_copies`): exactly the components of joining every two
+messages within the window whose texts are the same or a confirmed pair. (The DuckDB store
+still sketches every message; where LSH crowds out an identical copy there, it can find a
+few members fewer.)
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pyarrow.compute as pc
 
 from . import similarity as sim
 
-__all__ = ["text_keys", "measured_texts", "ahead", "distinct_texts"]
+__all__ = ["text_keys", "measured_texts", "ahead", "distinct_texts", "text_edges"]
 
 
 def text_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -77,7 +80,7 @@ def measured_texts(chunks, lengths: np.ndarray, text_key: np.ndarray, needs_key:
         lo = hi
 
 
-def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
+def text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
                 window_ns: int, *, threshold: float, min_chars: int, random_state: int,
                 candidate_pairs=None, text_of: np.ndarray | None = None) -> np.ndarray:
     """Text joins: LSH candidates among the eligible texts (at least ``min_chars`` long and
@@ -105,33 +108,21 @@ def _text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
     min_weight = sim.EVIDENCE * density * min_shared
     eligible = np.flatnonzero((text_len >= min_chars) & (mass >= min_weight))
     if shared_texts:
-        # A text's messages span [first, last]; candidates are sought regardless of time and
-        # pairs of texts never posted within the window of each other dropped.
-        first = np.full(len(counts), np.iinfo(np.int64).max, dtype=np.int64)
-        last = np.full(len(counts), np.iinfo(np.int64).min, dtype=np.int64)
-        np.minimum.at(first, text_of, times)
-        np.maximum.at(last, text_of, times)
-        seek_times, seek_window = first[eligible], np.iinfo(np.int64).max // 4
-        # LSH buckets are searched by the times of every message of a text.
+        # Candidates are sought by the times of every message of a text (a text reposted
+        # months later meets the copies made near the repost).
         position = np.full(len(counts), -1, dtype=np.int64)
         position[eligible] = np.arange(len(eligible))
         posting = np.flatnonzero(position[text_of] >= 0)
-        pairs = candidate_pairs(index, eligible, times[posting], window_ns,
-                                min_estimate=sim.ESTIMATE_FLOOR * threshold,
-                                random_state=random_state, owner=position[text_of[posting]])
+        seek_times, by_message = times[posting], {"owner": position[text_of[posting]]}
     else:
-        first = last = times
-        seek_times, seek_window = times[eligible], window_ns
-        pairs = candidate_pairs(index, eligible, seek_times, seek_window,
-                                min_estimate=sim.ESTIMATE_FLOOR * threshold,
-                                random_state=random_state)
+        seek_times, by_message = times[eligible], {}  # (the Dask kernel has no owner)
+    pairs = candidate_pairs(index, eligible, seek_times, window_ns,
+                            min_estimate=sim.ESTIMATE_FLOOR * threshold,
+                            random_state=random_state, **by_message)
     containment = sim.CONTAINMENT  # None: Jaccard only
     if containment:
         pairs = sim.unique_pairs(np.concatenate([
-            pairs, sim.anchor_pairs(index, eligible, seek_times, seek_window)]))
-    if shared_texts and len(pairs):
-        a, b = pairs[:, 0], pairs[:, 1]
-        pairs = pairs[np.maximum(first[b] - last[a], first[a] - last[b]) <= window_ns]
+            pairs, sim.anchor_pairs(index, eligible, seek_times, window_ns, **by_message)]))
     similarity, shared, count, masses = sim.weighted_jaccard(index, pairs, return_mass=True)
     ok = (similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)
     if containment:
@@ -167,6 +158,11 @@ def _copies(pairs: np.ndarray, self_ok: np.ndarray, text_of: np.ndarray, times: 
     a sweep over the runs of both texts in order of start (joining a run to the one before
     when it starts within the window of the latest end so far) gives the components of all
     message pairs, in time linear in the runs instead of quadratic in the messages.
+
+    Every text of ``pairs`` with two or more messages must have ``self_ok`` (as
+    :func:`text_edges` guarantees: a confirmed pair shares at least the evidence bar, and
+    shares no more than each text's own distinct shingles): otherwise the sweep would join
+    two of its messages through nothing but each other.
 
     Examples
     --------
@@ -232,8 +228,9 @@ def ahead(fn, items, *, depth: int = 3, workers: int = 2):
 
 
 def distinct_texts(text: pd.Series | None, n: int) -> tuple[pa.Array, np.ndarray]:
-    """The distinct texts of ``n`` messages (a missing text counts as empty), in order of
-    first appearance, and each message's position among them.
+    """The distinct texts of ``n`` messages, in order of first appearance (a missing text
+    counts as empty, added last when no text is empty), and each message's position among
+    them. Only the distinct texts are copied when ``text`` is Arrow-backed already.
 
     Examples
     --------
@@ -246,7 +243,6 @@ def distinct_texts(text: pd.Series | None, n: int) -> tuple[pa.Array, np.ndarray
     """
     if text is None:
         return pa.chunked_array([pa.array([""], type=pa.large_string())]), np.zeros(n, np.int64)
-    # No copy of the texts but the distinct ones (a million texts are half a gigabyte).
     arr = pa.array(text.astype(pd.StringDtype("pyarrow")))
     if not isinstance(arr, pa.ChunkedArray):
         arr = pa.chunked_array([arr])

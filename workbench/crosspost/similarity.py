@@ -239,6 +239,11 @@ class ShingleIndex:
             self._masses = self._compute_masses(chunk)
         return self._masses
 
+    def has_masses(self) -> bool:
+        """Whether :meth:`masses` has been computed (a block of texts on a Dask worker has
+        not, and computes its own texts' masses instead of the whole index's)."""
+        return self._masses is not None
+
     def _compute_masses(self, chunk: int) -> np.ndarray:
         n = len(self.starts) - 1
         out = np.zeros(n)
@@ -510,8 +515,8 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b:
     ln = index.starts[docs + 1] - index.starts[docs]
     first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
     values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
-    if index._masses is not None:  # computed once for the whole index
-        mass = index._masses[docs]
+    if index.has_masses():  # computed once for the whole index
+        mass = index.masses()[docs]
     else:  # e.g. a block of texts on a Dask worker
         mass = (np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]])
                 if len(values) else np.zeros(0))
@@ -562,15 +567,17 @@ def bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
         own = owner[order]
         inner = np.r_[False, (bucket[1:] == bucket[:-1]) & (own[1:] == own[:-1])]
         keep = ~(inner & np.r_[inner[1:], False])
-        bucket, order, ts, own = bucket[keep], own[keep], ts[keep], own[keep]
+        bucket, who, ts = bucket[keep], own[keep], ts[keep]
+    else:
+        who = order
     pairs = []
     for d in range(1, NEIGHBOURS + 1):
         same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
         if owner is not None:
-            same &= order[d:] != order[:-d]
+            same &= who[d:] != who[:-d]
         if same.any():
             i = np.flatnonzero(same)
-            pairs.append(np.stack([order[i], order[i + d]], axis=1))
+            pairs.append(np.stack([who[i], who[i + d]], axis=1))
     return pairs
 
 
@@ -626,14 +633,17 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     return unique_pairs(np.sort(docs[p], axis=1))
 
 
-def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int
-                 ) -> np.ndarray:
+def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
+                 owner: np.ndarray | None = None) -> np.ndarray:
     """Containment candidates: pairs of ``docs`` (at most ``window`` apart, one at least
     ``ANCHOR_RATIO`` times longer) sharing at least ``ANCHOR_MIN`` anchors, weighty shingles
     sampled by hash at a fixed rate (so a quote keeps the anchors of what it quotes however
     long the comment around it). Within one anchor, each text is paired with its
     ``NEIGHBOURS`` successors in time; an ``(n, 2)`` array of document numbers, smaller
     first, each pair once.
+
+    ``times`` holds a time per doc, or, with ``owner``, a time per message posting one of
+    the docs (``owner``: its position in ``docs``), as in :func:`candidate_pairs`.
 
     Examples
     --------
@@ -642,6 +652,10 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     ...                  np.array([100, 300]), np.array([0, 1]))
     >>> idx.hashes[100:200] = idx.hashes[:100]      # the second text quotes the first
     >>> anchor_pairs(idx, np.array([0, 1]), np.array([0, 5]), 10).tolist()
+    [[0, 1]]
+    >>> # the first text posted at 0 and again at 50, its quote at 52: near the repost
+    >>> anchor_pairs(idx, np.array([0, 1]), np.array([0, 50, 52]), 10,
+    ...              owner=np.array([0, 0, 1])).tolist()
     [[0, 1]]
     """
     empty = np.zeros((0, 2), dtype=np.int64)
@@ -654,33 +668,57 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     parts_v, parts_o = [], []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         values, ln = index.gather(docs[lo:hi])
-        owner = np.repeat(np.arange(lo, hi), ln)
+        holder = np.repeat(np.arange(lo, hi), ln)
         keep = (values & np.uint32((1 << ANCHOR_BITS) - 1)) == 0
-        values, owner = values[keep], owner[keep]
+        values, holder = values[keep], holder[keep]
         keep = index.weights(values) >= 0.5
         parts_v.append(values[keep])
-        parts_o.append(owner[keep])
-    values, owner = np.concatenate(parts_v), np.concatenate(parts_o)
-    key = sorted_unique((values.astype(np.uint64) << np.uint64(32)) | owner.astype(np.uint64))
+        parts_o.append(holder[keep])
+    values, holder = np.concatenate(parts_v), np.concatenate(parts_o)
+    key = sorted_unique((values.astype(np.uint64) << np.uint64(32)) | holder.astype(np.uint64))
     h = key >> np.uint64(32)
-    owner = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    holder = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    if owner is None:
+        when = times[holder]
+    else:
+        # Each anchor of a text, once per message posting the text.
+        by_text = np.argsort(owner, kind="stable")
+        per_text = np.bincount(owner, minlength=len(docs))
+        k = per_text[holder]
+        post = by_text[np.repeat((np.cumsum(per_text) - per_text)[holder] - (np.cumsum(k) - k),
+                                 k) + np.arange(int(k.sum()))]
+        h, holder, when = np.repeat(h, k), owner[post], times[post]
+    if len(h) < 2:
+        return empty
     # Within one anchor, in time order.
-    order = np.lexsort((times[owner], h))
-    h, owner = h[order], owner[order]
-    pairs = []
+    order = np.lexsort((when, h))
+    h, holder, when = h[order], holder[order], when[order]
+    if owner is not None:  # a text's unbroken stretch in an anchor: its first and last
+        inner = np.r_[False, (h[1:] == h[:-1]) & (holder[1:] == holder[:-1])]
+        keep = ~(inner & np.r_[inner[1:], False])
+        h, holder, when = h[keep], holder[keep], when[keep]
+    found_h, pairs = [], []
     for d in range(1, NEIGHBOURS + 1):
-        same = (h[d:] == h[:-d]) & (np.abs(times[owner[d:]] - times[owner[:-d]]) <= window)
+        same = ((h[d:] == h[:-d]) & (np.abs(when[d:] - when[:-d]) <= window)
+                & (holder[d:] != holder[:-d]))
         i = np.flatnonzero(same)
-        pairs.append(np.stack([owner[i], owner[i + d]], axis=1))
-    p = np.concatenate(pairs)
+        pairs.append(np.stack([holder[i], holder[i + d]], axis=1))
+        found_h.append(h[i])
+    p, ph = np.concatenate(pairs), np.concatenate(found_h)
     if len(p) == 0:
         return empty
     p = np.sort(p, axis=1)
     la, lb = lengths[p[:, 0]], lengths[p[:, 1]]
-    p = p[np.maximum(la, lb) >= ANCHOR_RATIO * np.minimum(la, lb)]
+    longer = np.maximum(la, lb) >= ANCHOR_RATIO * np.minimum(la, lb)
+    p, ph = p[longer], ph[longer]
     if len(p) == 0:
         return empty
-    key, count = sorted_unique((p[:, 0] << 31) | p[:, 1], return_counts=True)
+    # Anchors shared per pair of texts (each anchor once, however many messages met on it).
+    pair_key = (p[:, 0] << 31) | p[:, 1]
+    order = np.lexsort((ph, pair_key))
+    pair_key, ph = pair_key[order], ph[order]
+    first = np.r_[True, (pair_key[1:] != pair_key[:-1]) | (ph[1:] != ph[:-1])]
+    key, count = sorted_unique(pair_key[first], return_counts=True)
     key = key[count >= ANCHOR_MIN]
     out = np.stack([docs[key >> 31], docs[key & ((1 << 31) - 1)]], axis=1)
     return unique_pairs(np.sort(out, axis=1))
