@@ -13,15 +13,27 @@ from queue import Empty
 from collections.abc import Callable
 
 
-def _rss() -> int:
+def _rss(field: str = "VmRSS") -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
 
+def _reset_peak() -> bool:
+    """Reset this process's resident high-water mark (Linux 4.0+): a forked child inherits
+    its parent's, so a step using less than the parent once did would measure nothing."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _child(fn, args, queue):
+    own_peak = _reset_peak()
     before = _rss()
     start = time.perf_counter()
     try:
@@ -30,7 +42,8 @@ def _child(fn, args, queue):
         queue.put(exc)
         return
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = (_rss("VmHWM") if own_peak
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     queue.put((elapsed, max(peak - before, 0), children, result))
 

@@ -251,11 +251,13 @@ class ShingleIndex:
         while lo < n:
             hi = int(np.searchsorted(self.starts, self.starts[lo] + chunk, side="right"))
             hi = min(n, max(hi - 1, lo + 1))
-            w = self.weights(self.hashes[self.starts[lo]:self.starts[hi]])
-            cs = np.zeros(len(w) + 1, dtype=np.float64)
-            np.cumsum(w, out=cs[1:])
+            # Sums of the quantised weights (exact integers), per text with shingles.
+            q = self.table[self.hashes[self.starts[lo]:self.starts[hi]]
+                           >> np.uint32(32 - _TABLE_BITS)]
             local = self.starts[lo:hi + 1] - self.starts[lo]
-            out[lo:hi] = cs[local[1:]] - cs[local[:-1]]
+            full = np.flatnonzero(local[1:] > local[:-1])
+            if len(full):
+                out[lo + full] = np.add.reduceat(q, local[full], dtype=np.uint64) / 255.0
             lo = hi
         return out
 
