@@ -43,7 +43,8 @@ READ = ("channel_id", "message_id", "date", "fwd_from_channel_id", "fwd_from_nam
 FEATURE_MIN_WEIGHT = 0.5
 #: Texts normalised at a time.
 TEXT_CHUNK = 10_000
-#: Texts matching this may carry a link in their text (the link path reads only those).
+#: Texts matching this may carry a link in their text (the store's link path reads only
+#: those; in memory, :func:`~workbench.links.urls_in_texts` searches every distinct text).
 URLISH = r"(?i)https?://|www\.|\b(?:t|telegram)\.(?:me|dog)/|\.[a-z]{2,}/"
 
 

@@ -7,7 +7,11 @@ temporary file that is memory-mapped, so the in-memory part is a few arrays of o
 message (times, channel, lengths, masses) and the MinHash signatures of the eligible texts.
 The shingle weights, the LSH candidates, their confirmation, the forward, link and media
 paths and the clusters are then computed by the in-memory function's own kernel
-(:func:`workbench.crosspost.cluster_messages`), which is why the clusters are identical.
+(:func:`workbench.crosspost.cluster_messages`), which is why the clusters are the same, with
+one difference: here every message is sketched, where the in-memory function sketches each
+distinct text once and seeks candidates by every message's time; on crowded spam (thousands
+of near-identical variants) LSH can then miss a few identical copies here that it finds in
+memory.
 With Dask (:func:`workbench.use_cluster`) the normalising, shingling and signatures run per
 partition on the cluster (:mod:`._dask`).
 """
