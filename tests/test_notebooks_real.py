@@ -40,9 +40,9 @@ CASES = {
     "04-telegram-vs-twitter.ipynb": ("twitter", {}),
     "05-briefing.ipynb": ("html", {"LABELS": None, "EVENT": None}),
 }
-# Cells of 03 check its results against the fixtures' truth.json (planted clusters, hostile
-# payloads) and fail on any other corpus; they need a guard from that notebook's owner.
-NEEDS_GUARD = {"03-cross-posting.ipynb"}
+# Notebooks whose cells would fail on a corpus other than the fixtures (none now: checks
+# against planted truth read it through wb.io.fixture_truth, empty elsewhere).
+NEEDS_GUARD: set[str] = set()
 
 
 def _corpus(kind: str, samples: Path, tmp: Path) -> Path:

@@ -307,7 +307,8 @@ def compare_clusters(clusters: pd.DataFrame, truth: dict) -> pd.DataFrame:
     truth : dict
         With ``crosspost_clusters`` (``{"via", "members": [[channel_id, message_id], ...]}``)
         and optionally ``hard_negatives`` (pairs that must not share a cluster), as in the
-        fixture world's ``truth.json``.
+        fixture world's ``truth.json``; without planted clusters (``{}``: a corpus that is
+        not the fixtures, :func:`workbench.io.fixture_truth`) the result has no rows.
 
     Returns
     -------
@@ -325,6 +326,9 @@ def compare_clusters(clusters: pd.DataFrame, truth: dict) -> pd.DataFrame:
     >>> compare_clusters(cl, truth)[["via", "recall", "precision"]].values.tolist()
     [['text', 1.0, nan], ['all', 1.0, 0.3333333333333333]]
     """
+    if not truth.get("crosspost_clusters"):
+        return pd.DataFrame(columns=["via", "planted_pairs", "found_pairs", "recall",
+                                     "precision", "hard_negatives_merged"])
     groups = [list(zip(g["channel_id"].astype(str), g["message_id"].astype(int)))
               for _, g in clusters.groupby("cluster_id", sort=True)]
     found = _pair_set(groups)

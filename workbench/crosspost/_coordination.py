@@ -271,8 +271,9 @@ def coordination_edges(clusters: pd.DataFrame, *, window: str | pd.Timedelta = W
     return Coordination(out, control)
 
 
-def coordination_evidence(edges: pd.DataFrame, clusters: pd.DataFrame, source: str,
-                          target: str, *, messages: pd.DataFrame | None = None) -> pd.DataFrame:
+def coordination_evidence(edges: pd.DataFrame, clusters: pd.DataFrame, source: str | None = None,
+                          target: str | None = None, *, messages: pd.DataFrame | None = None
+                          ) -> pd.DataFrame:
     """The messages behind one coordination edge, side by side: what an analyst puts in a
     report.
 
@@ -282,8 +283,9 @@ def coordination_evidence(edges: pd.DataFrame, clusters: pd.DataFrame, source: s
         ``coordination_edges(...).edges``.
     clusters : DataFrame
         The clusters the edges were computed from.
-    source, target : str
-        The two channel ids, in either order (the result's ``source`` side is ``source``).
+    source, target : str, optional
+        The two channel ids, in either order (the result's ``source`` side is ``source``);
+        neither: the first edge of ``edges`` (the strongest), or no rows when there is none.
     messages : DataFrame, optional
         Canonical messages: adds ``source_text`` and ``target_text`` (as stored: escape them
         before showing them as HTML, e.g. with :func:`workbench.text.escape`).
@@ -306,19 +308,30 @@ def coordination_evidence(edges: pd.DataFrame, clusters: pd.DataFrame, source: s
     >>> coordination_evidence(edges, cl, "a", "b")[["cluster_id", "source_message_id",
     ...                                              "target_message_id", "gap"]].values.tolist()
     [[0, 1, 2, Timedelta('0 days 00:01:00')], [1, 4, 3, Timedelta('-1 days +23:58:00')]]
+    >>> len(coordination_evidence(edges, cl)), len(coordination_evidence(edges.iloc[:0], cl))
+    (2, 0)
     """
     need = {"source", "target", "cluster_ids", "source_messages", "target_messages"}
     if not need <= set(edges.columns):
         raise ParameterError(f"edges: missing column(s) {sorted(need - set(edges.columns))}; "
                              "expected coordination_edges(...).edges")
-    a, b = sorted([str(source), str(target)])
-    row = edges[(edges["source"].astype(str) == a) & (edges["target"].astype(str) == b)]
-    if row.empty:
-        raise ParameterError(f"no coordination edge between {source!r} and {target!r}")
-    row = row.iloc[0]
-    left, right = list(row["source_messages"]), list(row["target_messages"])
-    if str(source) != a:
-        left, right = right, left
+    if (source is None) != (target is None):
+        raise ParameterError("give both source and target, or neither (the strongest edge)")
+    if source is None and edges.empty:
+        source = target = ""
+        left, right, cluster_ids = [], [], []
+    else:
+        if source is None:
+            source, target = edges.iloc[0]["source"], edges.iloc[0]["target"]
+        a, b = sorted([str(source), str(target)])
+        row = edges[(edges["source"].astype(str) == a) & (edges["target"].astype(str) == b)]
+        if row.empty:
+            raise ParameterError(f"no coordination edge between {source!r} and {target!r}")
+        row = row.iloc[0]
+        left, right = list(row["source_messages"]), list(row["target_messages"])
+        cluster_ids = row["cluster_ids"]
+        if str(source) != a:
+            left, right = right, left
     # One message may sit in several clusters (a post with two links in feature_clusters):
     # its date is the same in each, so one row per message is enough to look it up.
     once = clusters.drop_duplicates(["channel_id", "message_id"])
@@ -328,7 +341,7 @@ def coordination_evidence(edges: pd.DataFrame, clusters: pd.DataFrame, source: s
     src_dates = dates.reindex(pd.MultiIndex.from_arrays([[str(source)] * len(left), left]))
     tgt_dates = dates.reindex(pd.MultiIndex.from_arrays([[str(target)] * len(right), right]))
     out = pd.DataFrame({
-        "cluster_id": np.asarray(row["cluster_ids"], dtype=np.int64),
+        "cluster_id": np.asarray(cluster_ids, dtype=np.int64),
         "source_message_id": np.asarray(left, dtype=np.int64),
         "source_date": pd.to_datetime(src_dates.to_numpy(), utc=True),
         "target_message_id": np.asarray(right, dtype=np.int64),

@@ -48,7 +48,7 @@ from .privacy import pseudonymise_people
 from .progress import progress_bar, progress_enabled
 from .sources import walk
 
-__all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "read_file", "FileRead", "walk",
+__all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "fixture_truth", "read_file", "FileRead", "walk",
            "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
            "sources", "read_frame_labels", "write_frame_labels"]
@@ -234,6 +234,33 @@ def fixtures_dir() -> Path:
             f"fixtures not found at {folder} (expected a telegram/ folder there): set "
             "WORKBENCH_FIXTURES, or regenerate them with `python -m workbench.synth`")
     return folder
+
+
+def fixture_truth(corpus: Corpus) -> dict:
+    """The bundled fixtures' planted truth (``truth.json``) when ``corpus`` holds the world it
+    describes, else ``{}``: checks against planted truth (in the notebooks) then show nothing
+    instead of failing on an analyst's own data. The corpus holds the world when it has every
+    message of the planted cross-posting clusters.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> "crosspost_clusters" in fixture_truth(wb.load_fixtures())
+    True
+    >>> fixture_truth(wb.Corpus.empty())
+    {}
+    """
+    import json
+
+    try:
+        truth = json.loads((fixtures_dir() / "truth.json").read_text(encoding="utf-8"))
+    except (WorkbenchError, OSError):
+        return {}
+    planted = {(str(c), int(m)) for cluster in truth.get("crosspost_clusters", [])
+               for c, m in cluster["members"]}
+    messages = corpus.messages
+    held = set(zip(messages["channel_id"].astype(str), messages["message_id"].astype(int)))
+    return truth if planted and planted <= held else {}
 
 
 def open_corpus(corpus: str | os.PathLike | None = "", labels: str | os.PathLike | None = None,
