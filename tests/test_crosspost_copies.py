@@ -1,6 +1,6 @@
 """Cross-posting when texts repeat verbatim: each distinct text is sketched once, and the
-messages carrying it are joined exactly as if every message had been compared with every
-other (checked against that brute force, and against the per-message kernel the store uses)."""
+messages carrying the texts are joined by time exactly as every pair of them would be (checked
+against that brute force), with the clusters of the per-message kernel the store uses."""
 
 from __future__ import annotations
 
@@ -10,29 +10,16 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from tests.test_crosspost import frame  # canonical messages from short row dicts
 from workbench import crosspost as xp
-from workbench import schema
 from workbench.crosspost import _clusters, _textpath
 from workbench.text import normalise_texts
 
-T0 = pd.Timestamp("2016-12-01 10:00", tz="UTC")
 SPAM = ("big giveaway tonight join the channel now and win one of ten prizes before "
         "midnight, tell your friends, more rounds every weekend")
 
 
-def frame(rows: list[dict]) -> pd.DataFrame:
-    out = []
-    for i, r in enumerate(rows):
-        r = dict(r)
-        r["platform"] = "telegram"
-        r["channel_id"] = f"telegram:{r.pop('ch')}"
-        r.setdefault("message_id", i + 1)
-        r["date"] = T0 + pd.Timedelta(r.pop("at", "0h"))
-        out.append(r)
-    return schema.conform(pd.DataFrame(out), "messages")
-
-
-def members(clusters: pd.DataFrame) -> list[set]:
+def members(clusters: pd.DataFrame) -> list[list]:
     return sorted((sorted(zip(g["channel_id"].str.removeprefix("telegram:"), g["message_id"]))
                    for _, g in clusters.groupby("cluster_id")), key=str)
 

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import WorkbenchError
-from ..io.progress import progress_enabled
+from ..progress import progress_enabled
 from ._content import SALT_ENV
 from ._params import check_parameters, parameter_error, write_output
 from ._safe import defang_text

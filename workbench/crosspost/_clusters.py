@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
-from ..io.progress import progress_steps
+from ..progress import progress_steps
 from ..links import urls_in_texts
 from ..schema import is_list_dtype
 from . import similarity as sim
@@ -550,8 +550,8 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
         preview) and the shared evidence is four times the bar above; candidates for that
         come from anchors, weighty shingles sampled by hash, which a long comment cannot
         dilute (:func:`~workbench.crosspost.similarity.anchor_pairs`). ``similarity`` stays
-        the weighted Jaccard (a quote's is low). Texts posted verbatim many times (much
-        of real channels' messages: about 40% in the telethon-real sample) are sketched and
+        the weighted Jaccard (a quote's is low). Texts posted verbatim many times (38% of
+        the messages of the real-text benchmark repeat an earlier text) are sketched and
         compared once, and their messages joined by time.
     ``link``
         It shares a content link (:func:`link_kind`) with another within ``window``, or links
@@ -642,7 +642,7 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     arrays = MessageArrays.of(msgs)
     index_of = KeyIndex(arrays.channel, arrays.channel_sorted, arrays.message_id)
     # Texts: each distinct one normalised (in chunks), shingled and weighed once; real
-    # channels repost verbatim (about 40% of messages), and copies need no second look.
+    # channels repost verbatim, and copies need no second look.
     texts, text_of = distinct_texts(messages["text"] if "text" in messages.columns else None, n)
     text_of = text_of[order]
     # NFKC once, for the text path and for the links written in the texts (found here).

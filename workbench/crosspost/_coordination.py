@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.stats import poisson
 
 from ..errors import ParameterError
-from ..io.progress import progress_steps
+from ..progress import progress_steps
 
 __all__ = ["Coordination", "coordination_edges", "coordination_evidence", "feature_clusters"]
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..io.progress import progress_steps
+from ..progress import progress_steps
 
 __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
            "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
@@ -566,21 +566,34 @@ def bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
     order = by_time[(ordered & ~high).astype(np.int64)]
     ts = sorted_times[(ordered & ~high).astype(np.int64)]
     if owner is not None:
-        own = owner[order]
-        inner = np.r_[False, (bucket[1:] == bucket[:-1]) & (own[1:] == own[:-1])]
-        keep = ~(inner & np.r_[inner[1:], False])
-        bucket, who, ts = bucket[keep], own[keep], ts[keep]
-    else:
-        who = order
-    pairs = []
+        order = owner[order]
+        keep = _stretch_ends(bucket, order)
+        bucket, order, ts = bucket[keep], order[keep], ts[keep]
+    i, j = _neighbours(bucket, order, ts, window)
+    return [np.stack([order[i], order[j]], axis=1)] if len(i) else []
+
+
+def _stretch_ends(group: np.ndarray, who: np.ndarray) -> np.ndarray:
+    """Entries sorted by group, then time: keep only the first and last entry of each
+    unbroken stretch of one text (``who``) in a group, so that the many messages of a text
+    posted often do not take every neighbour's place."""
+    if len(group) < 2:
+        return np.ones(len(group), dtype=bool)
+    inner = np.r_[False, (group[1:] == group[:-1]) & (who[1:] == who[:-1])]
+    return ~(inner & np.r_[inner[1:], False])
+
+
+def _neighbours(group: np.ndarray, who: np.ndarray, when: np.ndarray, window: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Entries sorted by group, then time: positions ``(i, j)`` pairing each entry with its
+    ``NEIGHBOURS`` successors in its group at most ``window`` later, of another text."""
+    found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for d in range(1, NEIGHBOURS + 1):
-        same = (bucket[d:] == bucket[:-d]) & (ts[d:] - ts[:-d] <= window)
-        if owner is not None:
-            same &= who[d:] != who[:-d]
-        if same.any():
-            i = np.flatnonzero(same)
-            pairs.append(np.stack([who[i], who[i + d]], axis=1))
-    return pairs
+        i = np.flatnonzero((group[d:] == group[:-d]) & (when[d:] - when[:-d] <= window)
+                           & (who[d:] != who[:-d]))
+        found_i.append(i)
+        found_j.append(i + d)
+    return np.concatenate(found_i), np.concatenate(found_j)
 
 
 def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
@@ -695,18 +708,11 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     # Within one anchor, in time order.
     order = np.lexsort((when, h))
     h, holder, when = h[order], holder[order], when[order]
-    if owner is not None:  # a text's unbroken stretch in an anchor: its first and last
-        inner = np.r_[False, (h[1:] == h[:-1]) & (holder[1:] == holder[:-1])]
-        keep = ~(inner & np.r_[inner[1:], False])
+    if owner is not None:
+        keep = _stretch_ends(h, holder)
         h, holder, when = h[keep], holder[keep], when[keep]
-    found_h, pairs = [], []
-    for d in range(1, NEIGHBOURS + 1):
-        same = ((h[d:] == h[:-d]) & (np.abs(when[d:] - when[:-d]) <= window)
-                & (holder[d:] != holder[:-d]))
-        i = np.flatnonzero(same)
-        pairs.append(np.stack([holder[i], holder[i + d]], axis=1))
-        found_h.append(h[i])
-    p, ph = np.concatenate(pairs), np.concatenate(found_h)
+    i, j = _neighbours(h, holder, when, window)
+    p, ph = np.stack([holder[i], holder[j]], axis=1), h[i]
     if len(p) == 0:
         return empty
     p = np.sort(p, axis=1)

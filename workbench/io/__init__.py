@@ -45,7 +45,7 @@ from .detect import FORMATS, format_names, register
 from .files import FileRead, read_file
 from .frame_labels import read_frame_labels, write_frame_labels
 from .privacy import pseudonymise_people
-from .progress import progress_bar, progress_enabled
+from ..progress import progress_bar, progress_enabled
 from .sources import walk
 
 __all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "fixture_truth", "read_file", "FileRead", "walk",

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from ..corpus import Corpus
 from ..errors import WorkbenchError, WorkbenchWarning
 from ..folders import is_saved_corpus
-from ..io.progress import progress_bar
+from ..progress import progress_bar
 from ..io.sources import Source, walk
 from . import _tables as T
 from ._batch import public_names_of_batch, read_batch, read_corpus_batch
