@@ -17,7 +17,6 @@ from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
 from ..progress import progress_steps
 from ..links import urls_in_texts
-from ..schema import is_list_dtype
 from . import similarity as sim
 from ._media import image_parts
 from ._normalise import link_kind, media_fingerprint, normalise_texts, normalise_url
@@ -115,7 +114,7 @@ def _links_per_message(messages: pd.DataFrame, text_urls=None
     empty = np.ones(n, dtype=bool)
     if "links" in messages.columns:
         links = messages["links"].reset_index(drop=True)
-        if is_list_dtype(links.dtype):  # Arrow lists: lengths without a Python call each
+        if isinstance(links.dtype, pd.ArrowDtype):  # lengths without a Python call each
             lengths = pc.list_value_length(pa.array(links)).fill_null(0).to_numpy(
                 zero_copy_only=False).astype(np.int64)
         else:

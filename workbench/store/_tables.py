@@ -22,7 +22,7 @@ __all__ = ["MESSAGES", "PARTS", "SERVICE", "REJECTED", "LOG", "INDEX", "SCHEMAS"
 
 _TS = pa.timestamp("ns", tz="UTC")
 _STR = pa.string()
-_LIST = pa.list_(pa.string())
+_LIST = schema.LIST_ARROW
 
 
 def _arrow_type(dtype) -> pa.DataType:
@@ -98,12 +98,9 @@ def _arrow_lists(arr: pa.Array | pa.ChunkedArray) -> pa.ListArray:
     >>> out.offsets.to_pylist(), out.values.to_pylist()
     ([0, 2, 2], ['b', 'c'])
     """
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=_LIST)
-    if arr.type != _LIST:
-        arr = arr.cast(_LIST)
-    if arr.null_count:
-        arr = pc.fill_null(arr, pa.scalar([], type=_LIST))
+    # The canonical list column (cast, nulls empty) as loaders make it, in one chunk.
+    arr = schema.list_array(arr)._pa_array
+    arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=_LIST)
     if arr.offset == 0 and arr.offsets[0].as_py() == 0:
         return arr
     # A slice: its offsets point into a longer child array; rebase them on its own items.
