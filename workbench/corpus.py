@@ -284,12 +284,27 @@ def read_corpus(directory: str | Path, *, label: str | None = None) -> Corpus:
         path = folder / f"{table}.parquet"
         if info is None or not path.is_file():
             raise LoadError(f"{name}: saved corpus lacks {table}.parquet")
-        try:
-            arrow = pq.read_table(path)
-        except (pa.ArrowException, OSError) as exc:
-            raise LoadError(f"{name}/{table}.parquet: cannot read: {exc}") from exc
-        lists = {}
-        canonical = schema.TABLES[table]
+        tables[table] = _read_table(path, table, info, f"{name}/{table}.parquet")
+    try:
+        return Corpus(**tables)
+    except schema.SchemaError as exc:
+        raise LoadError(_not_valid(exc, name, tables)) from exc
+
+
+def _read_table(path: Path, table: str, info: dict, where: str) -> pd.DataFrame:
+    """One saved table as it was written (``where`` names it in errors)."""
+    try:
+        # Memory-mapped: the pages are decoded straight from the page cache instead of
+        # being copied into memory first (a reopen's largest cost after decoding itself).
+        # Decoding copies every value out, so nothing read points into the file, and the
+        # map is closed here, so saving over the same folder afterwards is safe.
+        with pa.memory_map(str(path)) as source:
+            arrow = pq.read_table(source)
+    except (pa.ArrowException, OSError) as exc:
+        raise LoadError(f"{where}: cannot read: {exc}") from exc
+    lists = {}
+    canonical = schema.TABLES[table]
+    try:
         for col in info["list_columns"]:
             column = arrow.column(col)
             if canonical.get(col) == schema.LIST:
@@ -298,14 +313,31 @@ def read_corpus(directory: str | Path, *, label: str | None = None) -> Corpus:
                 values = column.to_pylist()
                 lists[col] = np.fromiter(values, dtype=object, count=len(values))
             arrow = arrow.drop_columns([col])
-        frame = _restore_categories(arrow.to_pandas(), info.get("categories", {}))
-        for col, values in lists.items():
-            frame[col] = values
-        frame = frame[info["columns"]] if info["columns"] else frame
-        if len(frame.columns) != len(info["columns"]):
-            raise LoadError(f"{name}/{table}.parquet: columns differ from corpus.json")
-        tables[table] = frame.reset_index(drop=True)
-    try:
-        return Corpus(**tables)
-    except schema.SchemaError as exc:
-        raise LoadError(f"{name}: saved corpus does not validate: {exc}") from exc
+    except (KeyError, TypeError, pa.ArrowException) as exc:
+        raise LoadError(f"{where}: list column {col!r} cannot be read as lists of strings: "
+                        f"{exc}") from exc
+    frame = _restore_categories(arrow.to_pandas(), info.get("categories", {}))
+    for col, values in lists.items():
+        frame[col] = values
+    if info["columns"]:
+        missing = [c for c in info["columns"] if c not in frame.columns]
+        if missing:
+            raise LoadError(f"{where}: lacks column(s) {missing} that corpus.json lists")
+        frame = frame[info["columns"]]
+    if len(frame.columns) != len(info["columns"]):
+        raise LoadError(f"{where}: columns differ from corpus.json")
+    return frame.reset_index(drop=True)
+
+
+def _not_valid(exc: schema.SchemaError, name: str, tables: dict[str, pd.DataFrame]) -> str:
+    """Why a saved corpus does not validate, naming the file and the first records."""
+    if exc.table not in tables:
+        return f"{name}: saved corpus does not validate: {exc}"
+    frame = tables[exc.table]
+    records = []
+    for row in exc.rows:
+        source = frame.at[row, "source"] if "source" in frame.columns else None
+        records.append(f"record {row}" + (f" (from {source})"
+                                          if isinstance(source, str) else ""))
+    at = f" at {', '.join(records)}" if records else ""
+    return f"{name}/{exc.table}.parquet: does not validate{at}: {exc}"

@@ -307,7 +307,7 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     spec = _columns(table)
     for col in spec:
         if col not in frame.columns:
-            raise SchemaError(f"{table}: missing column {col!r}")
+            raise SchemaError(f"{table}: missing column {col!r}", table=table)
     for col, dtype in spec.items():
         actual = frame[col].dtype
         if dtype == LIST:
@@ -317,30 +317,31 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             ok = actual == dtype
         if not ok:
-            raise SchemaError(f"{table}.{col}: dtype {actual}, expected {dtype}")
+            raise SchemaError(f"{table}.{col}: dtype {actual}, expected {dtype}", table=table)
     for col in REQUIRED_NON_NULL[table]:
         nulls = frame[col].isna()
         if nulls.any():
             raise SchemaError(
                 f"{table}.{col}: {int(nulls.sum())} null value(s) where none are allowed\n"
-                f"offending rows:\n{frame[nulls].head(5).to_string()}"
-            )
+                f"offending rows:\n{frame[nulls].head(5).to_string()}",
+                table=table, rows=frame.index[nulls.to_numpy()][:5])
     for col, dtype in spec.items():
         if isinstance(dtype, pd.StringDtype):
-            blank = frame[col] == ""
+            blank = (frame[col] == "").fillna(False)
             if blank.any():
                 raise SchemaError(
                     f"{table}.{col}: empty strings where null (NA) is expected\n"
-                    f"offending rows:\n{frame[blank.fillna(False)].head(5).to_string()}"
-                )
+                    f"offending rows:\n{frame[blank].head(5).to_string()}",
+                    table=table, rows=frame.index[blank.to_numpy()][:5])
     keys = {"messages": ["channel_id", "message_id"], "channels": ["channel_id"]}.get(table)
     if keys:
         dup = frame.duplicated(keys, keep=False)
         if dup.any():
             raise SchemaError(
                 f"{table}: duplicate key {tuple(keys)}\n"
-                f"offending rows:\n{frame[dup].head(5).to_string()}"
-            )
+                f"offending rows:\n{frame[dup].head(5).to_string()}",
+                table=table, rows=frame.index[dup.to_numpy()][:5])
     if not isinstance(frame.index, pd.RangeIndex):
-        raise SchemaError(f"{table}: index must be a plain RangeIndex, got {type(frame.index).__name__}")
+        raise SchemaError(f"{table}: index must be a plain RangeIndex, got "
+                          f"{type(frame.index).__name__}", table=table)
     return frame
