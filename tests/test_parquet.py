@@ -275,3 +275,21 @@ def test_saving_over_the_folder_a_corpus_was_reopened_from(corpus, tmp_path):
     smaller.to_parquet(folder)
     assert_corpus_equal(corpus, again)
     assert len(wb.load(folder).messages) == 10
+
+
+@pytest.mark.parametrize("ids", [
+    [5, 6, 5],  # packed into one key
+    [5, 2**62, 5],  # too far apart to pack: the two-column check finds it
+])
+def test_duplicate_message_keys_found_whatever_the_id_span(ids):
+    m = schema.empty("messages")
+    n = len(ids)
+    m = schema.conform(pd.DataFrame({
+        "platform": ["telegram"] * n, "channel_id": ["telegram:1", "telegram:2", "telegram:1"],
+        "message_id": ids, "date": pd.to_datetime(["2017-01-01"] * n, utc=True)}), "messages")
+    with pytest.raises(schema.SchemaError, match="duplicate key") as err:
+        schema.validate(m, "messages")
+    assert err.value.rows == [0, 2] and err.value.table == "messages"
+    other = m.assign(channel_id=pd.array(["telegram:1", "telegram:2", "telegram:3"],
+                                         dtype=schema.STRING))
+    assert schema.validate(other, "messages") is other  # the same ids in other channels
