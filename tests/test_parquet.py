@@ -293,3 +293,22 @@ def test_duplicate_message_keys_found_whatever_the_id_span(ids):
     other = m.assign(channel_id=pd.array(["telegram:1", "telegram:2", "telegram:3"],
                                          dtype=schema.STRING))
     assert schema.validate(other, "messages") is other  # the same ids in other channels
+
+
+@pytest.mark.parametrize("rows", [1, 1_000])
+def test_round_trip_read_in_many_batches(corpus, tmp_path, monkeypatch, rows):
+    """A reopen decodes a table a batch of rows at a time; whatever the batch, the tables
+    are the saved ones (categories, lists and analyst columns across batch boundaries)."""
+    import workbench.corpus
+
+    if rows == 1:  # every row a batch: the labelled corpus with analyst columns
+        base = labelled_corpus(tmp_path)
+        m = base.messages.assign(
+            topic_list=pd.Series([["a"], [], None], dtype=object),
+            level=pd.Categorical(["high", "low", "high"], categories=["low", "high"],
+                                 ordered=True))
+        corpus = wb.Corpus(m, base.channels, base.rejected, base.service, base.files)
+    monkeypatch.setattr(workbench.corpus, "_BATCH_ROWS", rows)
+    again = wb.load(corpus.to_parquet(tmp_path / "b"))
+    assert again.messages["text"].array._pa_array.num_chunks > 1  # read in batches indeed
+    assert_corpus_equal(corpus, again)

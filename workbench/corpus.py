@@ -38,6 +38,9 @@ __all__ = ["Corpus", "write_corpus", "read_corpus", "SCHEMA_VERSION"]
 #: Bumped whenever a canonical table changes; older saved corpora are refused with a clear error.
 SCHEMA_VERSION = 1
 _TABLES = ("messages", "channels", "rejected", "service", "files")
+#: Rows decoded at a time when reopening (a chunk of each column): 8 per 10^6 messages, as
+#: many as a whole-table read gave.
+_BATCH_ROWS = 2**17
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,11 +298,15 @@ def _read_table(path: Path, table: str, info: dict, where: str) -> pd.DataFrame:
     """One saved table as it was written (``where`` names it in errors)."""
     try:
         # Memory-mapped: the pages are decoded straight from the page cache instead of
-        # being copied into memory first (a reopen's largest cost after decoding itself).
-        # Decoding copies every value out, so nothing read points into the file, and the
-        # map is closed here, so saving over the same folder afterwards is safe.
-        with pa.memory_map(str(path)) as source:
-            arrow = pq.read_table(source)
+        # being copied into memory first. Decoding copies every value out, so nothing read
+        # points into the file, and the map is closed here: saving over the same folder
+        # afterwards is safe. In batches: decoding a whole column at once grows its buffers
+        # by doubling, which needs twice the memory and, in a new process, most of the
+        # reopen's time in the kernel handing out fresh pages (measured: 2.0-2.4 s of system
+        # time for 10^6 real-length messages, 0.1-1.0 s in batches).
+        with pa.memory_map(str(path)) as source, pq.ParquetFile(source) as reader:
+            arrow = pa.Table.from_batches(reader.iter_batches(batch_size=_BATCH_ROWS),
+                                          schema=reader.schema_arrow)
     except (pa.ArrowException, OSError) as exc:
         raise LoadError(f"{where}: cannot read: {exc}") from exc
     lists = {}
