@@ -312,3 +312,20 @@ def test_round_trip_read_in_many_batches(corpus, tmp_path, monkeypatch, rows):
     again = wb.load(corpus.to_parquet(tmp_path / "b"))
     assert again.messages["text"].array._pa_array.num_chunks > 1  # read in batches indeed
     assert_corpus_equal(corpus, again)
+
+
+def test_hand_edited_saved_table_without_a_column_is_named(corpus, tmp_path):
+    folder = corpus.to_parquet(tmp_path / "saved")
+    _rewrite(folder / "messages.parquet", lambda t: t.drop_columns(["views"]))
+    with pytest.raises(LoadError, match=r"saved/messages.parquet: lacks column\(s\) \['views'\]"):
+        wb.load(folder)
+
+
+def test_hand_edited_list_column_that_holds_no_lists_is_named(corpus, tmp_path):
+    import pyarrow as pa
+
+    folder = corpus.to_parquet(tmp_path / "saved")
+    _rewrite(folder / "messages.parquet", lambda t: t.set_column(
+        t.schema.get_field_index("links"), "links", pa.array(range(len(t)), type=pa.int64())))
+    with pytest.raises(LoadError, match=r"saved/messages.parquet: list column 'links'"):
+        wb.load(folder)
