@@ -128,8 +128,9 @@ def _reopen_best(folder: str) -> float:
 
 def _reopen_first(folder: str) -> float:
     """One reopen in a process that has loaded nothing yet (imports done beforehand)."""
-    import workbench  # noqa: F401
+    import importlib
 
+    importlib.import_module("workbench")
     start = time.perf_counter()
     _load(folder)
     return time.perf_counter() - start
