@@ -150,3 +150,182 @@ def test_writing_does_not_mutate(tmp_path):
     corpus.to_parquet(tmp_path / "saved")
     for table in TABLES:
         pd.testing.assert_frame_equal(getattr(corpus, table), before[table])
+
+
+def _corpus_with_attrs(corpus: wb.Corpus) -> wb.Corpus:
+    tables = {t: getattr(corpus, t).copy(deep=False) for t in TABLES}
+    for table, frame in tables.items():
+        frame.attrs = {"note": f"kept with {table}", "n": 3}
+    return wb.Corpus(**tables)
+
+
+@pytest.fixture(scope="module")
+def real_length_corpus(samples, tmp_path_factory):
+    """A small corpus of two export batches whose texts have the genuine sample's lengths
+    (as ``python -m bench load`` builds its real-length rows), loaded as an analyst would."""
+    from workbench.synth import write_desktop_export
+
+    real = wb.load(samples / "telethon-real", progress=False).messages["text"]
+    lengths = [len(t.encode("utf-8")) if isinstance(t, str) else 0
+               for t in real.astype(object).where(real.notna(), None)]
+    folder = tmp_path_factory.mktemp("real-length")
+    for batch in range(2):
+        write_desktop_export(folder / f"batch{batch}" / "result.json", 1_500, seed=batch,
+                             n_channels=7, text_lengths=lengths)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WorkbenchWarning)
+        return wb.load(folder, progress=False)
+
+
+def test_round_trip_real_length_corpus(real_length_corpus, tmp_path):
+    corpus = real_length_corpus
+    assert corpus.messages["text"].str.len().max() > 1_000  # long texts, as in real exports
+    again = wb.load(corpus.to_parquet(tmp_path / "r"))
+    assert_corpus_equal(corpus, again)
+    assert again.messages["links"].dtype == schema.LIST_DTYPE
+    assert list(again.messages.columns) == list(corpus.messages.columns)
+
+
+def test_round_trip_keeps_attrs_and_index(corpus, tmp_path):
+    with_attrs = _corpus_with_attrs(corpus)
+    again = wb.load(with_attrs.to_parquet(tmp_path / "a"))
+    for table in TABLES:
+        frame = getattr(again, table)
+        assert frame.attrs == getattr(with_attrs, table).attrs, table
+        assert isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0, table
+    assert_corpus_equal(with_attrs, again)
+
+
+def test_reopened_tables_do_not_share_memory_between_reopens(corpus, tmp_path):
+    """Two reopens give independent frames: writing into one leaves the other alone."""
+    folder = corpus.to_parquet(tmp_path / "s")
+    a, b = wb.load(folder), wb.load(folder)
+    a.messages.loc[0, "views"] = -1
+    a.messages.loc[0, "text"] = "changed"
+    assert b.messages.loc[0, "text"] == corpus.messages.loc[0, "text"]
+    assert b.messages.loc[0, "views"] is pd.NA or b.messages.loc[0, "views"] != -1
+
+
+def _rewrite(path, table_fn) -> None:
+    """Edit a saved table by hand, as an analyst with pyarrow would (same schema metadata)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    pq.write_table(table_fn(table), path, compression="lz4")
+
+
+def _edited_at(table, column: str, row: int, value):
+    import pyarrow as pa
+
+    values = table.column(column).to_pylist()
+    values[row] = value
+    i = table.schema.get_field_index(column)
+    return table.set_column(i, table.schema.field(i),
+                            pa.array(values, type=table.schema.field(i).type))
+
+
+@pytest.mark.parametrize("column, value, why", [
+    ("channel_id", None, "null value"),
+    ("text", "", "empty strings"),
+    ("message_id", "copy", "duplicate key"),
+])
+def test_hand_edited_saved_table_is_validated_naming_file_and_record(corpus, tmp_path, column,
+                                                                     value, why):
+    folder = corpus.to_parquet(tmp_path / "saved")
+    path = folder / "messages.parquet"
+    stat = path.stat()
+    row = 17
+    m = corpus.messages
+    if value == "copy":  # the next message of the same channel takes this one's id
+        same = m.index[(m["channel_id"] == m.loc[row, "channel_id"]) & (m.index > row)][0]
+        value = int(m.loc[row, "message_id"])
+        row = int(same)
+    _rewrite(path, lambda t: _edited_at(t, column, row, value))
+    # even with the file's size and times put back as they were when saved
+    import os
+
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with pytest.raises(LoadError, match=why) as err:
+        wb.load(folder)
+    message = str(err.value)
+    assert "saved/messages.parquet" in message
+    assert f"record {row}" in message
+    assert m.loc[row, "source"] in message  # where the record came from before it was saved
+
+
+def test_hand_edited_saved_table_with_another_dtype_is_refused(corpus, tmp_path):
+    import pyarrow as pa
+
+    folder = corpus.to_parquet(tmp_path / "saved")
+    path = folder / "channels.parquet"
+    _rewrite(path, lambda t: t.set_column(
+        t.schema.get_field_index("resolved"), "resolved",
+        pa.array(["yes"] * len(t), type=pa.string())))
+    with pytest.raises(LoadError, match=r"saved/channels.parquet.*channels.resolved: dtype"):
+        wb.load(folder)
+
+
+def test_saving_over_the_folder_a_corpus_was_reopened_from(corpus, tmp_path):
+    """Reopen, change, save over the same folder: the reopened corpus keeps its own data
+    (nothing it holds points into the files being overwritten)."""
+    folder = corpus.to_parquet(tmp_path / "s")
+    again = wb.load(folder)
+    smaller = wb.Corpus(again.messages.iloc[:10].reset_index(drop=True), again.channels,
+                        again.rejected, again.service, again.files)
+    smaller.to_parquet(folder)
+    assert_corpus_equal(corpus, again)
+    assert len(wb.load(folder).messages) == 10
+
+
+@pytest.mark.parametrize("ids", [
+    [5, 6, 5],  # packed into one key
+    [5, 2**62, 5],  # too far apart to pack: the two-column check finds it
+])
+def test_duplicate_message_keys_found_whatever_the_id_span(ids):
+    m = schema.empty("messages")
+    n = len(ids)
+    m = schema.conform(pd.DataFrame({
+        "platform": ["telegram"] * n, "channel_id": ["telegram:1", "telegram:2", "telegram:1"],
+        "message_id": ids, "date": pd.to_datetime(["2017-01-01"] * n, utc=True)}), "messages")
+    with pytest.raises(schema.SchemaError, match="duplicate key") as err:
+        schema.validate(m, "messages")
+    assert err.value.rows == [0, 2] and err.value.table == "messages"
+    other = m.assign(channel_id=pd.array(["telegram:1", "telegram:2", "telegram:3"],
+                                         dtype=schema.STRING))
+    assert schema.validate(other, "messages") is other  # the same ids in other channels
+
+
+@pytest.mark.parametrize("rows", [1, 1_000])
+def test_round_trip_read_in_many_batches(corpus, tmp_path, monkeypatch, rows):
+    """A reopen decodes a table a batch of rows at a time; whatever the batch, the tables
+    are the saved ones (categories, lists and analyst columns across batch boundaries)."""
+    import workbench.corpus
+
+    if rows == 1:  # every row a batch: the labelled corpus with analyst columns
+        base = labelled_corpus(tmp_path)
+        m = base.messages.assign(
+            topic_list=pd.Series([["a"], [], None], dtype=object),
+            level=pd.Categorical(["high", "low", "high"], categories=["low", "high"],
+                                 ordered=True))
+        corpus = wb.Corpus(m, base.channels, base.rejected, base.service, base.files)
+    monkeypatch.setattr(workbench.corpus, "_BATCH_ROWS", rows)
+    again = wb.load(corpus.to_parquet(tmp_path / "b"))
+    assert again.messages["text"].array._pa_array.num_chunks > 1  # read in batches indeed
+    assert_corpus_equal(corpus, again)
+
+
+def test_hand_edited_saved_table_without_a_column_is_named(corpus, tmp_path):
+    folder = corpus.to_parquet(tmp_path / "saved")
+    _rewrite(folder / "messages.parquet", lambda t: t.drop_columns(["views"]))
+    with pytest.raises(LoadError, match=r"saved/messages.parquet: lacks column\(s\) \['views'\]"):
+        wb.load(folder)
+
+
+def test_hand_edited_list_column_that_holds_no_lists_is_named(corpus, tmp_path):
+    import pyarrow as pa
+
+    folder = corpus.to_parquet(tmp_path / "saved")
+    _rewrite(folder / "messages.parquet", lambda t: t.set_column(
+        t.schema.get_field_index("links"), "links", pa.array(range(len(t)), type=pa.int64())))
+    with pytest.raises(LoadError, match=r"saved/messages.parquet: list column 'links'"):
+        wb.load(folder)

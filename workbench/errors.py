@@ -18,7 +18,23 @@ class WorkbenchError(Exception):
 
 
 class SchemaError(WorkbenchError):
-    """A table does not match the canonical schema (names the column and shows rows)."""
+    """A table does not match the canonical schema (names the column and shows rows).
+
+    ``table`` names the table when known, ``rows`` the index labels of the first offending
+    rows (empty when the problem is a column's name or dtype), so a reader that knows where
+    the table came from can name the file and record.
+
+    Examples
+    --------
+    >>> err = SchemaError("messages.date: 1 null value(s)", table="messages", rows=[4])
+    >>> err.table, err.rows, str(err)
+    ('messages', [4], 'messages.date: 1 null value(s)')
+    """
+
+    def __init__(self, *args: object, table: str | None = None, rows=()) -> None:
+        super().__init__(*args)
+        self.table = table
+        self.rows = list(rows)
 
 
 class LoadError(WorkbenchError):

@@ -287,6 +287,32 @@ def _offending(series: pd.Series, dtype: object) -> list[int]:
     return bad
 
 
+def _unique_ids(frame: pd.DataFrame, keys: list[str]) -> bool:
+    """True when the (string, int64) key pair is shown unique cheaply: both packed into one
+    int64 (channel code times the id span plus the id), whose uniqueness a hash table tells
+    in half the time ``DataFrame.duplicated`` takes on two columns. False when it may not
+    be (then the caller looks for the duplicates the slow way, to show them).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"c": pd.array(["a", "a", "b"], dtype=STRING), "i": [1, 2, 1]})
+    >>> _unique_ids(f, ["c", "i"]), _unique_ids(f.iloc[[0, 0]], ["c", "i"])
+    (True, False)
+    """
+    if len(keys) != 2 or len(frame) == 0 or frame[keys[1]].dtype != np.dtype("int64"):
+        return False
+    codes, uniques = pd.factorize(frame[keys[0]])
+    if (codes < 0).any():  # a null key: let the slow way show it
+        return False
+    ids = frame[keys[1]].to_numpy()
+    low = int(ids.min())
+    span = int(ids.max()) - low + 1
+    if len(uniques) * span >= 2**62:  # ids too far apart to pack (Twitter's, say)
+        return False
+    return pd.Index(codes.astype(np.int64) * span + (ids - low)).is_unique
+
+
 def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Check that ``frame`` is a canonical ``table``; return it unchanged.
 
@@ -307,7 +333,7 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     spec = _columns(table)
     for col in spec:
         if col not in frame.columns:
-            raise SchemaError(f"{table}: missing column {col!r}")
+            raise SchemaError(f"{table}: missing column {col!r}", table=table)
     for col, dtype in spec.items():
         actual = frame[col].dtype
         if dtype == LIST:
@@ -317,30 +343,31 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         else:
             ok = actual == dtype
         if not ok:
-            raise SchemaError(f"{table}.{col}: dtype {actual}, expected {dtype}")
+            raise SchemaError(f"{table}.{col}: dtype {actual}, expected {dtype}", table=table)
     for col in REQUIRED_NON_NULL[table]:
         nulls = frame[col].isna()
         if nulls.any():
             raise SchemaError(
                 f"{table}.{col}: {int(nulls.sum())} null value(s) where none are allowed\n"
-                f"offending rows:\n{frame[nulls].head(5).to_string()}"
-            )
+                f"offending rows:\n{frame[nulls].head(5).to_string()}",
+                table=table, rows=frame.index[nulls.to_numpy()][:5])
     for col, dtype in spec.items():
         if isinstance(dtype, pd.StringDtype):
-            blank = frame[col] == ""
+            blank = (frame[col] == "").fillna(False)
             if blank.any():
                 raise SchemaError(
                     f"{table}.{col}: empty strings where null (NA) is expected\n"
-                    f"offending rows:\n{frame[blank.fillna(False)].head(5).to_string()}"
-                )
+                    f"offending rows:\n{frame[blank].head(5).to_string()}",
+                    table=table, rows=frame.index[blank.to_numpy()][:5])
     keys = {"messages": ["channel_id", "message_id"], "channels": ["channel_id"]}.get(table)
-    if keys:
+    if keys and not _unique_ids(frame, keys):
         dup = frame.duplicated(keys, keep=False)
         if dup.any():
             raise SchemaError(
                 f"{table}: duplicate key {tuple(keys)}\n"
-                f"offending rows:\n{frame[dup].head(5).to_string()}"
-            )
+                f"offending rows:\n{frame[dup].head(5).to_string()}",
+                table=table, rows=frame.index[dup.to_numpy()][:5])
     if not isinstance(frame.index, pd.RangeIndex):
-        raise SchemaError(f"{table}: index must be a plain RangeIndex, got {type(frame.index).__name__}")
+        raise SchemaError(f"{table}: index must be a plain RangeIndex, got "
+                          f"{type(frame.index).__name__}", table=table)
     return frame
