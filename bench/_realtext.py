@@ -20,20 +20,25 @@ How a corpus of ``n`` messages is made (:func:`make_real_corpus`), all from one 
   draws a real record that has a duplicate, and a synthetic channel of that record's source
   posts its text verbatim: repeats within and across channels, as in the real data. These
   are real cross-posts of the background, not planted truth.
-* Templated spam (about 5%): each channel reposts two real texts of its source verbatim
-  except for one number (a reward, a price), as real airdrop and signal channels do; a third
+* Templated spam (about 5%): each channel reposts two real texts of its source (texts the
+  real channel repeated, where it has any) verbatim except for one number (a reward, a price), as real airdrop and signal channels do; a third
   of the channels sign every post with a footer (``🔗 Join us: https://t.me/<handle>``).
   Repeats within a channel are not cross-posts and are not planted truth.
-* Planted clusters (about 4% of messages are origins or copies): an origin made like a
-  background text, copied by 1-5 other channels within minutes to four days, each copy of
-  one kind (``truth["kind"]``):
+* Planted clusters (about 4% of messages are origins or copies): an origin shaped like a
+  real text of its channel's source and filled with runs of that source's *new content*
+  (words of texts posted once that share no run of four words with another text of any
+  source, links excepted: a planted statement made of a spam template's phrases or carrying
+  a real link would really be a copy of that template or a co-link, see ``_new_content``),
+  copied by 1-5 other channels within minutes to four days, each copy of one kind
+  (``truth["kind"]``):
 
   ``light``
       a prefix or emoji, a hashtag, the copier's own footer, a cut of up to 20% of the words.
   ``short``
       the origin is 8-14 words long; light edits.
   ``reworded``
-      about a quarter of the words replaced by words of the copier's source or dropped.
+      about a quarter of the words replaced by words of the copier's source (not links) or
+      dropped.
   ``quoted``
       the copier writes two to four paragraphs of its own (about twice the origin's length),
       then the origin in full.
@@ -48,20 +53,80 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from workbench.links import URL_PATTERN
+
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "telethon-real"
 KINDS = ("light", "short", "reworded", "quoted")
 SPAN_DAYS = 365
+_URL = re.compile(URL_PATTERN, re.IGNORECASE)
 _PREFIXES = ["🔥 ", "🚀 NEW: ", "📢 ", "✅ ", "⚡️ Breaking: ", "👉 "]
 
 
+#: Words shared with another distinct text in a run of this many (or more) are phrases of a
+#: template family (spam variants differ by a number or a day, so no two are equal).
+SHARED_RUN = 4
+#: Sources with at least this many words of new content, nine in ten of their texts
+#: distinct, lend them to planted statements (see _sources).
+MIN_NEW_WORDS = 50_000
+
+
 def _is_link(word: str) -> bool:
-    return "http" in word or "t.me/" in word or "www." in word
+    """A word that is or holds a link, as the library finds links (scheme-less domains with a
+    path, ``T.me/...``, ``www.`` hosts): a real link left in a planted text would join it to
+    every real message carrying that link, by the link path."""
+    lower = word.lower()
+    return ("http" in lower or "t.me/" in lower or "www." in lower
+            or bool(_URL.search(word)))
+
+
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
+def _folded(text: str) -> list[str]:
+    """Words case-folded, every digit a 0: a template's variants (another price, another
+    day of the month) are the same run."""
+    return text.lower().translate(_DIGITS).split()
+
+
+def _shared_runs(texts: list[str]) -> set[tuple]:
+    """Runs of ``SHARED_RUN`` words (see :func:`_folded`) found in two or more distinct
+    texts, over every source (spam phrases travel between channels)."""
+    seen: set[tuple] = set()
+    shared: set[tuple] = set()
+    for text in set(texts):
+        words = _folded(text)
+        for g in {tuple(words[i:i + SHARED_RUN]) for i in range(len(words) - SHARED_RUN + 1)}:
+            (shared if g in seen else seen).add(g)
+    return shared
+
+
+def _new_content(texts: list[str], shared_runs: set[tuple], repeated: set[str]) -> list[str]:
+    """The words of texts posted once in all the sources (not in ``repeated``) that no other
+    distinct text shares in a run of ``SHARED_RUN`` words (``shared_runs``, see
+    :func:`_shared_runs`), in order, without links: what a planted statement is made of.
+
+    Texts posted once are not enough: a spam template's variants (another number, another
+    day) are each posted once, and a planted text made of their phrases is a quote of the
+    template, not new content."""
+    out = []
+    for text in dict.fromkeys(texts):
+        if text in repeated:
+            continue
+        words = text.split()
+        lowered = _folded(text)
+        shared = np.zeros(len(words), dtype=bool)
+        for i in range(len(words) - SHARED_RUN + 1):
+            if tuple(lowered[i:i + SHARED_RUN]) in shared_runs:
+                shared[i:i + SHARED_RUN] = True
+        out.extend(w for w, s in zip(words, shared) if not s and not _is_link(w))
+    return out
 
 
 @lru_cache(maxsize=2)
@@ -86,7 +151,7 @@ def real_texts(folder: str | None = None) -> pd.DataFrame:
 class _Source:
     """One real channel: its texts' shapes and its word stream."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], shared_runs: set[tuple], repeated: set[str]):
         self.texts = texts
         self.shapes = [[len(line.split()) for line in t.split("\n")] for t in texts]
         words = [w for t in texts for w in t.split()]
@@ -94,13 +159,20 @@ class _Source:
         # Links in recombined text are made unique per message (see _unique_links): a real
         # link copied into two unrelated messages would join them by the link path.
         self.is_link = np.array([_is_link(w) for w in words], dtype=bool)
-        # Planted statements are new content: words of texts posted once, without links
-        # (runs of a spam template would make a planted text a copy of the template).
-        counts = pd.Series(texts).value_counts()
-        once = [w for t in texts if counts[t] == 1 for w in t.split() if not _is_link(w)]
-        self.plain = np.asarray(once or [w for w in words if not _is_link(w)], dtype=object)
-        self.templates = [t for t in texts if len(t) >= 150 and any(c.isdigit() for c in t)] \
-            or [t for t in texts if len(t) >= 80] or texts
+        # Planted statements are new content (see _new_content); replacement words of a
+        # reworded copy and a copier's hashtag are words of the source without links.
+        self.unlinked = np.asarray(words, dtype=object)[~self.is_link]
+        # Templates of the templated spam: texts that were repeated (spam is what gets
+        # reposted), long and with a number to change where there are such. (A source that
+        # repeats nothing lends ten texts, so most of it stays new content.)
+        distinct = list(dict.fromkeys(texts))
+        pool = [t for t in distinct if t in repeated] or distinct[:10]
+        self.templates = [t for t in pool if len(t) >= 150 and any(c.isdigit() for c in t)] \
+            or [t for t in pool if len(t) >= 80] or pool
+        # A template is reposted in full, so its words are not new content either.
+        reposted = set(self.templates)
+        once = _new_content([t for t in texts if t not in reposted], shared_runs, repeated)
+        self.plain = np.asarray(once or self.unlinked.tolist(), dtype=object)
 
     def fill(self, rng: np.random.Generator, shape: list[int]) -> str:
         """Lines of the given word counts, filled with runs of 3-8 consecutive words without
@@ -123,12 +195,26 @@ class _Source:
         return "\n".join(lines)
 
     def words_like(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        return self.words[rng.integers(0, len(self.words), k)]
+        """``k`` random words of the source, links excepted."""
+        return self.unlinked[rng.integers(0, len(self.unlinked), k)]
 
 
 def _sources(folder: str | None) -> list[_Source]:
     real = real_texts(folder)
-    return [_Source(g["text"].tolist()) for _, g in real.groupby("source", sort=True)]
+    shared_runs = _shared_runs(real["text"].tolist())
+    # Texts posted more than once, in one channel or across channels (repeats draw them).
+    repeated = set(real["text"][real["text"].duplicated(keep=False)])
+    sources = [_Source(g["text"].tolist(), shared_runs, repeated)
+               for _, g in real.groupby("source", sort=True)]
+    # Planted statements and the comments around quotes are written with the new content of
+    # the sources that have much of it (news and commentary channels): the signal and
+    # airdrop channels mirror each other, and what little of their text is posted once is
+    # still made of their templates' phrases with other numbers and emoji.
+    pooled = np.concatenate([s.plain for s in sources if len(s.plain) >= MIN_NEW_WORDS
+                             and len(set(s.texts)) >= 0.9 * len(s.texts)])
+    for s in sources:
+        s.plain = pooled
+    return sources
 
 
 def _template_text(rng: np.random.Generator, template: str) -> str:

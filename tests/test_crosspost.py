@@ -264,6 +264,7 @@ def test_threshold_boundary(threshold, joined, monkeypatch):
     # B holds all of A: a quote, joined by containment at any threshold (see
     # test_crosspost_real.py); the Jaccard boundary is tested without it.
     monkeypatch.setattr(xp.similarity, "CONTAINMENT", None)
+    monkeypatch.setattr(xp.similarity, "EDITED", None)  # (a long pair just below joins too)
     a, b = threshold_pair()
     assert len(shingles(a) & shingles(b)) / len(shingles(a) | shingles(b)) == 0.5
     msgs = frame([{"ch": 1, "text": a}, {"ch": 2, "at": "1h", "text": b}])
@@ -271,6 +272,35 @@ def test_threshold_boundary(threshold, joined, monkeypatch):
     assert (not out.empty) == joined
     if joined:  # in a corpus this small every shingle weighs 1: plain Jaccard
         assert out["similarity"].tolist() == [1.0, 0.5]
+
+
+def reworded_pair(words: int) -> tuple[str, str]:
+    """A statement of ``words`` invented words and a copy with two words in seven replaced."""
+    rng = np.random.default_rng(7)
+    letters = list("bdfgklmnprstvz")
+    vocab = ["".join(rng.choice(letters, 2)) + v + str(rng.choice(letters))
+             for v in "aeiou" for _ in range(60)]
+    a = list(rng.choice(vocab, words))
+    b = [("x" + w[::-1]) if i % 7 in (0, 3) else w for i, w in enumerate(a)]
+    return " ".join(a), " ".join(b)
+
+
+@pytest.mark.parametrize("words, edited, joined", [
+    (70, 0.75, True),     # long: below the threshold, but the weight of many typical texts
+    (70, None, False),    # the same pair by the threshold alone
+    (14, 0.75, False),    # short: as similar, too little shared to call it a copy
+])
+def test_heavily_edited_long_copy(words, edited, joined, monkeypatch):
+    monkeypatch.setattr(xp.similarity, "EDITED", edited)
+    a, b = reworded_pair(words)
+    sa, sb = shingles(a), shingles(b)
+    # Hand-computed: plain Jaccard (every shingle weighs 1 in a corpus this small) between
+    # 0.75 x 0.4 and 0.4; shared shingles above or below 4 typical 20-character texts (64).
+    assert 0.3 <= len(sa & sb) / len(sa | sb) < 0.4
+    assert (len(sa & sb) >= 4 * 16) == (words == 70)
+    msgs = frame([{"ch": 1, "text": a}, {"ch": 2, "at": "1h", "text": b}])
+    out = xp.find_crossposts(msgs)
+    assert (not out.empty) == joined
 
 
 # --- origins, ids, determinism -----------------------------------------------------------

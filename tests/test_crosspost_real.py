@@ -12,8 +12,8 @@ from workbench import crosspost as xp
 
 _realtext = pytest.importorskip("bench._realtext")
 
-#: Recall each kind must reach (quoted and reworded copies are the hard ones: see README).
-RECALL = {"light": 0.97, "short": 0.9, "quoted": 0.8, "reworded": 0.65}
+#: Recall each kind must reach (issue 16: at least 0.9 for each kind).
+RECALL = {"light": 0.97, "short": 0.9, "quoted": 0.9, "reworded": 0.9}
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +64,45 @@ def test_quotes_need_containment(world, monkeypatch):
     before = _realtext.planted_scores(truth, without).set_index("kind")
     after = _realtext.planted_scores(truth, found).set_index("kind")
     assert after.at["quoted", "recall"] >= before.at["quoted", "recall"] + 0.25, (before, after)
+
+
+def test_reworded_copies_need_the_edited_rule(world, monkeypatch):
+    messages, truth, found = world
+    monkeypatch.setattr(xp.similarity, "EDITED", None)
+    clusters = xp.find_crossposts(messages)
+    key = pd.MultiIndex.from_arrays([messages["channel_id"], messages["message_id"]])
+    without = np.full(len(messages), -1)
+    without[key.get_indexer(pd.MultiIndex.from_arrays([clusters["channel_id"],
+                                                       clusters["message_id"]]))] = \
+        clusters["cluster_id"].to_numpy()
+    before = _realtext.planted_scores(truth, without).set_index("kind")
+    after = _realtext.planted_scores(truth, found).set_index("kind")
+    # (Seeded: on this world the rule finds one reworded copy of 73 more; 10^5 and 10^6
+    # messages in the README.)
+    assert after.at["reworded", "recall"] > before.at["reworded", "recall"], (before, after)
+    assert after.at["all", "precision"] >= before.at["all", "precision"] - 0.005
+
+
+def test_planted_statements_are_new_content():
+    # Hand case: a template's variants (another number), a repeated text, a link, and one
+    # text of its own; only the last one's words (its link excepted) are new content.
+    texts = ["Pump result 100% gain on the coin today friends",
+             "Pump result 250% gain on the coin today friends",
+             "Join the channel for daily signals and news",
+             "Join the channel for daily signals and news",
+             "Harbour workers open the eastern pier tomorrow see harbour.example/pier"]
+    shared = _realtext._shared_runs(texts)
+    repeated = {"Join the channel for daily signals and news"}
+    assert _realtext._new_content(texts, shared, repeated) == \
+        "Harbour workers open the eastern pier tomorrow see".split()
+
+
+def test_planted_texts_carry_no_real_link(world):
+    from workbench.links import extract_urls
+
+    messages, truth, _ = world
+    planted = messages["text"][truth["cluster"].to_numpy() >= 0]
+    # Only the copier's own footer (a link to its handle) may carry a link.
+    bodies = planted.str.replace(r"\n\n🔗 Join us: https://t\.me/realchan\d+$", "", regex=True)
+    assert len(bodies) > 200
+    assert not bodies.map(extract_urls).map(len).gt(0).any()

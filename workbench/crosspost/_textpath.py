@@ -126,6 +126,11 @@ def text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
             pairs, sim.anchor_pairs(index, eligible, seek_times, window_ns, **by_message)]))
     similarity, shared, count, masses = sim.weighted_jaccard(index, pairs, return_mass=True)
     ok = (similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)
+    if sim.EDITED is not None:
+        # A heavily edited copy (a quarter of the words replaced or dropped): a little below
+        # the threshold, but sharing the weight of several typical texts.
+        ok |= ((similarity >= sim.EDITED * threshold) & (count >= min_shared)
+               & (shared >= sim.EDITED_EVIDENCE * min_weight))
     if containment:
         # A quote: the shorter text almost wholly inside the longer, and substantial.
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -78,6 +78,12 @@ ESTIMATE_FLOOR = 0.375
 #: real-text benchmark 0.75 merged spam templates into planted clusters: precision 0.12.)
 CONTAINMENT: float | None = 0.9
 QUOTE_EVIDENCE = 4.0
+#: Heavily edited copies: a pair whose similarity is at least EDITED times the threshold is
+#: a copy when it shares at least EDITED_EVIDENCE typical ``min_chars`` texts of weight (see
+#: ``EVIDENCE``): a long statement with a quarter of its words replaced or dropped. None:
+#: the threshold only.
+EDITED: float | None = 0.75
+EDITED_EVIDENCE = 4.0
 #: Anchors (containment candidates): weighty shingles kept at a rate of 1 in 2**ANCHOR_BITS,
 #: chosen by hash, so a text and a longer text quoting it keep the same ones; pairs sharing
 #: at least ANCHOR_MIN anchors are candidates. LSH over whole texts misses these pairs (the
