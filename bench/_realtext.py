@@ -21,16 +21,20 @@ How a corpus of ``n`` messages is made (:func:`make_real_corpus`), all from one 
   posts its text verbatim: repeats within and across channels, as in the real data. These
   are real cross-posts of the background, not planted truth.
 * Templated spam (about 5%): each channel reposts two real texts of its source (texts the
-  real channel repeated, where it has any) verbatim except for one number (a reward, a price), as real airdrop and signal channels do; a third
-  of the channels sign every post with a footer (``🔗 Join us: https://t.me/<handle>``).
+  real channel repeated, where it has any) verbatim except for one number (a reward, a
+  price), as real airdrop and signal channels do; a third of the channels sign every post
+  with a footer (``🔗 Join us: https://t.me/<handle>``).
   Repeats within a channel are not cross-posts and are not planted truth.
 * Planted clusters (about 4% of messages are origins or copies): an origin shaped like a
   real text of its channel's source and filled with runs of that source's *new content*
-  (words of texts posted once that share no run of four words with another text of any
-  source, links excepted: a planted statement made of a spam template's phrases or carrying
-  a real link would really be a copy of that template or a co-link, see ``_new_content``),
-  copied by 1-5 other channels within minutes to four days, each copy of one kind
-  (``truth["kind"]``):
+  (words of texts posted once in all the channels that share no run of four words, digits
+  folded, with another text of any source, links excepted: a planted statement made of a
+  spam template's phrases or carrying a real link would really be a copy of that template
+  or a co-link, see ``_new_content``). Sources left with fewer than ``OWN_WORDS`` such
+  words (8 of the 20 sample channels: mirrored signal channels, small theme and book
+  channels) borrow those of the news and commentary channels (``truth["own"]`` is False
+  for their clusters). An origin is copied by 1-5 other channels within minutes to four
+  days, each copy of one kind (``truth["kind"]``):
 
   ``light``
       a prefix or emoji, a hashtag, the copier's own footer, a cut of up to 20% of the words.
@@ -40,11 +44,13 @@ How a corpus of ``n`` messages is made (:func:`make_real_corpus`), all from one 
       about a quarter of the words replaced by words of the copier's source (not links) or
       dropped.
   ``quoted``
-      the copier writes two to four paragraphs of its own (about twice the origin's length),
-      then the origin in full.
+      two to four paragraphs of comment (about twice the origin's length, written like a
+      planted statement of the copier's source), then the origin in full.
 
 The truth is a frame aligned with the messages: ``cluster`` (planted cluster, -1 for
-background) and ``kind`` (the copy's kind; ``origin`` for the origin, ``""`` otherwise).
+background), ``kind`` (the copy's kind; ``origin`` for the origin, ``""`` otherwise) and
+``own`` (the planted statement is in its channel's own words, not borrowed: see
+``_sources``).
 Background texts of one source are not planted truth either way, so precision is measured on
 the found pairs that touch a planted message (:func:`planted_scores`).
 """
@@ -72,9 +78,10 @@ _PREFIXES = ["🔥 ", "🚀 NEW: ", "📢 ", "✅ ", "⚡️ Breaking: ", "👉 
 #: Words shared with another distinct text in a run of this many (or more) are phrases of a
 #: template family (spam variants differ by a number or a day, so no two are equal).
 SHARED_RUN = 4
-#: Sources with at least this many words of new content, nine in ten of their texts
-#: distinct, lend them to planted statements (see _sources).
-MIN_NEW_WORDS = 50_000
+#: A source with fewer words of new content than OWN_WORDS borrows those of the sources with
+#: at least LENDER_WORDS, nine in ten of their texts distinct (see _sources).
+OWN_WORDS = 5_000
+LENDER_WORDS = 50_000
 
 
 def _is_link(word: str) -> bool:
@@ -87,12 +94,14 @@ def _is_link(word: str) -> bool:
 
 
 _DIGITS = str.maketrans("123456789", "000000000")
+_NON_WORD = re.compile(r"\W+")
 
 
 def _folded(text: str) -> list[str]:
-    """Words case-folded, every digit a 0: a template's variants (another price, another
-    day of the month) are the same run."""
-    return text.lower().translate(_DIGITS).split()
+    """Words (split at whitespace) case-folded, every digit a 0, punctuation and emoji
+    dropped (an emoji-only word is ""): a template's variants (another price, another day,
+    other emoji, a full stop) are the same run."""
+    return [_NON_WORD.sub("", w) for w in text.lower().translate(_DIGITS).split()]
 
 
 def _shared_runs(texts: list[str]) -> set[tuple]:
@@ -172,7 +181,7 @@ class _Source:
         # A template is reposted in full, so its words are not new content either.
         reposted = set(self.templates)
         once = _new_content([t for t in texts if t not in reposted], shared_runs, repeated)
-        self.plain = np.asarray(once or self.unlinked.tolist(), dtype=object)
+        self.plain = np.asarray(once, dtype=object)  # (see _sources when it is short)
 
     def fill(self, rng: np.random.Generator, shape: list[int]) -> str:
         """Lines of the given word counts, filled with runs of 3-8 consecutive words without
@@ -206,14 +215,18 @@ def _sources(folder: str | None) -> list[_Source]:
     repeated = set(real["text"][real["text"].duplicated(keep=False)])
     sources = [_Source(g["text"].tolist(), shared_runs, repeated)
                for _, g in real.groupby("source", sort=True)]
-    # Planted statements and the comments around quotes are written with the new content of
-    # the sources that have much of it (news and commentary channels): the signal and
-    # airdrop channels mirror each other, and what little of their text is posted once is
-    # still made of their templates' phrases with other numbers and emoji.
-    pooled = np.concatenate([s.plain for s in sources if len(s.plain) >= MIN_NEW_WORDS
-                             and len(set(s.texts)) >= 0.9 * len(s.texts)])
+    # Each source writes its planted statements and quote comments with its own new
+    # content (spam and airdrop vocabulary included: the hard case), except the few whose
+    # texts are nearly all repeats or template variants (mirrored signal channels keep a
+    # handful of words): a stream that short would make their planted texts copies of each
+    # other. They borrow the new content of the news and commentary channels.
+    lenders = [s.plain for s in sources if len(s.plain) >= LENDER_WORDS
+               and len(set(s.texts)) >= 0.9 * len(s.texts)]
+    pooled = np.concatenate(lenders or [s.plain for s in sources])
     for s in sources:
-        s.plain = pooled
+        s.borrowed = len(s.plain) < OWN_WORDS
+        if s.borrowed:
+            s.plain = pooled
     return sources
 
 
@@ -334,14 +347,15 @@ def make_real_corpus(n: int, *, seed: int = 0, folder: str | None = None
     templates = [[sources[s].templates[j] for j in
                   rng.integers(0, len(sources[s].templates), 2)] for s in source_of]
     start = pd.Timestamp("2023-01-01", tz="UTC").value
-    texts, chans, times, cluster, kind = [], [], [], [], []
+    texts, chans, times, cluster, kind, own = [], [], [], [], [], []
 
-    def post(text, ch, t, cl=-1, kd=""):
+    def post(text, ch, t, cl=-1, kd="", ow=False):
         texts.append(text)
         chans.append(ch)
         times.append(t)
         cluster.append(cl)
         kind.append(kd)
+        own.append(ow)
 
     n_clusters = max(len(KINDS), int(n * 0.013))
     cid = 0
@@ -357,12 +371,12 @@ def make_real_corpus(n: int, *, seed: int = 0, folder: str | None = None
                 shape = [int(rng.integers(15, 60))]
         origin = src.fill(rng, shape)
         t0 = start + int(rng.integers(0, SPAN_DAYS * 86_400)) * 1_000_000_000
-        post(origin + footers[ch], ch, t0, cid, "origin")
+        post(origin + footers[ch], ch, t0, cid, "origin", not src.borrowed)
         copiers = rng.choice(n_channels, int(rng.integers(1, 6)) + 1, replace=False)
         for target in copiers[copiers != ch][:5]:
             lag = int(min(4 * 86_400, max(30, rng.lognormal(np.log(3_600), 1.5))))
             post(_copy(rng, k, origin, sources[source_of[target]], footers[target]),
-                 int(target), t0 + lag * 1_000_000_000, cid, k)
+                 int(target), t0 + lag * 1_000_000_000, cid, k, not src.borrowed)
         cid += 1
     real = real_texts(folder)
     names = sorted(real["source"].unique())
@@ -411,7 +425,8 @@ def make_real_corpus(n: int, *, seed: int = 0, folder: str | None = None
         "text": np.asarray(texts, dtype=object)[order],
     })
     truth = pd.DataFrame({"cluster": np.asarray(cluster)[order],
-                          "kind": np.asarray(kind, dtype=object)[order]})
+                          "kind": np.asarray(kind, dtype=object)[order],
+                          "own": np.asarray(own, dtype=bool)[order]})
     return schema.conform(frame, "messages"), truth
 
 
@@ -427,7 +442,9 @@ def planted_scores(truth: pd.DataFrame, found: np.ndarray) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``kind``, ``copies``, ``recall``, then a row ``all`` with ``precision`` too.
+        ``kind``, ``copies``, ``recall``, ``recall_own`` (copies of statements written in
+        their channel's own words, see ``truth["own"]``), then a row ``all`` with
+        ``precision`` too.
     """
     cluster = truth["cluster"].to_numpy()
     kind = truth["kind"].to_numpy(dtype=object)
@@ -436,10 +453,14 @@ def planted_scores(truth: pd.DataFrame, found: np.ndarray) -> pd.DataFrame:
     copies = np.flatnonzero((cluster >= 0) & (kind != "origin"))
     hit = (found[copies] >= 0) & (found[copies] == origin_found.reindex(cluster[copies])
                                   .to_numpy())
+    own = (truth["own"].to_numpy(dtype=bool)[copies] if "own" in truth.columns
+           else np.ones(len(copies), dtype=bool))
     for k in KINDS:
         sel = kind[copies] == k
+        mine = sel & own
         rows.append({"kind": k, "copies": int(sel.sum()),
                      "recall": float(hit[sel].mean()) if sel.any() else np.nan,
+                     "recall_own": float(hit[mine].mean()) if mine.any() else np.nan,
                      "precision": np.nan})
     # Precision on pairs touching a planted message.
     in_found = found >= 0
@@ -452,5 +473,6 @@ def planted_scores(truth: pd.DataFrame, found: np.ndarray) -> pd.DataFrame:
     same = frame[planted].groupby(["f", "c"]).size()
     true_pairs = int((same * (same - 1) // 2).sum())
     rows.append({"kind": "all", "copies": len(copies), "recall": float(hit.mean()),
+                 "recall_own": float(hit[own].mean()) if own.any() else np.nan,
                  "precision": true_pairs / touching if touching else 1.0})
     return pd.DataFrame(rows)

@@ -347,7 +347,8 @@ def _timed(name: str, messages: pd.DataFrame):
 def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd.DataFrame:
     """One row per corpus size and method on real-length text (:mod:`bench._realtext`):
     messages, MB of text (UTF-8), wall seconds, CPU seconds, MB per CPU second, peak MB,
-    recall per planted kind, precision on pairs touching planted messages."""
+    recall per planted kind (and, for reworded and quoted copies, among statements in their
+    channel's own words: `own_*`), precision on pairs touching planted messages."""
     import workbench.crosspost  # noqa: F401  (imported once, not in each measured child)
     from ._realtext import KINDS, make_real_corpus, planted_scores
 
@@ -383,6 +384,8 @@ def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd
                 scores = planted_scores(truth, found).set_index("kind")
                 for k in KINDS:
                     row[f"recall_{k}"] = round(scores.at[k, "recall"], 3)
+                for k in ("reworded", "quoted"):  # the hard kinds, in spam channels' words
+                    row[f"own_{k}"] = round(scores.at[k, "recall_own"], 3)
                 row["precision"] = round(scores.at["all", "precision"], 3)
             rows.append(row)
     return pd.DataFrame(rows)

@@ -77,9 +77,11 @@ def test_reworded_copies_need_the_edited_rule(world, monkeypatch):
         clusters["cluster_id"].to_numpy()
     before = _realtext.planted_scores(truth, without).set_index("kind")
     after = _realtext.planted_scores(truth, found).set_index("kind")
-    # (Seeded: on this world the rule finds one reworded copy of 73 more; 10^5 and 10^6
-    # messages in the README.)
-    assert after.at["reworded", "recall"] > before.at["reworded", "recall"], (before, after)
+    # Without the rule reworded recall falls below the 0.9 (measured on this world:
+    # 0.885 without, 1.0 with; 10^5 and 10^6 messages in the README).
+    assert before.at["reworded", "recall"] < RECALL["reworded"] <= after.at["reworded", "recall"]
+    assert after.at["reworded", "recall"] >= before.at["reworded", "recall"] + 0.05, \
+        (before, after)
     assert after.at["all", "precision"] >= before.at["all", "precision"] - 0.005
 
 

@@ -313,6 +313,9 @@ def _read_table(path: Path, table: str, info: dict, where: str) -> pd.DataFrame:
         raise LoadError(f"{where}: cannot read: {exc}") from exc
     lists = {}
     canonical = schema.TABLES[table]
+    missing = [c for c in info["list_columns"] if c not in arrow.column_names]
+    if missing:
+        raise LoadError(f"{where}: lacks column(s) {missing} that corpus.json lists")
     try:
         for col in info["list_columns"]:
             column = arrow.column(col)
@@ -346,7 +349,7 @@ def _not_valid(exc: schema.SchemaError, name: str, tables: dict[str, pd.DataFram
     records = []
     for row in exc.rows:
         source = frame.at[row, "source"] if "source" in frame.columns else None
-        records.append(f"record {row}" + (f" (from {source})"
+        records.append(f"row {row}" + (f" (from {source})"
                                           if isinstance(source, str) else ""))
     at = f" at {', '.join(records)}" if records else ""
     return f"{name}/{exc.table}.parquet: does not validate{at}: {exc}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+
 __all__ = [
     "WorkbenchError",
     "SchemaError",
@@ -31,7 +33,8 @@ class SchemaError(WorkbenchError):
     ('messages', [4], 'messages.date: 1 null value(s)')
     """
 
-    def __init__(self, *args: object, table: str | None = None, rows=()) -> None:
+    def __init__(self, *args: object, table: str | None = None,
+                 rows: Iterable[Hashable] = ()) -> None:
         super().__init__(*args)
         self.table = table
         self.rows = list(rows)

@@ -60,7 +60,8 @@ REPEAT_ALLOWANCE = 2.0
 #: collide in huge LSH buckets).
 MIN_SAMPLE = 16.0
 #: MinHash: BANDS bands of ROWS rows; the LSH S-curve midpoint is (1/BANDS)**(1/ROWS) = 0.33,
-#: well below the default confirmation threshold.
+#: below the default confirmation threshold (a pair at 0.4 is a candidate with probability
+#: 1 - (1 - 0.4**3)**28 = 0.84; heavily edited copies, from 0.3, with 0.54).
 ROWS = 3
 BANDS = 28
 #: Shared evidence a text join needs, in units of a typical text of ``min_chars`` characters
@@ -81,7 +82,8 @@ QUOTE_EVIDENCE = 4.0
 #: Heavily edited copies: a pair whose similarity is at least EDITED times the threshold is
 #: a copy when it shares at least EDITED_EVIDENCE typical ``min_chars`` texts of weight (see
 #: ``EVIDENCE``): a long statement with a quarter of its words replaced or dropped. None:
-#: the threshold only.
+#: the threshold only. (Candidates still come from LSH and the quote anchors, which offer
+#: pairs this far below the threshold less surely: see BANDS.)
 EDITED: float | None = 0.75
 EDITED_EVIDENCE = 4.0
 #: Anchors (containment candidates): weighty shingles kept at a rate of 1 in 2**ANCHOR_BITS,
