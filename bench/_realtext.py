@@ -182,6 +182,7 @@ class _Source:
         reposted = set(self.templates)
         once = _new_content([t for t in texts if t not in reposted], shared_runs, repeated)
         self.plain = np.asarray(once, dtype=object)  # (see _sources when it is short)
+        self.borrowed = False  # set by _sources
 
     def fill(self, rng: np.random.Generator, shape: list[int]) -> str:
         """Lines of the given word counts, filled with runs of 3-8 consecutive words without
