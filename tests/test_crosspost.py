@@ -264,7 +264,7 @@ def test_threshold_boundary(threshold, joined, monkeypatch):
     # B holds all of A: a quote, joined by containment at any threshold (see
     # test_crosspost_real.py); the Jaccard boundary is tested without it.
     monkeypatch.setattr(xp.similarity, "CONTAINMENT", None)
-    monkeypatch.setattr(xp.similarity, "EDITED", None)  # (a long pair just below joins too)
+    monkeypatch.setattr(xp.similarity, "EDITED", None)  # (with it, a long pair just below joins)
     a, b = threshold_pair()
     assert len(shingles(a) & shingles(b)) / len(shingles(a) | shingles(b)) == 0.5
     msgs = frame([{"ch": 1, "text": a}, {"ch": 2, "at": "1h", "text": b}])
