@@ -209,7 +209,10 @@ class _Source:
         return self.unlinked[rng.integers(0, len(self.unlinked), k)]
 
 
+@lru_cache(maxsize=2)
 def _sources(folder: str | None) -> list[_Source]:
+    """Every source channel of the sample, once per folder (each corpus size and test world
+    reads them; nothing downstream changes them)."""
     real = real_texts(folder)
     shared_runs = _shared_runs(real["text"].tolist())
     # Texts posted more than once, in one channel or across channels (repeats draw them).

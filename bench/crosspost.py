@@ -384,7 +384,7 @@ def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd
                 scores = planted_scores(truth, found).set_index("kind")
                 for k in KINDS:
                     row[f"recall_{k}"] = round(scores.at[k, "recall"], 3)
-                for k in ("reworded", "quoted"):  # the hard kinds, in spam channels' words
+                for k in ("reworded", "quoted"):  # the hard kinds, in the channel's own words
                     row[f"own_{k}"] = round(scores.at[k, "recall_own"], 3)
                 row["precision"] = round(scores.at["all", "precision"], 3)
             rows.append(row)

@@ -311,11 +311,12 @@ def _read_table(path: Path, table: str, info: dict, where: str) -> pd.DataFrame:
                                           schema=reader.schema_arrow)
     except (pa.ArrowException, OSError) as exc:
         raise LoadError(f"{where}: cannot read: {exc}") from exc
-    lists = {}
-    canonical = schema.TABLES[table]
-    missing = [c for c in info["list_columns"] if c not in arrow.column_names]
+    missing = [c for c in dict.fromkeys([*info["columns"], *info["list_columns"]])
+               if c not in arrow.column_names]
     if missing:
         raise LoadError(f"{where}: lacks column(s) {missing} that corpus.json lists")
+    lists = {}
+    canonical = schema.TABLES[table]
     try:
         for col in info["list_columns"]:
             column = arrow.column(col)
@@ -325,16 +326,13 @@ def _read_table(path: Path, table: str, info: dict, where: str) -> pd.DataFrame:
                 values = column.to_pylist()
                 lists[col] = np.fromiter(values, dtype=object, count=len(values))
             arrow = arrow.drop_columns([col])
-    except (KeyError, TypeError, pa.ArrowException) as exc:
+    except (TypeError, pa.ArrowException) as exc:
         raise LoadError(f"{where}: list column {col!r} cannot be read as lists of strings: "
                         f"{exc}") from exc
     frame = _restore_categories(arrow.to_pandas(), info.get("categories", {}))
     for col, values in lists.items():
         frame[col] = values
     if info["columns"]:
-        missing = [c for c in info["columns"] if c not in frame.columns]
-        if missing:
-            raise LoadError(f"{where}: lacks column(s) {missing} that corpus.json lists")
         frame = frame[info["columns"]]
     if len(frame.columns) != len(info["columns"]):
         raise LoadError(f"{where}: columns differ from corpus.json")

@@ -114,7 +114,8 @@ def _links_per_message(messages: pd.DataFrame, text_urls=None
     empty = np.ones(n, dtype=bool)
     if "links" in messages.columns:
         links = messages["links"].reset_index(drop=True)
-        if isinstance(links.dtype, pd.ArrowDtype):  # lengths without a Python call each
+        if (isinstance(links.dtype, pd.ArrowDtype)  # Arrow lists: lengths without a Python call
+                and pa.types.is_list(links.dtype.pyarrow_dtype)):
             lengths = pc.list_value_length(pa.array(links)).fill_null(0).to_numpy(
                 zero_copy_only=False).astype(np.int64)
         else:

@@ -76,7 +76,8 @@ ESTIMATE_FLOOR = 0.375
 #: Containment: a text whose weighted shingles are at least this share inside a longer one
 #: (a statement quoted after a long comment) is a copy, when the shared weight is at least
 #: QUOTE_EVIDENCE typical ``min_chars`` texts (see ``EVIDENCE``). None: Jaccard only. (On the
-#: real-text benchmark 0.75 merged spam templates into planted clusters: precision 0.12.)
+#: real-text benchmark as it was before its planted texts were corrected, 0.75 merged spam
+#: templates into planted clusters: precision 0.12.)
 CONTAINMENT: float | None = 0.9
 QUOTE_EVIDENCE = 4.0
 #: Heavily edited copies: a pair whose similarity is at least EDITED times the threshold is

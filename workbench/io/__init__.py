@@ -37,6 +37,7 @@ from .. import schema
 from ..corpus import Corpus, read_corpus
 from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
 from ..folders import is_saved_corpus
+from ..progress import progress_bar, progress_enabled
 from . import (_pool, builder, desktop, detect, entities, files, graph, labels, parquet,
                sources)
 from ._gc import no_gc
@@ -45,11 +46,10 @@ from .detect import FORMATS, format_names, register
 from .files import FileRead, read_file
 from .frame_labels import read_frame_labels, write_frame_labels
 from .privacy import pseudonymise_people
-from ..progress import progress_bar, progress_enabled
 from .sources import walk
 
-__all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "fixture_truth", "read_file", "FileRead", "walk",
-           "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
+__all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "fixture_truth", "read_file",
+           "FileRead", "walk", "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
            "sources", "read_frame_labels", "write_frame_labels"]
 
@@ -258,7 +258,9 @@ def fixture_truth(corpus: Corpus) -> dict:
         return {}
     planted = {(str(c), int(m)) for cluster in truth.get("crosspost_clusters", [])
                for c, m in cluster["members"]}
+    # Only the planted channels' messages are looked at (an analyst's corpus may be large).
     messages = corpus.messages
+    messages = messages[messages["channel_id"].astype(str).isin({c for c, _ in planted})]
     held = set(zip(messages["channel_id"].astype(str), messages["message_id"].astype(int)))
     return truth if planted and planted <= held else {}
 
