@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..backends import dispatchable
 from ..errors import ParameterError, SchemaError
+from ..memory import keeps_memory
 from ..progress import progress_steps
 from ..links import urls_in_texts
 from . import similarity as sim
@@ -519,6 +520,7 @@ def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.Shing
 
 
 @dispatchable("crosspost.find_crossposts")
+@keeps_memory
 def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
                     threshold: float = 0.4, window: str | pd.Timedelta = "7D",
                     min_chars: int = 20, random_state: int = 0) -> pd.DataFrame:
@@ -672,8 +674,12 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     text_key = np.zeros(len(texts), dtype=np.uint64)
     needs_key = np.zeros(len(texts), dtype=bool)
     needs_key[text_of[arrays.needs_key]] = True
+    # Room for the shingles: at most one per character, and characters are at most bytes but
+    # for the rare NFKC expansions (the buffer grows then).
+    size_hint = int(pc.sum(pc.binary_length(texts)).as_py() or 0)
     index = sim.build_index(measured_texts(chunks, lengths, text_key, needs_key),
-                            arrays.channel, random_state=random_state, text_of=text_of)
+                            arrays.channel, random_state=random_state, text_of=text_of,
+                            size_hint=size_hint)
     texts = chunks = None  # sketched: the distinct texts are no longer needed
     return cluster_messages(msgs, arrays, index, lengths[text_of], text_key[text_of],
                             carried=msgs, channels=channels, index_of=index_of,

@@ -147,8 +147,7 @@ def text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
         return _copies(pairs[ok], self_ok, text_of, times, window_ns)
     mat, rows = index.rows(repeated)
     self_ok[repeated] = ((np.diff(mat.indptr)[rows] >= min_shared)
-                         & (np.asarray(mat.sum(axis=1, dtype=np.float64)).ravel()[rows] / 255.0
-                            >= min_weight))
+                         & (index.row_totals()[rows] >= min_weight))
     return _copies(pairs[ok], self_ok, text_of, times, window_ns)
 
 

@@ -317,10 +317,18 @@ def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray, *, nfk
 
 
 def _new_offsets(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Offsets of the segments after dropping the positions where ``keep`` is False."""
-    kept = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept[1:])
-    return kept[offsets]
+    """Offsets of the segments after dropping the positions where ``keep`` is False.
+
+    Each offset moves back by the dropped positions before it (a search among the dropped
+    ones: a cumulative sum over every position, cast from bool, is many times slower).
+
+    Examples
+    --------
+    >>> _new_offsets(np.array([True, False, True, False]), np.array([0, 2, 4])).tolist()
+    [0, 1, 2]
+    """
+    dropped = np.flatnonzero(~keep)
+    return offsets - np.searchsorted(dropped, offsets)
 
 
 # --- display -------------------------------------------------------------------------------
