@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ..progress import progress_steps
@@ -775,23 +776,23 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
         keep = _stretch_ends(h, holder)
         h, holder, when = h[keep], holder[keep], when[keep]
     i, j = _neighbours(h, holder, when, window)
-    p, ph = np.stack([holder[i], holder[j]], axis=1), h[i]
-    if len(p) == 0:
+    if len(i) == 0:
         return empty
-    p = np.sort(p, axis=1)
-    la, lb = lengths[p[:, 0]], lengths[p[:, 1]]
-    longer = np.maximum(la, lb) >= ANCHOR_RATIO * np.minimum(la, lb)
-    p, ph = p[longer], ph[longer]
-    if len(p) == 0:
+    # Each pair smaller first (minimum and maximum: sorting many rows of two is slow).
+    first, second = np.minimum(holder[i], holder[j]), np.maximum(holder[i], holder[j])
+    la, lb = lengths[first], lengths[second]
+    longer = np.flatnonzero(np.maximum(la, lb) >= ANCHOR_RATIO * np.minimum(la, lb))
+    if len(longer) == 0:
         return empty
+    ph = h[i[longer]]
     # Anchors shared per pair of texts (each anchor once, however many messages met on it):
-    # pairs numbered, then (pair number, anchor) packed in one key and counted once each.
-    pair_key = (p[:, 0] << 31) | p[:, 1]
-    key = sorted_unique(pair_key)
-    number = np.searchsorted(key, pair_key).astype(np.uint64)
-    met = sorted_unique((number << np.uint64(32)) | ph)
+    # pairs numbered (by a hash table: sorting them or searching a sorted copy is several
+    # times slower), then (pair number, anchor) packed in one key and counted once each.
+    pair_key = (first[longer] << 31) | second[longer]
+    number, key = pd.factorize(pair_key)
+    met = sorted_unique((number.astype(np.uint64) << np.uint64(32)) | ph)
     count = np.bincount((met >> np.uint64(32)).astype(np.int64), minlength=len(key))
-    key = key[count >= ANCHOR_MIN]
+    key = np.asarray(key, dtype=np.int64)[count >= ANCHOR_MIN]
     out = np.stack([docs[key >> 31], docs[key & ((1 << 31) - 1)]], axis=1)
     return unique_pairs(np.sort(out, axis=1))
 
