@@ -41,7 +41,7 @@ from ..progress import progress_steps
 __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
            "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
            "hash_family", "signatures", "band_key", "bucket_pairs", "unique_pairs",
-           "sorted_unique", "anchor_pairs"]
+           "sorted_unique", "ordered_pairs", "anchor_pairs"]
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
@@ -142,6 +142,20 @@ def _segment_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     if len(nonempty):
         out[nonempty] = np.add.reduceat(values, indptr[:-1][nonempty], dtype=np.uint64)
     return out
+
+
+def ordered_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Each row of an ``(n, 2)`` array smaller first (``np.sort(pairs, axis=1)``, several times
+    faster: minimum and maximum of the two columns instead of a sort per row).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ordered_pairs(np.array([[3, 1], [0, 2]])).tolist()
+    [[1, 3], [0, 2]]
+    """
+    return np.stack([np.minimum(pairs[:, 0], pairs[:, 1]),
+                     np.maximum(pairs[:, 0], pairs[:, 1])], axis=1)
 
 
 def unique_pairs(pairs: np.ndarray) -> np.ndarray:
@@ -693,7 +707,7 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
                                               total=BANDS) for p in band]
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    p = unique_pairs(np.sort(np.concatenate(pairs), axis=1))
+    p = unique_pairs(ordered_pairs(np.concatenate(pairs)))
     # The signatures estimate the similarity: drop pairs far below the threshold before the
     # exact (and costlier) confirmation.
     estimate = np.zeros(len(p))
@@ -701,7 +715,7 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
         part = p[lo:lo + 500_000]
         estimate[lo:lo + 500_000] = (sig[part[:, 0]] == sig[part[:, 1]]).mean(axis=1)
     p = p[estimate >= min_estimate]
-    return unique_pairs(np.sort(docs[p], axis=1))
+    return unique_pairs(ordered_pairs(docs[p]))
 
 
 def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
@@ -794,7 +808,7 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     count = np.bincount((met >> np.uint64(32)).astype(np.int64), minlength=len(key))
     key = np.asarray(key, dtype=np.int64)[count >= ANCHOR_MIN]
     out = np.stack([docs[key >> 31], docs[key & ((1 << 31) - 1)]], axis=1)
-    return unique_pairs(np.sort(out, axis=1))
+    return unique_pairs(ordered_pairs(out))
 
 
 def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 20_000,

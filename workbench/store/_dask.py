@@ -463,7 +463,7 @@ def _band_pairs(sig_path: str, n_docs: int, band: int, split: int, split_bits: i
     pairs = sim.bucket_pairs(key, rank, by_time, np.asarray(sorted_times), n_docs, window)
     if not pairs:
         return np.zeros((0, 2), dtype=np.int64)
-    return sim.unique_pairs(np.sort(np.concatenate(pairs), axis=1))
+    return sim.unique_pairs(sim.ordered_pairs(np.concatenate(pairs)))
 
 
 #: Texts per band task; above it a band is split by the top bits of its bucket keys so that
@@ -537,4 +537,4 @@ def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int
     for path in (sig_path, rank_path, times_path, starts_path):
         os.unlink(path)
     p = p[estimate >= min_estimate]
-    return sim.unique_pairs(np.sort(docs[p], axis=1))
+    return sim.unique_pairs(sim.ordered_pairs(docs[p]))
