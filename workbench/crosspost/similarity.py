@@ -694,20 +694,26 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     rank[by_time] = np.arange(len(times), dtype=np.uint64)
     sorted_times = times[by_time]
 
-    def band_pairs(band: int) -> list[np.ndarray]:
+    def band_pairs(band: int) -> np.ndarray:
         key = band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
         if owner is not None:
             key = key[owner]
-        return bucket_pairs(key, rank, by_time, sorted_times, len(times), window, owner)
+        found = bucket_pairs(key, rank, by_time, sorted_times, len(times), window, owner)
+        if not found:
+            return np.zeros(0, np.int64)
+        # Each pair once per band, packed smaller first (bands repeat many pairs).
+        i, j = found[0][:, 0], found[0][:, 1]
+        return sorted_unique((np.minimum(i, j) << 31) | np.maximum(i, j))
 
-    # Two bands at a time (numpy sorts release the GIL); results in band order.
+    # Two bands at a time (numpy sorts release the GIL).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        found = pool.map(band_pairs, range(BANDS))
-        pairs = [p for band in progress_steps(found, desc="cross-posting: candidate pairs",
-                                              total=BANDS) for p in band]
-    if not pairs:
+        found = list(progress_steps(pool.map(band_pairs, range(BANDS)),
+                                    desc="cross-posting: candidate pairs", total=BANDS))
+    packed = sorted_unique(np.concatenate(found))
+    if len(packed) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    p = unique_pairs(ordered_pairs(np.concatenate(pairs)))
+    p = np.stack([packed >> 31, packed & ((1 << 31) - 1)], axis=1)
+    packed = found = None
     # The signatures estimate the similarity: drop pairs far below the threshold before the
     # exact (and costlier) confirmation.
     estimate = np.zeros(len(p))

@@ -253,8 +253,32 @@ def _prepare(texts: Sequence[object] | pa.Array | pa.ChunkedArray, nfkc: bool = 
         arr = pc.utf8_normalize(arr, "NFKC")
     arr = pc.replace_substring_regex(arr, _STRIP_RE2, " ")
     arr = pc.replace_substring(pc.utf8_lower(arr), "ß", "ss")
-    arr = pc.utf8_normalize(arr, "NFD").fill_null("")
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return _normalised(arr, "NFD").fill_null("")
+
+
+def _normalised(arr: pa.Array, form: str) -> pa.Array:
+    """Unicode normalisation ``form`` of a string array, normalising only the texts not in
+    that form already (Python's quick check). After NFKC and case folding almost every text
+    is in NFD already (99% of the real-text benchmark's), and ``pc.utf8_normalize`` rewrites
+    every text: this takes a third to a fifth of its CPU time.
+
+    Examples
+    --------
+    >>> _normalised(pa.array(["Café", "cafe", None]), "NFD").to_pylist() == [
+    ...     unicodedata.normalize("NFD", "Café"), "cafe", None]
+    True
+    """
+    texts = arr.to_pylist()
+    is_normalized = unicodedata.is_normalized
+    changed = [i for i, t in enumerate(texts) if t is not None and not is_normalized(form, t)]
+    if not changed:
+        return arr
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[changed] = True
+    return pc.replace_with_mask(arr, pa.array(mask), pa.array(
+        [unicodedata.normalize(form, texts[i]) for i in changed], type=arr.type))
 
 
 def _code_points(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
