@@ -286,12 +286,13 @@ def reworded_pair(words: int) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("words, edited, joined", [
-    (70, 0.75, True),     # long: below the threshold, but the weight of many typical texts
-    (70, None, False),    # the same pair by the threshold alone
-    (14, 0.75, False),    # short: as similar, too little shared to call it a copy
+    (70, "default", True),  # long: below the threshold, but the weight of many typical texts
+    (70, None, False),      # the same pair by the threshold alone
+    (14, 0.75, False),      # short: as similar, too little shared to call it a copy
 ])
 def test_heavily_edited_long_copy(words, edited, joined, monkeypatch):
-    monkeypatch.setattr(xp.similarity, "EDITED", edited)
+    if edited != "default":
+        monkeypatch.setattr(xp.similarity, "EDITED", edited)
     a, b = reworded_pair(words)
     sa, sb = shingles(a), shingles(b)
     # Hand-computed: plain Jaccard (every shingle weighs 1 in a corpus this small) between
@@ -301,6 +302,20 @@ def test_heavily_edited_long_copy(words, edited, joined, monkeypatch):
     msgs = frame([{"ch": 1, "text": a}, {"ch": 2, "at": "1h", "text": b}])
     out = xp.find_crossposts(msgs)
     assert (not out.empty) == joined
+
+
+def test_heavily_edited_only_across_channels():
+    # A channel's own two posts as similar as a heavily edited copy are not copies of each
+    # other: the second is copied verbatim by another channel, the first stays out.
+    a, b = reworded_pair(70)
+    msgs = frame([{"ch": 1, "message_id": 1, "text": a},
+                  {"ch": 1, "message_id": 2, "at": "1h", "text": b},
+                  {"ch": 2, "message_id": 3, "at": "2h", "text": b}])
+    out = xp.find_crossposts(msgs)
+    assert sorted(out["message_id"].tolist()) == [2, 3]
+    # The same first post, had another channel written it, is an edited copy.
+    msgs.loc[0, "channel_id"] = "telegram:3"
+    assert sorted(xp.find_crossposts(msgs)["message_id"].tolist()) == [1, 2, 3]
 
 
 # --- origins, ids, determinism -----------------------------------------------------------

@@ -448,7 +448,8 @@ def cluster_messages(msgs: pd.DataFrame, arrays: MessageArrays, index: sim.Shing
         others = pool.submit(other_paths)
         by_text = text_edges(index, lengths, times, window_ns, threshold=threshold,
                              min_chars=min_chars, random_state=random_state,
-                             candidate_pairs=candidate_pairs, text_of=text_of)
+                             candidate_pairs=candidate_pairs, text_of=text_of,
+                             channel=channel)
         forward_edges, link_edges, media_edges = others.result()
     if text_of is None:
         text_of = np.arange(n)
@@ -547,11 +548,12 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
         footers and stock phrases count for little. Candidates come from MinHash over a
         consistent weighted sample of shingles with LSH banding (28 bands of 3 rows: the
         S-curve midpoint is 0.33, below the threshold) and are confirmed with the exact
-        similarity. Optionally (``similarity.EDITED = 0.75``; off by default) a heavily
-        edited copy counts too: similarity at least 0.75 times ``threshold`` with four
-        times the evidence bar (a long statement with a quarter of its words replaced; LSH
-        offers a pair at 0.3 as a candidate about half the time, one at 0.4 five times in
-        six, so such copies are found less surely). A
+        similarity. A heavily edited copy counts too (``similarity.EDITED = 0.75``; None
+        turns it off): similarity at least 0.75 times ``threshold`` with four times the
+        evidence bar, between texts first posted by different channels (a long statement
+        with a quarter of its words replaced; LSH offers a pair at 0.3 as a candidate about
+        half the time, one at 0.4 five times in six, so such copies are found less surely;
+        a channel's own posts sharing a stock sentence are as similar, and are not copies). A
         quote counts too: when at least 90% of the shorter text's shingle
         weight is inside the longer one (a statement pasted after a comment, a truncated
         preview) and the shared evidence is four times the bar above; candidates for that
@@ -578,9 +580,9 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     channels : DataFrame, optional
         Canonical channels with a ``handle`` column, to resolve post links.
     threshold : float, default 0.4
-        Minimum weighted Jaccard similarity for the text path (with ``similarity.EDITED``
-        set, that times it for texts sharing four times the evidence bar, see ``text``
-        above). Copies in the wild are
+        Minimum weighted Jaccard similarity for the text path (``similarity.EDITED``
+        times it for texts of different channels sharing four times the evidence bar, see
+        ``text`` above). Copies in the wild are
         cut, prefixed, re-punctuated and signed with their own footer; 0.4 keeps such copies
         while unrelated texts of the same channels score below 0.1.
     window : duration, default "7D"

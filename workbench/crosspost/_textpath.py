@@ -83,7 +83,8 @@ def measured_texts(chunks, lengths: np.ndarray, text_key: np.ndarray, needs_key:
 
 def text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
                 window_ns: int, *, threshold: float, min_chars: int, random_state: int,
-                candidate_pairs=None, text_of: np.ndarray | None = None) -> np.ndarray:
+                candidate_pairs=None, text_of: np.ndarray | None = None,
+                channel: np.ndarray | None = None) -> np.ndarray:
     """Text joins: LSH candidates among the eligible texts (at least ``min_chars`` long and
     carrying the evidence bar), confirmed by the exact similarity and shared evidence; and
     quotes: anchor candidates (:func:`~.similarity.anchor_pairs`) where the shorter text is
@@ -91,7 +92,9 @@ def text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
 
     ``lengths`` and ``times`` are per message; ``text_of`` maps each message to its text in
     ``index`` when messages with the same text share one (see :func:`_copies`), and the
-    edges returned are between messages either way."""
+    edges returned are between messages either way. ``channel`` (a code per message, the
+    messages in time order) limits heavily edited copies (``similarity.EDITED``) to texts
+    first posted by different channels."""
     candidate_pairs = sim.candidate_pairs if candidate_pairs is None else candidate_pairs
     min_shared = max(1, min_chars - sim.SHINGLE + 1)
     counts = np.diff(index.starts)
@@ -128,9 +131,16 @@ def text_edges(index: sim.ShingleIndex, lengths: np.ndarray, times: np.ndarray,
     ok = (similarity >= threshold) & (count >= min_shared) & (shared >= min_weight)
     if sim.EDITED is not None:
         # A heavily edited copy (a quarter of the words replaced or dropped): a little below
-        # the threshold, but sharing the weight of several typical texts.
-        ok |= ((similarity >= sim.EDITED * threshold) & (count >= min_shared)
-               & (shared >= sim.EDITED_EVIDENCE * min_weight))
+        # the threshold, but sharing the weight of several typical texts, and first posted
+        # by another channel (a channel's own posts sharing a stock sentence or two are as
+        # similar as that, and are not copies).
+        edited = ((similarity >= sim.EDITED * threshold) & (count >= min_shared)
+                  & (shared >= sim.EDITED_EVIDENCE * min_weight))
+        if channel is not None:
+            first = np.full(len(counts), -1, dtype=np.int64)
+            first[text_of[::-1]] = channel[::-1]  # the last write wins: each text's first
+            edited &= first[pairs[:, 0]] != first[pairs[:, 1]]
+        ok |= edited
     if containment:
         # A quote: the shorter text almost wholly inside the longer, and substantial.
         with np.errstate(invalid="ignore", divide="ignore"):
