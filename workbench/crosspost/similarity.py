@@ -1,5 +1,7 @@
 """Near-duplicate texts at scale: character shingles, corpus-aware shingle weights, MinHash with
 LSH banding for candidates, and the exact weighted Jaccard similarity to confirm them.
+(Candidate generation, MinHash, LSH and quote anchors, lives in
+:mod:`workbench.crosspost._candidates` and is re-exported here with its settings.)
 
 Everything here is vectorised numpy on flat arrays (one entry per shingle occurrence, texts one
 after the other), so a million messages take seconds, not hours.
@@ -29,19 +31,22 @@ seeded random sample of texts (``repeat`` corrected for the sampling rate).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from ..progress import progress_steps
+from ._arrays import _mix, _segment_sums, ordered_pairs, sorted_unique, unique_pairs
+from ._candidates import (ANCHOR_BITS, ANCHOR_MIN, ANCHOR_RATIO, BANDS, MIN_SAMPLE,
+                          NEIGHBOURS, ROWS, anchor_pairs, band_key, bucket_pairs,
+                          candidate_pairs, hash_family, signatures)
 
 __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
            "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
            "hash_family", "signatures", "band_key", "bucket_pairs", "unique_pairs",
-           "sorted_unique", "ordered_pairs", "anchor_pairs"]
+           "sorted_unique", "ordered_pairs", "anchor_pairs", "MIN_SAMPLE", "ANCHOR_BITS",
+           "ANCHOR_MIN", "ANCHOR_RATIO", "NEIGHBOURS"]
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
@@ -55,16 +60,6 @@ STATS_BUDGET = 6_000_000
 DF_KNEE = 100.0
 #: Times a channel may repeat content before it counts as boilerplate.
 REPEAT_ALLOWANCE = 2.0
-#: MinHash sees a consistent weighted sample of each text's shingles (see
-#: ``ShingleIndex.sampled``): rare shingles always, common ones rarely, and at least about
-#: MIN_SAMPLE of each text (a handful of shared common shingles would make tiny samples
-#: collide in huge LSH buckets).
-MIN_SAMPLE = 16.0
-#: MinHash: BANDS bands of ROWS rows; the LSH S-curve midpoint is (1/BANDS)**(1/ROWS) = 0.33,
-#: below the default confirmation threshold (a pair at 0.4 is a candidate with probability
-#: 1 - (1 - 0.4**3)**28 = 0.84; heavily edited copies, from 0.3, with 0.54).
-ROWS = 3
-BANDS = 28
 #: Shared evidence a text join needs, in units of a typical text of ``min_chars`` characters
 #: (the corpus' median shingle weight times ``min_chars - 4`` shingles): texts made of
 #: boilerplate (a header, a footer, a stock phrase) weigh far less than ordinary text.
@@ -93,81 +88,9 @@ QUOTE_EVIDENCE = 4.0
 #: the threshold less surely: see BANDS.)
 EDITED: float | None = 0.75
 EDITED_EVIDENCE = 4.0
-#: Anchors (containment candidates): weighty shingles kept at a rate of 1 in 2**ANCHOR_BITS,
-#: chosen by hash, so a text and a longer text quoting it keep the same ones; pairs sharing
-#: at least ANCHOR_MIN anchors are candidates. LSH over whole texts misses these pairs (the
-#: comment dilutes the quote's signature).
-ANCHOR_BITS = 4
-ANCHOR_MIN = 3
-#: Only pairs whose longer text is at least this many times the shorter's length are
-#: anchored (similar lengths are LSH's business).
-ANCHOR_RATIO = 1.5
-#: Within an LSH bucket (sorted by time) each text is paired with this many successors; the
-#: union-find links the rest, and this keeps huge buckets linear.
-NEIGHBOURS = 4
 _TABLE_BITS = 24
 _COLUMN_BITS = 30
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _ROLL = np.uint64(0x100000001B3)
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: a fast, well-spread 64-bit hash of 64-bit keys."""
-    z = z ^ (z >> np.uint64(30))
-    z = z * _M1
-    z = z ^ (z >> np.uint64(27))
-    z = z * _M2
-    return z ^ (z >> np.uint64(31))
-
-
-def sorted_unique(values: np.ndarray, *, return_counts: bool = False):
-    """``np.unique`` by sorting (numpy's hash-based unique is many times slower on large
-    integer arrays)."""
-    s = np.sort(values)
-    if len(s) == 0:
-        return (s, np.zeros(0, np.int64)) if return_counts else s
-    first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    if return_counts:
-        return s[first], np.diff(np.r_[first, len(s)])
-    return s[first]
-
-
-def _segment_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Integer sums of the segments ``values[indptr[i]:indptr[i + 1]]`` (0 for empty ones).
-
-    Summed as integers: ``np.add.reduceat`` casting uint8 to float64 on the way is some
-    forty times slower than summing into uint64 (25 s against 0.6 s for 3 * 10^8 values).
-    """
-    out = np.zeros(len(indptr) - 1, dtype=np.uint64)
-    nonempty = np.flatnonzero(indptr[1:] > indptr[:-1])
-    if len(nonempty):
-        out[nonempty] = np.add.reduceat(values, indptr[:-1][nonempty], dtype=np.uint64)
-    return out
-
-
-def ordered_pairs(pairs: np.ndarray) -> np.ndarray:
-    """Each row of an ``(n, 2)`` array smaller first (``np.sort(pairs, axis=1)``, several times
-    faster: minimum and maximum of the two columns instead of a sort per row).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ordered_pairs(np.array([[3, 1], [0, 2]])).tolist()
-    [[1, 3], [0, 2]]
-    """
-    return np.stack([np.minimum(pairs[:, 0], pairs[:, 1]),
-                     np.maximum(pairs[:, 0], pairs[:, 1])], axis=1)
-
-
-def unique_pairs(pairs: np.ndarray) -> np.ndarray:
-    """Rows of an ``(n, 2)`` array of non-negative ints (each below 2**31), each once, sorted."""
-    if len(pairs) == 0:
-        return pairs.reshape(0, 2).astype(np.int64)
-    key = sorted_unique((pairs[:, 0].astype(np.int64) << 31) | pairs[:, 1].astype(np.int64))
-    return np.stack([key >> 31, key & ((1 << 31) - 1)], axis=1)
-
-
 def shingle_hashes(codes: np.ndarray, offsets: np.ndarray, k: int = SHINGLE
                    ) -> tuple[np.ndarray, np.ndarray]:
     """32-bit hashes of the ``k``-character shingles of each text, texts one after the other.
@@ -537,286 +460,6 @@ def make_index(hashes: np.ndarray, counts: np.ndarray, channel: np.ndarray, *,
     rng = np.random.default_rng(random_state)
     table = _shingle_statistics(hashes, counts, channel.astype(np.int64), rng, text_of)
     return ShingleIndex(hashes, starts, table)
-
-
-def _minhash(values: np.ndarray, seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """MinHash signatures (uint32) of segments of ``values`` with hash family
-    ``h(x) = (a*x + b) mod 2**64`` (its top 32 bits: a multiply-shift universal family)."""
-    out = np.empty((len(seg), len(a)), dtype=np.uint32)
-    if not len(seg):
-        return out
-
-    def one(j: int) -> None:
-        with np.errstate(over="ignore"):
-            v = values * a[j] + b[j]
-        out[:, j] = (np.minimum.reduceat(v, seg) >> np.uint64(32)).astype(np.uint32)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(one, range(len(a))))
-    return out
-
-
-def hash_family(random_state: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``a`` and ``b`` of the ``ROWS * BANDS`` MinHash functions."""
-    rng = np.random.default_rng([random_state, 1])
-    k = ROWS * BANDS
-    a = rng.integers(1, 1 << 63, size=k, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 1 << 63, size=k, dtype=np.uint64)
-    return a, b
-
-
-def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b: np.ndarray
-              ) -> np.ndarray:
-    """MinHash signatures of ``docs`` over a consistent weighted sample of their shingles
-    (:meth:`ShingleIndex.sampled`, boosted for light texts).
-
-    Parameters
-    ----------
-    index : ShingleIndex
-    docs : int array
-        Text numbers in ``index``.
-    lo : int
-        Position of ``docs[0]`` among all the texts signed (texts without weighty shingles
-        get a signature unique to their position, so they never collide).
-    a, b : uint64 arrays
-        The hash family (:func:`hash_family`).
-
-    Returns
-    -------
-    ndarray of uint32, shape ``(len(docs), len(a))``
-    """
-    k = len(a)
-    ln = index.starts[docs + 1] - index.starts[docs]
-    first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
-    values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
-    if index.has_masses():  # computed once for the whole index
-        mass = index.masses()[docs]
-    else:  # e.g. a block of texts on a Dask worker
-        mass = (np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]])
-                if len(values) else np.zeros(0))
-    boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3))
-    keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
-    seg_doc = np.repeat(np.arange(len(docs)), ln)[keep]
-    values = values[keep].astype(np.uint64)
-    present = np.bincount(seg_doc, minlength=len(docs)) > 0
-    seg = np.zeros(len(docs), dtype=np.int64)
-    np.cumsum(np.bincount(seg_doc, minlength=len(docs))[:-1], out=seg[1:])
-    s = _minhash(values, seg[present], a, b)
-    block = np.full((len(docs), k), 0, dtype=np.uint32)
-    block[present] = s
-    # Texts without weighty shingles get a unique signature so they never collide.
-    block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
-                       + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)
-    return block
-
-
-def band_key(cols: np.ndarray, band: int) -> np.ndarray:
-    """The LSH bucket key of each text in one band, from its ``ROWS`` signature columns."""
-    cols = cols.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        key = _mix(cols[:, 0] | (cols[:, 1] << np.uint64(32)))
-        for r in range(2, ROWS):
-            key = _mix(key ^ cols[:, r] ^ np.uint64(band))
-    return key
-
-
-def bucket_pairs(key: np.ndarray, rank: np.ndarray, by_time: np.ndarray,
-                 sorted_times: np.ndarray, n_docs: int, window: int,
-                 owner: np.ndarray | None = None) -> list[np.ndarray]:
-    """The pairs (arrays of doc positions) one LSH band gives: the texts' bucket keys
-    (:func:`band_key`) sorted with their time ``rank`` (uint64, among ``n_docs``), each text
-    paired with its ``NEIGHBOURS`` successors in its bucket that are at most ``window``
-    later. ``by_time`` inverts the ranks; ``sorted_times`` are the times in rank order.
-
-    With ``owner``, the entries are messages and ``owner`` their text: a text posted many
-    times keeps only the first and last message of each unbroken stretch of its own in a
-    bucket (so its copies do not take every neighbour's place), and pairs are of texts."""
-    bits = np.uint64(max(1, int(n_docs - 1).bit_length()))
-    high = ~np.uint64((1 << int(bits)) - 1)
-    ordered = np.sort((key & high) | rank)
-    bucket = ordered >> bits
-    order = by_time[(ordered & ~high).astype(np.int64)]
-    ts = sorted_times[(ordered & ~high).astype(np.int64)]
-    if owner is not None:
-        order = owner[order]
-        keep = _stretch_ends(bucket, order)
-        bucket, order, ts = bucket[keep], order[keep], ts[keep]
-    i, j = _neighbours(bucket, order, ts, window)
-    return [np.stack([order[i], order[j]], axis=1)] if len(i) else []
-
-
-def _stretch_ends(group: np.ndarray, who: np.ndarray) -> np.ndarray:
-    """Entries sorted by group, then time: keep only the first and last entry of each
-    unbroken stretch of one text (``who``) in a group, so that the many messages of a text
-    posted often do not take every neighbour's place."""
-    if len(group) < 2:
-        return np.ones(len(group), dtype=bool)
-    inner = np.r_[False, (group[1:] == group[:-1]) & (who[1:] == who[:-1])]
-    return ~(inner & np.r_[inner[1:], False])
-
-
-def _neighbours(group: np.ndarray, who: np.ndarray, when: np.ndarray, window: int
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Entries sorted by group, then time: positions ``(i, j)`` pairing each entry with its
-    ``NEIGHBOURS`` successors in its group at most ``window`` later, of another text."""
-    found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for d in range(1, NEIGHBOURS + 1):
-        i = np.flatnonzero((group[d:] == group[:-d]) & (when[d:] - when[:-d] <= window)
-                           & (who[d:] != who[:-d]))
-        found_i.append(i)
-        found_j.append(i + d)
-    return np.concatenate(found_i), np.concatenate(found_j)
-
-
-def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
-                    min_estimate: float = 0.0, random_state: int = 0,
-                    owner: np.ndarray | None = None) -> np.ndarray:
-    """Pairs of ``docs`` that share an LSH bucket in some band and are at most ``window``
-    nanoseconds apart; an ``(n, 2)`` int64 array of document numbers, each pair once, smaller
-    first.
-
-    ``times`` holds a time per doc, or, with ``owner``, a time per message posting one of
-    the docs (``owner``: the message's position in ``docs``): a text posted many times is
-    then signed once and paired by the times of all its messages."""
-    if len(docs) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    a, b = hash_family(random_state)
-    sig = np.empty((len(docs), len(a)), dtype=np.uint32)
-    # Chunks of texts keep the temporary arrays small.
-    lengths = index.starts[docs + 1] - index.starts[docs]
-    bounds = np.searchsorted(np.cumsum(lengths), np.arange(1, 1 + int(lengths.sum()) // 4_000_000)
-                             * 4_000_000)
-    edges = np.unique(np.concatenate([[0], bounds, [len(docs)]]))
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sig[lo:hi] = signatures(index, docs[lo:hi], lo, a, b)
-    # Buckets of each band in time order: rank texts by time once, and sort keys that carry
-    # the bucket in their high bits and the time rank in their low bits.
-    by_time = np.argsort(times, kind="stable")
-    rank = np.empty(len(times), dtype=np.uint64)
-    rank[by_time] = np.arange(len(times), dtype=np.uint64)
-    sorted_times = times[by_time]
-
-    def band_pairs(band: int) -> np.ndarray:
-        key = band_key(sig[:, band * ROWS:(band + 1) * ROWS], band)
-        if owner is not None:
-            key = key[owner]
-        found = bucket_pairs(key, rank, by_time, sorted_times, len(times), window, owner)
-        if not found:
-            return np.zeros(0, np.int64)
-        # Each pair once per band, packed smaller first (bands repeat many pairs).
-        i, j = found[0][:, 0], found[0][:, 1]
-        return sorted_unique((np.minimum(i, j) << 31) | np.maximum(i, j))
-
-    # Two bands at a time (numpy sorts release the GIL).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        found = list(progress_steps(pool.map(band_pairs, range(BANDS)),
-                                    desc="cross-posting: candidate pairs", total=BANDS))
-    packed = sorted_unique(np.concatenate(found))
-    if len(packed) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    p = np.stack([packed >> 31, packed & ((1 << 31) - 1)], axis=1)
-    packed = found = None
-    # The signatures estimate the similarity: drop pairs far below the threshold before the
-    # exact (and costlier) confirmation.
-    estimate = np.zeros(len(p))
-    for lo in range(0, len(p), 500_000):
-        part = p[lo:lo + 500_000]
-        estimate[lo:lo + 500_000] = (sig[part[:, 0]] == sig[part[:, 1]]).mean(axis=1)
-    p = p[estimate >= min_estimate]
-    return unique_pairs(ordered_pairs(docs[p]))
-
-
-def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, window: int, *,
-                 owner: np.ndarray | None = None) -> np.ndarray:
-    """Containment candidates: pairs of ``docs`` (at most ``window`` apart, one at least
-    ``ANCHOR_RATIO`` times longer) sharing at least ``ANCHOR_MIN`` anchors, weighty shingles
-    sampled by hash at a fixed rate (so a quote keeps the anchors of what it quotes however
-    long the comment around it). Within one anchor, each text is paired with its
-    ``NEIGHBOURS`` successors in time; an ``(n, 2)`` array of document numbers, smaller
-    first, each pair once.
-
-    ``times`` holds a time per doc, or, with ``owner``, a time per message posting one of
-    the docs (``owner``: its position in ``docs``), as in :func:`candidate_pairs`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> idx = make_index(np.arange(1, 401, dtype=np.uint32) * np.uint32(2654435761),
-    ...                  np.array([100, 300]), np.array([0, 1]))
-    >>> idx.hashes[100:200] = idx.hashes[:100]      # the second text quotes the first
-    >>> anchor_pairs(idx, np.array([0, 1]), np.array([0, 5]), 10).tolist()
-    [[0, 1]]
-    >>> # the first text posted at 0 and again at 50, its quote at 52: near the repost
-    >>> anchor_pairs(idx, np.array([0, 1]), np.array([0, 50, 52]), 10,
-    ...              owner=np.array([0, 0, 1])).tolist()
-    [[0, 1]]
-    """
-    empty = np.zeros((0, 2), dtype=np.int64)
-    if len(docs) < 2:
-        return empty
-    lengths = index.starts[docs + 1] - index.starts[docs]
-    # In chunks of texts: only the anchors (1 in 2**ANCHOR_BITS shingles) are kept together.
-    bounds = np.unique(np.r_[0, np.searchsorted(np.cumsum(lengths), np.arange(
-        1, 1 + int(lengths.sum()) // 4_000_000) * 4_000_000), len(docs)])
-    parts_v, parts_o = [], []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        values, ln = index.gather(docs[lo:hi])
-        holder = np.repeat(np.arange(lo, hi), ln)
-        keep = (values & np.uint32((1 << ANCHOR_BITS) - 1)) == 0
-        values, holder = values[keep], holder[keep]
-        keep = index.weights(values) >= 0.5
-        parts_v.append(values[keep])
-        parts_o.append(holder[keep])
-    values, holder = np.concatenate(parts_v), np.concatenate(parts_o)
-    key = sorted_unique((values.astype(np.uint64) << np.uint64(32)) | holder.astype(np.uint64))
-    h = key >> np.uint64(32)
-    holder = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    # Within one anchor, in time order: one sort of keys holding the anchor in the high bits
-    # and the time rank in the low ones (far faster than sorting by two keys).
-    by_time = np.argsort(times, kind="stable")
-    rank = np.empty(len(times), dtype=np.uint64)
-    rank[by_time] = np.arange(len(times), dtype=np.uint64)
-    if owner is None:
-        post = holder
-    else:
-        # Each anchor of a text, once per message posting the text.
-        by_text = np.argsort(owner, kind="stable")
-        per_text = np.bincount(owner, minlength=len(docs))
-        k = per_text[holder]
-        post = by_text[np.repeat((np.cumsum(per_text) - per_text)[holder] - (np.cumsum(k) - k),
-                                 k) + np.arange(int(k.sum()))]
-        h = np.repeat(h, k)
-    if len(h) < 2:
-        return empty
-    ordered = np.sort((h << np.uint64(32)) | rank[post])
-    h = ordered >> np.uint64(32)
-    post = by_time[(ordered & np.uint64(0xFFFFFFFF)).astype(np.int64)]
-    ordered = None
-    holder = post if owner is None else owner[post]
-    when = times[post]
-    if owner is not None:
-        keep = _stretch_ends(h, holder)
-        h, holder, when = h[keep], holder[keep], when[keep]
-    i, j = _neighbours(h, holder, when, window)
-    if len(i) == 0:
-        return empty
-    # Each pair smaller first (minimum and maximum: sorting many rows of two is slow).
-    first, second = np.minimum(holder[i], holder[j]), np.maximum(holder[i], holder[j])
-    la, lb = lengths[first], lengths[second]
-    longer = np.flatnonzero(np.maximum(la, lb) >= ANCHOR_RATIO * np.minimum(la, lb))
-    if len(longer) == 0:
-        return empty
-    ph = h[i[longer]]
-    # Anchors shared per pair of texts (each anchor once, however many messages met on it):
-    # pairs numbered (by a hash table: sorting them or searching a sorted copy is several
-    # times slower), then (pair number, anchor) packed in one key and counted once each.
-    pair_key = (first[longer] << 31) | second[longer]
-    number, key = pd.factorize(pair_key)
-    met = sorted_unique((number.astype(np.uint64) << np.uint64(32)) | ph)
-    count = np.bincount((met >> np.uint64(32)).astype(np.int64), minlength=len(key))
-    key = np.asarray(key, dtype=np.int64)[count >= ANCHOR_MIN]
-    out = np.stack([docs[key >> 31], docs[key & ((1 << 31) - 1)]], axis=1)
-    return unique_pairs(ordered_pairs(out))
 
 
 def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 20_000,
