@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from ..errors import WorkbenchError
+from ..memory import keeps_memory
 from .builder import Builder
 from .files import read_file
 from .sources import Source
@@ -65,6 +66,9 @@ def workers_for(sources: list[Source], *, forced=None) -> int:
     return n
 
 
+# A forked reader inherits the loader's setting; said here too, as its own work (parsing
+# into Arrow chunks) is where freed memory gets reused.
+@keeps_memory
 def _read_one(source: Source, forced, tz, channel_id) -> Builder:
     build = Builder(tz=tz, channel_id=channel_id)
     read_file(source, build, format=forced)
