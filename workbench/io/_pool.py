@@ -25,7 +25,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from ..errors import WorkbenchError
-from ..memory import keeps_memory
 from .builder import Builder
 from .files import read_file
 from .sources import Source
@@ -66,9 +65,6 @@ def workers_for(sources: list[Source], *, forced=None) -> int:
     return n
 
 
-# A forked reader inherits the loader's setting; said here too, as its own work (parsing
-# into Arrow chunks) is where freed memory gets reused.
-@keeps_memory
 def _read_one(source: Source, forced, tz, channel_id) -> Builder:
     build = Builder(tz=tz, channel_id=channel_id)
     read_file(source, build, format=forced)
@@ -82,6 +78,9 @@ def read_parallel(sources: list[Source], into: Builder, *, forced=None, workers:
     """Read ``sources`` in ``workers`` forked processes into ``into``, in file order, as
     :func:`~workbench.io.files.read_file` would one after the other."""
     forced_name = getattr(forced, "NAME", forced)
+    # The readers are forked inside load()'s keep_memory and stay in it until they exit, so
+    # the memory freed after parsing is reused to pickle their result; a keep_memory of their
+    # own around _read_one would end before that pickling and measured no gain.
     ctx = mp.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         futures = [pool.submit(_read_one, s, forced_name, into.tz, into.channel_id)
