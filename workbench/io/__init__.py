@@ -37,6 +37,7 @@ from .. import schema
 from ..corpus import Corpus, read_corpus
 from ..errors import LoadError, ParameterError, WorkbenchError, WorkbenchWarning
 from ..folders import is_saved_corpus
+from ..memory import keep_memory
 from ..progress import progress_bar, progress_enabled
 from . import (_pool, builder, desktop, detect, entities, files, graph, labels, parquet,
                sources)
@@ -176,7 +177,9 @@ def load(path: str | os.PathLike, *, format: str | None = None, tz: str | tzinfo
     notes = found.notes
     bar = progress_bar(sum(s.size for s in found.sources), progress, desc="loading")
     try:
-        with no_gc():
+        # keep_memory: the build's large arrays reuse freed memory instead of fresh pages,
+        # which are slow on some virtual machines (see workbench.memory).
+        with no_gc(), keep_memory():
             build = Builder(tz=tz, channel_id=channel_id,
                             progress=bar.update if bar is not None else None)
             workers = _pool.workers_for(found.sources, forced=forced)
