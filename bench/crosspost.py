@@ -38,6 +38,8 @@ import tempfile
 import numpy as np
 import pandas as pd
 
+from workbench.memory import keeps_memory
+
 from ._measure import measure
 
 WINDOW = "7D"
@@ -304,15 +306,21 @@ REAL_SIZES = (100_000,)
 REAL_BASELINE = {"sklearn-tfidf": 20_000, "qut-cnt-60s": 100_000}
 
 
+@keeps_memory
 def _floor(messages: pd.DataFrame) -> np.ndarray:
     """The floor: read the texts, case-fold them with a vectorised kernel and hash every
-    5-character shingle once (no other normalisation, no similarity)."""
+    5-character shingle once (no other normalisation, no similarity). It keeps freed memory
+    in the process as ``find_crossposts`` does (:mod:`workbench.memory`): otherwise on a
+    virtual machine that hands freed pages back to its host, most of its time is the
+    kernel's (measured: 1-2.4 s user, 3-22 s system at 10^5)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from workbench.crosspost.similarity import shingle_hashes
 
     arr = pa.array(messages["text"].astype(pd.StringDtype("pyarrow"))).cast(pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     total = 0
     for lo in range(0, len(arr), 50_000):
         part = pc.utf8_lower(arr[lo:lo + 50_000].fill_null(""))
@@ -335,18 +343,24 @@ REAL_METHODS = {"floor": _floor, "workbench": _run_workbench, "sklearn-tfidf": _
 
 
 def _timed(name: str, messages: pd.DataFrame):
-    """A method's result and the CPU seconds it used (all threads of the process): on a
-    shared machine wall time measures the neighbours too."""
+    """A method's result and the CPU seconds it used (all threads of the process), in all and
+    split into user and system (kernel) time: on a shared machine wall time measures the
+    neighbours too, and on a virtual machine system time is mostly the first touch of fresh
+    memory pages, which varies several-fold from run to run."""
+    import resource
     import time
 
-    start = time.process_time()
+    start, usage = time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
     found = REAL_METHODS[name](messages)
-    return found, time.process_time() - start
+    end = resource.getrusage(resource.RUSAGE_SELF)
+    return (found, time.process_time() - start, end.ru_utime - usage.ru_utime,
+            end.ru_stime - usage.ru_stime)
 
 
 def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd.DataFrame:
     """One row per corpus size and method on real-length text (:mod:`bench._realtext`):
-    messages, MB of text (UTF-8), wall seconds, CPU seconds, MB per CPU second, peak MB,
+    messages, MB of text (UTF-8), wall seconds, CPU seconds (and their user and system
+    parts), MB per CPU second, peak MB,
     recall per planted kind (and, for reworded and quoted copies, among statements in their
     channel's own words: `own_*`), precision on pairs touching planted messages."""
     import workbench.crosspost  # noqa: F401  (imported once, not in each measured child)
@@ -375,9 +389,10 @@ def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd
                 rows.append({"messages": len(messages), "method": name,
                              "note": "coordination-network-toolkit not installed"})
                 continue
-            seconds, peak, (found, cpu) = measure(_timed, name, messages)
+            seconds, peak, (found, cpu, user, system) = measure(_timed, name, messages)
             row = {"messages": len(messages), "method": name, "text_mb": round(mb, 1),
                    "seconds": round(seconds, 2), "cpu_s": round(cpu, 2),
+                   "user_s": round(user, 2), "system_s": round(system, 2),
                    "mb_per_cpu_s": round(mb / cpu, 2),
                    "peak_mb": round(peak / 2**20)}
             if name != "floor":

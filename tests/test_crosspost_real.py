@@ -103,3 +103,15 @@ def test_planted_texts_carry_no_real_link(world):
     bodies = planted.str.replace(r"\n\n🔗 Join us: https://t\.me/realchan\d+$", "", regex=True)
     assert len(bodies) > 200
     assert not bodies.map(extract_urls).map(len).gt(0).any()
+
+
+def test_same_clusters_whatever_the_row_order_with_many_ties(world):
+    # Dates floored to the day put many messages at one time: candidates found among equal
+    # times (LSH buckets, quote anchors) must not depend on the caller's row order.
+    messages = world[0].assign(date=world[0]["date"].dt.floor("D"))
+    shuffled = messages.sample(frac=1.0, random_state=5)
+    key = ["channel_id", "message_id"]
+    a = xp.find_crossposts(messages).sort_values(key).reset_index(drop=True)
+    b = xp.find_crossposts(shuffled).sort_values(key).reset_index(drop=True)
+    assert len(a) > 100
+    pd.testing.assert_frame_equal(a, b)

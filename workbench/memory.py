@@ -6,15 +6,18 @@ arrays of hundreds of megabytes again and again. By default glibc gives every ar
 32 MB pages of its own and returns them to the system when the array is freed, and Arrow's
 allocator returns freed memory within milliseconds; each new array then starts from fresh
 pages, which the kernel must find and zero. On a virtual machine that hands freed memory
-back to its host this is slow: measured on the real-text benchmark at 10^6 messages (2-core
-VM), 119 s of the process's 216 s of CPU were the kernel's (page faults), against 41 s of
-141 s inside :func:`keep_memory`, where the whole call took 103 s instead of 168 s, with the
-same result and a peak of 5.6 GB instead of 5.2 GB.
+back to its host this is slow and varies several-fold from run to run. Measured on the
+real-text benchmark at 10^6 messages (2-core VM), `find_crossposts` without and with it:
+system (kernel) CPU 119 -> 41 s in one pair of runs (wall 168 -> 103 s), 43 -> 30 s in
+another (wall 103 -> 96 s), the same result, a peak a few hundred MB higher.
 
 Inside :func:`keep_memory` (glibc on Linux; elsewhere it does nothing) large arrays come from
 the process heap and freed ones stay there for the next, and Arrow allocates through the
-same allocator; on leaving, the old settings are back and the heap's free pages are returned
-to the system (``malloc_trim``). ``WORKBENCH_KEEP_MEMORY=0`` turns it off.
+same allocator. The settings are the whole process's while a block runs (every thread's
+allocations). On leaving, Arrow's allocator is back and the heap's free pages are returned
+to the system (``malloc_trim``); glibc's adaptive thresholds cannot be switched back on once
+set, so they are left where its adaptation takes them after a large array is freed (arrays
+above 32 MiB mapped on their own). ``WORKBENCH_KEEP_MEMORY=0`` turns it off.
 
 Examples
 --------
@@ -40,9 +43,15 @@ __all__ = ["keep_memory", "keeps_memory"]
 
 # mallopt parameters (glibc's malloc.h).
 _M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 _M_MMAP_MAX = -4
-# glibc's defaults, restored on leaving (its dynamic mmap threshold then stays where it is).
-_DEFAULT_TRIM = 128 * 1024
+# On leaving: glibc's adaptive thresholds cannot be switched back on once set (any of these
+# mallopt calls ends them), so they are left where adaptation takes them after a large array
+# is freed: arrays up to 32 MiB come from the heap and 64 MiB of free heap is kept. (Its
+# start-up values, 128 KiB, would make every array above 128 KiB fresh pages: measured, a
+# 5 MB allocate-and-free loop then took 142,000 page faults instead of under 1,000.)
+_AFTER_MMAP_THRESHOLD = 32 * 1024 * 1024
+_AFTER_TRIM = 64 * 1024 * 1024
 _DEFAULT_MMAP_MAX = 65536
 
 _lock = threading.Lock()
@@ -84,23 +93,25 @@ def keep_memory():
     if not _enabled():
         yield
         return
-    with _lock:
-        _depth += 1
-        if _depth == 1:
-            _LIBC.mallopt(_M_MMAP_MAX, 0)
-            _LIBC.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(2**31 - 1))
-            _saved_pool = pa.default_memory_pool()
-            pa.set_memory_pool(pa.system_memory_pool())
     try:
+        with _lock:
+            _depth += 1
+            if _depth == 1:
+                _saved_pool = pa.default_memory_pool()
+                _LIBC.mallopt(_M_MMAP_MAX, 0)
+                _LIBC.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(2**31 - 1))
+                pa.set_memory_pool(pa.system_memory_pool())
         yield
     finally:
         with _lock:
             _depth -= 1
             if _depth == 0:
-                pa.set_memory_pool(_saved_pool)
+                if _saved_pool is not None:
+                    pa.set_memory_pool(_saved_pool)
                 _saved_pool = None
                 _LIBC.mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
-                _LIBC.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
+                _LIBC.mallopt(_M_MMAP_THRESHOLD, _AFTER_MMAP_THRESHOLD)
+                _LIBC.mallopt(_M_TRIM_THRESHOLD, _AFTER_TRIM)
                 _LIBC.malloc_trim(0)
 
 

@@ -676,9 +676,9 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     text_key = np.zeros(len(texts), dtype=np.uint64)
     needs_key = np.zeros(len(texts), dtype=bool)
     needs_key[text_of[arrays.needs_key]] = True
-    # Room for the shingles: at most one per character, and characters are at most bytes but
-    # for the rare NFKC expansions (the buffer grows then).
-    size_hint = int(pc.sum(pc.binary_length(texts)).as_py() or 0)
+    # Room for the shingles: at most one per character of the normalised texts, which are no
+    # longer than the texts but for the rare NFKC expansions (the buffer grows then).
+    size_hint = int(pc.sum(pc.utf8_length(texts)).as_py() or 0)
     index = sim.build_index(measured_texts(chunks, lengths, text_key, needs_key),
                             arrays.channel, random_state=random_state, text_of=text_of,
                             size_hint=size_hint)

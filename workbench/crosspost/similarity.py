@@ -1,7 +1,9 @@
 """Near-duplicate texts at scale: character shingles, corpus-aware shingle weights, MinHash with
 LSH banding for candidates, and the exact weighted Jaccard similarity to confirm them.
 (Candidate generation, MinHash, LSH and quote anchors, lives in
-:mod:`workbench.crosspost._candidates` and is re-exported here with its settings.)
+:mod:`workbench.crosspost._candidates` with its settings, ``ROWS``, ``BANDS``, ``NEIGHBOURS``,
+``MIN_SAMPLE`` and ``ANCHOR_*``: set them there; its functions are re-exported here, and
+``ROWS`` and ``BANDS`` as read-only copies, for the Dask kernel's signature files.)
 
 Everything here is vectorised numpy on flat arrays (one entry per shingle occurrence, texts one
 after the other), so a million messages take seconds, not hours.
@@ -38,15 +40,13 @@ import scipy.sparse as sp
 
 from ..progress import progress_steps
 from ._arrays import _mix, _segment_sums, ordered_pairs, sorted_unique, unique_pairs
-from ._candidates import (ANCHOR_BITS, ANCHOR_MIN, ANCHOR_RATIO, BANDS, MIN_SAMPLE,
-                          NEIGHBOURS, ROWS, anchor_pairs, band_key, bucket_pairs,
-                          candidate_pairs, hash_family, signatures)
+from ._candidates import (BANDS, ROWS, anchor_pairs, band_key, bucket_pairs, candidate_pairs,
+                          hash_family, signatures)
 
 __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
            "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
            "hash_family", "signatures", "band_key", "bucket_pairs", "unique_pairs",
-           "sorted_unique", "ordered_pairs", "anchor_pairs", "MIN_SAMPLE", "ANCHOR_BITS",
-           "ANCHOR_MIN", "ANCHOR_RATIO", "NEIGHBOURS"]
+           "sorted_unique", "ordered_pairs", "anchor_pairs"]
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
@@ -85,7 +85,7 @@ QUOTE_EVIDENCE = 4.0
 #: own posts sharing one stock sentence are as similar (three such members on the fixtures'
 #: news editions alone, when the rule did not look at channels). None: the threshold only.
 #: (Candidates still come from LSH and the quote anchors, which offer pairs this far below
-#: the threshold less surely: see BANDS.)
+#: the threshold less surely: see ``_candidates.BANDS``.)
 EDITED: float | None = 0.75
 EDITED_EVIDENCE = 4.0
 _TABLE_BITS = 24
@@ -167,6 +167,11 @@ class ShingleIndex:
     hashes : uint32 array, one per shingle occurrence, texts one after the other
     starts : int64 array, ``len(texts) + 1`` offsets into ``hashes``
     table : uint8 array of ``2**24`` quantised weights (255 = 1.0) looked up by hash bucket
+
+    :meth:`masses` gives each text's total weight over its shingle occurrences; the
+    de-duplicated shingle sets of the texts compared are built on demand as CSR rows
+    (:meth:`rows`, kept in ``_parts``: indptr, columns, data and each row's total weight,
+    :meth:`row_totals`).
     """
 
     hashes: np.ndarray
@@ -230,7 +235,11 @@ class ShingleIndex:
         """Weighted, de-duplicated shingle sets of ``docs`` as rows of a canonical CSR matrix
         of quantised weights (uint8, 255 = 1.0: a byte per entry, for memory), and the row of
         each doc. Rows are built once per doc and kept for later calls: new rows are appended
-        to buffers with room to grow, so a later call copies only what it adds."""
+        to buffers with room to spare (:meth:`_reserve`), so a later call adding a few rows
+        copies nothing, and one that outgrows the room copies the rows so far once.
+
+        The matrix and :meth:`row_totals` are views of the index's buffers: read them, do
+        not write to them (a matrix from an earlier call stays valid)."""
         if self._row_of is None:
             self._row_of = np.full(len(self.starts) - 1, -1, dtype=np.int64)
             self._parts = [np.zeros(1, dtype=np.int64), np.zeros(0, np.int32),
@@ -270,8 +279,9 @@ class ShingleIndex:
     def _reserve(self, rows: int, entries: int) -> None:
         """Room in the row buffers for ``rows`` more rows of at most ``entries`` shingles
         (their occurrences: distinct ones are fewer). Room is taken with a quarter to spare,
-        so that a later call adding a few rows copies nothing; untouched room costs no
-        memory (the pages are only mapped when written)."""
+        so that a later call adding a few rows copies nothing; room never written costs no
+        memory when its pages come fresh from the system (inside
+        :func:`~workbench.memory.keep_memory` they may be reused ones)."""
         all_ptr, columns, data, totals = self._parts
         n, nnz = self._n_rows, int(all_ptr[self._n_rows])
 
