@@ -10,29 +10,21 @@ import pytest
 
 import workbench as wb
 from workbench import memory
+from tests._memory import in_heap
 
 pytestmark = pytest.mark.skipif(memory._LIBC is None, reason="glibc only")
-
-
-def _in_heap(address: int) -> bool:
-    for line in open("/proc/self/maps"):
-        if line.rstrip().endswith("[heap]"):
-            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
-            if lo <= address < hi:
-                return True
-    return False
 
 
 def test_large_arrays_come_from_the_heap_inside_and_not_outside(monkeypatch):
     monkeypatch.delenv("WORKBENCH_KEEP_MEMORY", raising=False)
     outside = np.ones(80_000_000 // 8)
-    assert not _in_heap(outside.ctypes.data)  # glibc maps arrays this large on their own
+    assert not in_heap(outside.ctypes.data)  # glibc maps arrays this large on their own
     with memory.keep_memory():
         inside = np.ones(80_000_000 // 8)
-        assert _in_heap(inside.ctypes.data)
+        assert in_heap(inside.ctypes.data)
         assert pa.default_memory_pool().backend_name == "system"
     after = np.ones(80_000_000 // 8)
-    assert not _in_heap(after.ctypes.data)
+    assert not in_heap(after.ctypes.data)
     del outside, inside, after
 
 
@@ -50,7 +42,7 @@ def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("WORKBENCH_KEEP_MEMORY", "0")
     with memory.keep_memory():
         inside = np.ones(80_000_000 // 8)
-        assert not _in_heap(inside.ctypes.data)
+        assert not in_heap(inside.ctypes.data)
 
 
 def test_find_crossposts_same_result_either_way(monkeypatch, corpus):
@@ -90,4 +82,4 @@ def test_settings_restored_when_the_block_raises(monkeypatch):
     assert pa.default_memory_pool().backend_name == before
     assert memory._depth == 0
     after = np.ones(80_000_000 // 8)
-    assert not _in_heap(after.ctypes.data)
+    assert not in_heap(after.ctypes.data)

@@ -14,17 +14,9 @@ import workbench as wb
 from workbench import memory
 from workbench.errors import WorkbenchWarning
 from workbench.io import _pool, files
+from tests._memory import in_heap
 
 TABLES = ("messages", "channels", "rejected", "service", "files")
-
-
-def _in_heap(address: int) -> bool:
-    for line in open("/proc/self/maps"):
-        if line.rstrip().endswith("[heap]"):
-            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
-            if lo <= address < hi:
-                return True
-    return False
 
 
 def _probe(module, name, monkeypatch, report):
@@ -35,7 +27,7 @@ def _probe(module, name, monkeypatch, report):
     def probing(*args, **kwargs):
         block = np.ones(80_000_000 // 8)
         with open(report, "a") as fh:
-            fh.write(f"{os.getpid()} {int(_in_heap(block.ctypes.data))}\n")
+            fh.write(f"{os.getpid()} {int(in_heap(block.ctypes.data))}\n")
         del block
         return real(*args, **kwargs)
 
