@@ -224,10 +224,7 @@ class ShingleIndex:
             # Sums of the quantised weights (exact integers), per text with shingles.
             q = self.table[self.hashes[self.starts[lo]:self.starts[hi]]
                            >> np.uint32(32 - _TABLE_BITS)]
-            local = self.starts[lo:hi + 1] - self.starts[lo]
-            full = np.flatnonzero(local[1:] > local[:-1])
-            if len(full):
-                out[lo + full] = np.add.reduceat(q, local[full], dtype=np.uint64) / 255.0
+            out[lo:hi] = _segment_sums(q, self.starts[lo:hi + 1] - self.starts[lo]) / 255.0
             lo = hi
         return out
 
