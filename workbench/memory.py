@@ -8,8 +8,10 @@ allocator returns freed memory within milliseconds; each new array then starts f
 pages, which the kernel must find and zero. On a virtual machine that hands freed memory
 back to its host this is slow and varies several-fold from run to run. Measured on the
 real-text benchmark at 10^6 messages (2-core VM), `find_crossposts` without and with it:
-system (kernel) CPU 119 -> 41 s in one pair of runs (wall 168 -> 103 s), 43 -> 30 s in
-another (wall 103 -> 96 s), the same result, a peak a few hundred MB higher.
+system (kernel) CPU 119 -> 62 s in consecutive fresh processes (wall 168 -> 109 s; the
+same allocator settings given as environment variables: 41 s, 103 s), 43 -> 30 s and
+42 -> 46 s in two pairs of the bench's runs (wall 103 -> 96 s and 97 -> 101 s); the same
+result, peaks within a few hundred MB of each other either way.
 
 Inside :func:`keep_memory` (glibc on Linux; elsewhere it does nothing) large arrays come from
 the process heap and freed ones stay there for the next, and Arrow allocates through the

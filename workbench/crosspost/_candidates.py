@@ -1,8 +1,9 @@
 """Candidate pairs for the text path: MinHash signatures over a consistent weighted sample of
 each text's shingles with LSH banding (near-duplicates), and anchors, weighty shingles sampled
 by hash (quotes inside longer texts). The exact similarity confirms them
-(:func:`~workbench.crosspost.similarity.weighted_jaccard`); the constants are re-exported by
-:mod:`~workbench.crosspost.similarity`, where the rest of the text path's settings live.
+(:func:`~workbench.crosspost.similarity.weighted_jaccard`). The settings below are read
+here: set them here (:mod:`~workbench.crosspost.similarity` re-exports the functions, and
+``ROWS`` and ``BANDS`` as read-only copies for the Dask kernel).
 """
 
 from __future__ import annotations

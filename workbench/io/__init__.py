@@ -50,7 +50,8 @@ from .privacy import pseudonymise_people
 from .sources import walk
 
 __all__ = ["load", "load_fixtures", "open_corpus", "fixtures_dir", "fixture_truth", "read_file",
-           "FileRead", "walk", "no_gc", "progress_enabled", "progress_bar", "FORMATS", "format_names", "register",
+           "FileRead", "walk", "no_gc", "progress_enabled", "progress_bar", "FORMATS",
+           "format_names", "register",
            "builder", "desktop", "detect", "entities", "files", "graph", "labels", "parquet",
            "sources", "read_frame_labels", "write_frame_labels"]
 
