@@ -38,6 +38,16 @@ def test_arrow_pool_restored_and_nesting(monkeypatch):
     assert pa.default_memory_pool().backend_name == before
 
 
+def test_numpy_huge_pages_off_inside_and_restored(monkeypatch):
+    monkeypatch.delenv("WORKBENCH_KEEP_MEMORY", raising=False)
+    for before in (True, False):
+        memory._numpy_hugepage(before)
+        with memory.keep_memory():
+            assert memory._numpy_hugepage(False) is False  # (reads and keeps it off)
+        assert memory._numpy_hugepage(True) is before
+    memory._numpy_hugepage(True)
+
+
 def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("WORKBENCH_KEEP_MEMORY", "0")
     with memory.keep_memory():

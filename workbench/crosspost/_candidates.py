@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..progress import progress_steps
 from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs
+from ._kernels import in_halves, sampled_minhash_rows
 
 if TYPE_CHECKING:
     from .similarity import ShingleIndex
@@ -46,23 +47,6 @@ ANCHOR_RATIO = 1.5
 #: Within an LSH bucket (sorted by time) each text is paired with this many successors; the
 #: union-find links the rest, and this keeps huge buckets linear.
 NEIGHBOURS = 4
-
-
-def _minhash(values: np.ndarray, seg: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """MinHash signatures (uint32) of segments of ``values`` with hash family
-    ``h(x) = (a*x + b) mod 2**64`` (its top 32 bits: a multiply-shift universal family)."""
-    out = np.empty((len(seg), len(a)), dtype=np.uint32)
-    if not len(seg):
-        return out
-
-    def one(j: int) -> None:
-        with np.errstate(over="ignore"):
-            v = values * a[j] + b[j]
-        out[:, j] = (np.minimum.reduceat(v, seg) >> np.uint64(32)).astype(np.uint32)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(one, range(len(a))))
-    return out
 
 
 def hash_family(random_state: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,23 +80,14 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b:
     """
     k = len(a)
     ln = index.starts[docs + 1] - index.starts[docs]
-    first = np.repeat(index.starts[docs] - np.concatenate([[0], np.cumsum(ln)[:-1]]), ln)
-    values = index.hashes[np.arange(int(ln.sum()), dtype=np.int64) + first]
-    if index.has_masses():  # computed once for the whole index
-        mass = index.masses()[docs]
-    else:  # e.g. a block of texts on a Dask worker
-        mass = (np.add.reduceat(index.weights(values), np.r_[0, np.cumsum(ln)[:-1]])
-                if len(values) else np.zeros(0))
-    boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3))
-    keep = index.sampled(values, np.repeat(boost, ln).astype(np.float32))
-    seg_doc = np.repeat(np.arange(len(docs)), ln)[keep]
-    values = values[keep].astype(np.uint64)
-    present = np.bincount(seg_doc, minlength=len(docs)) > 0
-    seg = np.zeros(len(docs), dtype=np.int64)
-    np.cumsum(np.bincount(seg_doc, minlength=len(docs))[:-1], out=seg[1:])
-    s = _minhash(values, seg[present], a, b)
-    block = np.full((len(docs), k), 0, dtype=np.uint32)
-    block[present] = s
+    mass = index.masses_of(docs)
+    boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3)).astype(np.float32)
+    block = np.zeros((len(docs), k), dtype=np.uint32)
+    present = np.zeros(len(docs), dtype=bool)
+    # Sampling and MinHash in one compiled pass per text, the texts in two halves at once.
+    in_halves(sampled_minhash_rows, ln, np.asarray(index.hashes), np.asarray(index.starts),
+              np.ascontiguousarray(docs, dtype=np.int64), boost, index.table,
+              index.table_shift, a, b, block, present)
     # Texts without weighty shingles get a unique signature so they never collide.
     block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
                        + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)
@@ -190,14 +165,7 @@ def candidate_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, wi
     if len(docs) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     a, b = hash_family(random_state)
-    sig = np.empty((len(docs), len(a)), dtype=np.uint32)
-    # Chunks of texts keep the temporary arrays small.
-    lengths = index.starts[docs + 1] - index.starts[docs]
-    bounds = np.searchsorted(np.cumsum(lengths), np.arange(1, 1 + int(lengths.sum()) // 4_000_000)
-                             * 4_000_000)
-    edges = np.unique(np.concatenate([[0], bounds, [len(docs)]]))
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sig[lo:hi] = signatures(index, docs[lo:hi], lo, a, b)
+    sig = signatures(index, docs, 0, a, b)
     # Buckets of each band in time order: rank texts by time once, and sort keys that carry
     # the bucket in their high bits and the time rank in their low bits.
     by_time = np.argsort(times, kind="stable")

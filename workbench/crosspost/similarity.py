@@ -5,8 +5,9 @@ LSH banding for candidates, and the exact weighted Jaccard similarity to confirm
 ``MIN_SAMPLE`` and ``ANCHOR_*``: set them there; its functions are re-exported here, and
 ``ROWS`` and ``BANDS`` as read-only copies, for the Dask kernel's signature files.)
 
-Everything here is vectorised numpy on flat arrays (one entry per shingle occurrence, texts one
-after the other), so a million messages take seconds, not hours.
+Everything here works on flat arrays (one entry per shingle occurrence, texts one after the
+other): vectorised numpy, and compiled loops where a loop passes once where numpy would pass
+many times (:mod:`workbench.crosspost._kernels`: hashing, MinHash, confirmation).
 
 Weights: what makes a shingle evidence of copying
 -------------------------------------------------
@@ -40,6 +41,7 @@ import scipy.sparse as sp
 
 from ..progress import progress_steps
 from ._arrays import _mix, _segment_sums, ordered_pairs, sorted_unique, unique_pairs
+from ._kernels import in_halves, segment_table_sums, shared_weights, shingle_hash_into
 from ._candidates import (BANDS, ROWS, anchor_pairs, band_key, bucket_pairs, candidate_pairs,
                           hash_family, signatures)
 
@@ -50,8 +52,6 @@ __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_inde
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
-#: Characters hashed at a time (bounds the temporaries of :func:`shingle_hashes`).
-HASH_CHUNK = 4_000_000
 #: Shingle occurrences sorted into rows at a time (bounds the temporaries of confirmation).
 ROWS_BLOCK = 20_000_000
 #: Shingle occurrences used to estimate weights; larger corpora are sampled.
@@ -91,6 +91,13 @@ EDITED_EVIDENCE = 4.0
 _TABLE_BITS = 24
 _COLUMN_BITS = 30
 _ROLL = np.uint64(0x100000001B3)
+def shingle_counts(offsets: np.ndarray, k: int = SHINGLE) -> np.ndarray:
+    """Shingles per text (texts at ``offsets``): ``length - k + 1``, or 1 for a text shorter
+    than ``k`` that is not empty."""
+    lengths = np.diff(offsets)
+    return np.where(lengths >= k, lengths - k + 1, (lengths > 0).astype(np.int64))
+
+
 def shingle_hashes(codes: np.ndarray, offsets: np.ndarray, k: int = SHINGLE
                    ) -> tuple[np.ndarray, np.ndarray]:
     """32-bit hashes of the ``k``-character shingles of each text, texts one after the other.
@@ -110,52 +117,11 @@ def shingle_hashes(codes: np.ndarray, offsets: np.ndarray, k: int = SHINGLE
     >>> counts.tolist(), len(set(h.tolist()))          # "abcde", "bcdef"; "ab"
     ([2, 1], 3)
     """
-    n = len(codes)
-    lengths = np.diff(offsets)
-    counts = np.where(lengths >= k, lengths - k + 1, (lengths > 0).astype(np.int64))
-    if n == 0:
-        return np.zeros(0, np.uint32), counts.astype(np.int64)
-    # Rolling polynomial over the whole array (shingles may cross texts here; those are
-    # dropped below), then the splitmix finaliser for well-spread bits.
-    padded = np.concatenate([codes.astype(np.uint64) + np.uint64(1), np.zeros(k, np.uint64)])
-    h = padded[:n].copy()
-    with np.errstate(over="ignore"):
-        for j in range(1, k):
-            h *= _ROLL
-            h += padded[j:j + n]
-    # A shingle starts anywhere but in the last k - 1 characters of a text, and nowhere in
-    # a text shorter than k.
-    full = lengths >= k
-    keep = np.ones(n, dtype=bool)
-    ends = offsets[1:][full]
-    for j in range(1, k):
-        keep[ends - j] = False
-    short_texts = np.flatnonzero((lengths > 0) & ~full)
-    if len(short_texts):
-        keep[np.repeat(offsets[:-1][short_texts], lengths[short_texts])
-             + np.arange(int(lengths[short_texts].sum()))
-             - np.repeat(np.cumsum(lengths[short_texts]) - lengths[short_texts],
-                         lengths[short_texts])] = False
-    out = h[keep]
-    short = np.flatnonzero((lengths > 0) & ~full)
-    if len(short):
-        # Texts shorter than k: one shingle each, hashed over the text alone.
-        sh = np.zeros(len(short), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for j in range(k - 1):
-                inside = j < lengths[short]
-                sh = np.where(inside, sh * _ROLL + padded[np.minimum(offsets[short] + j, n)], sh)
-        # Interleave them where their texts are.
-        pos = np.cumsum(counts) - counts  # start of each text's shingles in the output
-        merged = np.empty(int(counts.sum()), dtype=np.uint64)
-        is_short = np.zeros(len(merged), dtype=bool)
-        is_short[pos[short]] = True
-        merged[is_short] = sh
-        merged[~is_short] = out
-        out = merged
-    with np.errstate(over="ignore"):
-        out = _mix(out + np.uint64(k))
-    return (out >> np.uint64(32)).astype(np.uint32), counts.astype(np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    counts = shingle_counts(offsets, k)
+    out = np.empty(int(counts.sum()), dtype=np.uint32)
+    shingle_hash_into(np.ascontiguousarray(codes, dtype=np.uint32), offsets, k, _ROLL, out, 0)
+    return out, counts
 
 
 @dataclass
@@ -203,10 +169,10 @@ class ShingleIndex:
         take = np.arange(total, dtype=np.int64) + np.repeat(shift, lengths)
         return self.hashes[take], lengths
 
-    def masses(self, *, chunk: int = 20_000_000) -> np.ndarray:
-        """Total weight of each text's shingle occurrences (computed in chunks of texts, once)."""
+    def masses(self) -> np.ndarray:
+        """Total weight of each text's shingle occurrences (computed once)."""
         if self._masses is None:
-            self._masses = self._compute_masses(chunk)
+            self._masses = self._compute_masses()
         return self._masses
 
     def has_masses(self) -> bool:
@@ -214,19 +180,30 @@ class ShingleIndex:
         not, and computes its own texts' masses instead of the whole index's)."""
         return self._masses is not None
 
-    def _compute_masses(self, chunk: int) -> np.ndarray:
+    def masses_of(self, docs: np.ndarray) -> np.ndarray:
+        """:meth:`masses` of ``docs``: looked up when computed for the whole index, else
+        summed for these texts alone (the same sums)."""
+        if self.has_masses():
+            return self.masses()[docs]
+        values, lengths = self.gather(docs)
+        starts = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        sums = np.zeros(len(docs), dtype=np.uint64)
+        segment_table_sums(values, starts, self.table, self.table_shift, sums, 0, len(docs))
+        return sums / 255.0
+
+    @property
+    def table_shift(self) -> np.uint32:
+        """A hash's bucket in :attr:`table` is ``hash >> table_shift``."""
+        return np.uint32(32 - _TABLE_BITS)
+
+    def _compute_masses(self) -> np.ndarray:
         n = len(self.starts) - 1
-        out = np.zeros(n)
-        lo = 0
-        while lo < n:
-            hi = int(np.searchsorted(self.starts, self.starts[lo] + chunk, side="right"))
-            hi = min(n, max(hi - 1, lo + 1))
-            # Sums of the quantised weights (exact integers), per text with shingles.
-            q = self.table[self.hashes[self.starts[lo]:self.starts[hi]]
-                           >> np.uint32(32 - _TABLE_BITS)]
-            out[lo:hi] = _segment_sums(q, self.starts[lo:hi + 1] - self.starts[lo]) / 255.0
-            lo = hi
-        return out
+        sums = np.zeros(n, dtype=np.uint64)
+        # Sums of the quantised weights (exact integers), the texts in two halves at once.
+        in_halves(segment_table_sums, np.diff(self.starts), np.asarray(self.hashes),
+                  np.asarray(self.starts), self.table, self.table_shift, sums)
+        return sums / 255.0
 
     def rows(self, docs: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """Weighted, de-duplicated shingle sets of ``docs`` as rows of a canonical CSR matrix
@@ -439,19 +416,16 @@ def build_index(codes_chunks, channel: np.ndarray, *, random_state: int = 0,
     # the end: twice the hashes at once, and memory fresh from the system is slow to touch).
     hashes, at, counts = np.empty(max(int(size_hint), 1), dtype=np.uint32), 0, []
     for codes, offsets in codes_chunks:
-        # Hashing takes about 40 bytes per character in temporaries: a few million
-        # characters at a time keep that small (texts are hashed independently).
-        cuts = np.unique(np.r_[0, np.searchsorted(offsets, np.arange(
-            HASH_CHUNK, int(offsets[-1]), HASH_CHUNK)), len(offsets) - 1])
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
-            h, c = shingle_hashes(codes[offsets[lo]:offsets[hi]], offsets[lo:hi + 1] - offsets[lo])
-            if at + len(h) > len(hashes):
-                grown = np.empty(max(at + len(h), len(hashes) * 3 // 2), dtype=np.uint32)
-                grown[:at] = hashes[:at]
-                hashes = grown
-            hashes[at:at + len(h)] = h
-            at += len(h)
-            counts.append(c)
+        offsets = np.asarray(offsets, dtype=np.int64)
+        c = shingle_counts(offsets)
+        need = at + int(c.sum())
+        if need > len(hashes):
+            grown = np.empty(max(need, len(hashes) * 3 // 2), dtype=np.uint32)
+            grown[:at] = hashes[:at]
+            hashes = grown
+        at += shingle_hash_into(np.ascontiguousarray(codes, dtype=np.uint32), offsets,
+                                SHINGLE, _ROLL, hashes, at)
+        counts.append(c)
     counts = np.concatenate(counts) if counts else np.zeros(0, np.int64)
     hashes = hashes[:at]
     return make_index(hashes, counts, channel, random_state=random_state, text_of=text_of)
@@ -489,15 +463,18 @@ def weighted_jaccard(index: ShingleIndex, pairs: np.ndarray, *, chunk: int = 20_
     mat, rows = index.rows(pairs.ravel())
     inv = rows.reshape(pairs.shape)
     mass = index.row_totals()
-    shared = np.empty(len(pairs))
-    count = np.empty(len(pairs), dtype=np.int64)
+    sums = np.zeros(len(pairs), dtype=np.uint64)
+    count = np.zeros(len(pairs), dtype=np.int64)
+    # Each pair's sorted columns merged in a compiled loop, the pairs in two halves at once;
+    # the work per pair is about the two rows' lengths.
+    first, second = np.ascontiguousarray(inv[:, 0]), np.ascontiguousarray(inv[:, 1])
+    work = np.diff(mat.indptr)
     for lo in progress_steps(range(0, len(pairs), chunk), desc="cross-posting: confirming"):
-        a, b = inv[lo:lo + chunk, 0], inv[lo:lo + chunk, 1]
-        other = mat[b]
-        other.data = np.ones(len(other.data), dtype=np.uint8)
-        both = mat[a].multiply(other)
-        shared[lo:lo + chunk] = _segment_sums(both.data, both.indptr) / 255.0
-        count[lo:lo + chunk] = np.diff(both.indptr)
+        part = slice(lo, lo + chunk)
+        a, b = first[part], second[part]
+        in_halves(shared_weights, work[a] + work[b], mat.indptr, mat.indices, mat.data, a, b,
+                  sums[part], count[part])
+    shared = sums / 255.0
     union = mass[inv[:, 0]] + mass[inv[:, 1]] - shared
     with np.errstate(invalid="ignore", divide="ignore"):
         sim = np.where(union > 0, shared / union, np.nan)

@@ -1,0 +1,158 @@
+"""The compiled loops of the text path (workbench.crosspost._kernels) against references
+written here from their definitions, in plain Python integers and sets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.crosspost import similarity as sim
+from workbench.crosspost._candidates import MIN_SAMPLE
+from workbench.crosspost._kernels import in_halves
+
+MASK = (1 << 64) - 1
+
+
+def _mix(z: int) -> int:
+    z ^= z >> 30
+    z = (z * 0xBF58476D1CE4E5B9) & MASK
+    z ^= z >> 27
+    z = (z * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def _shingles(text: str, k: int = 5) -> list[int]:
+    """The definition: the polynomial of (code point + 1) over each k characters (the whole
+    text when shorter), mixed with k added, top 32 bits."""
+    codes = [ord(c) + 1 for c in text]
+    windows = [codes[i:i + k] for i in range(len(codes) - k + 1)] if len(codes) >= k else \
+        ([codes] if codes else [])
+    out = []
+    for window in windows:
+        h = 0
+        for c in window:
+            h = (h * 0x100000001B3 + c) & MASK
+        out.append(_mix((h + k) & MASK) >> 32)
+    return out
+
+
+TEXTS = ["", "a", "abcd", "abcde", "abcdef", "the same words, the same words",
+         "тот же текст", "نفس النص هنا", "emoji 🙂🙂 and more 🙂", " " * 9]
+
+
+def _codes(texts):
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    offsets = np.r_[0, np.cumsum([len(t) for t in texts])].astype(np.int64)
+    return codes, offsets
+
+
+def test_shingle_hashes_match_the_definition():
+    h, counts = sim.shingle_hashes(*_codes(TEXTS))
+    expected = [_shingles(t) for t in TEXTS]
+    assert counts.tolist() == [len(e) for e in expected]
+    assert h.tolist() == [x for e in expected for x in e]
+
+
+def test_build_index_grows_its_buffer_and_keeps_every_hash():
+    rng = np.random.default_rng(3)
+    texts = ["".join(rng.choice(list("abcdefgh й"), size=n)) for n in rng.integers(0, 60, 300)]
+    chunks = [_codes(texts[lo:lo + 50]) for lo in range(0, 300, 50)]
+    # size_hint far too small: the buffer must grow, and nothing may be lost when it does
+    index = sim.build_index(chunks, np.zeros(300, dtype=np.int64), size_hint=10)
+    assert index.hashes.tolist() == [x for t in texts for x in _shingles(t)]
+    assert np.diff(index.starts).tolist() == [len(_shingles(t)) for t in texts]
+
+
+def _index(n_texts=200, seed=0):
+    rng = np.random.default_rng(seed)
+    # A small vocabulary of shingles so that texts share many (and repeat some).
+    vocab = rng.integers(0, 2**32, size=400, dtype=np.uint64).astype(np.uint32)
+    lengths = rng.integers(0, 80, size=n_texts)
+    lengths[:3] = 0
+    hashes = vocab[rng.integers(0, len(vocab), size=int(lengths.sum()))]
+    index = sim.make_index(hashes, lengths, rng.integers(0, 7, size=n_texts))
+    # Weights of every kind, 0 (never sampled) and 255 (always) included.
+    index.table[:] = rng.integers(0, 256, size=len(index.table), dtype=np.uint8)
+    return index
+
+
+def _weight(index, h: int) -> int:
+    return int(index.table[h >> 8])
+
+
+def test_masses_are_the_sums_of_the_occurrences_weights():
+    index = _index()
+    expected = [sum(_weight(index, int(h)) for h in index.hashes[a:b]) / 255
+                for a, b in zip(index.starts[:-1], index.starts[1:])]
+    assert index.masses().tolist() == pytest.approx(expected, abs=1e-12)
+    docs = np.array([5, 0, 17, 17])
+    assert index.masses_of(docs).tolist() == index.masses()[docs].tolist()
+    fresh = sim.ShingleIndex(index.hashes, index.starts, index.table)  # none computed yet
+    assert fresh.masses_of(docs).tolist() == index.masses()[docs].tolist()
+
+
+def test_signatures_are_minhash_of_the_weighted_sample():
+    index = _index()
+    a, b = sim.hash_family(7)
+    docs = np.arange(len(index.starts) - 1)
+    sig = sim.signatures(index, docs, 100, a, b)
+    boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(index.masses(), 1e-3))
+    unique = []
+    for d in docs:
+        values = index.hashes[index.starts[d]:index.starts[d + 1]]
+        kept = values[index.sampled(values, np.float32(boost[d]))]
+        if len(kept) == 0:  # a signature of its own, that collides with no other
+            unique.append(d)
+            assert (sig[d] >> 31 == 1).all()
+            continue
+        expected = [min(((int(x) * int(aj) + int(bj)) & MASK) >> 32 for x in kept)
+                    for aj, bj in zip(a, b)]
+        assert sig[d].tolist() == expected
+    assert len(unique) >= 3  # the empty texts at least
+    assert len({tuple(sig[d]) for d in unique}) == len(unique)
+
+
+def test_weighted_jaccard_over_distinct_columns():
+    index = _index()
+    rng = np.random.default_rng(1)
+    pairs = rng.integers(0, len(index.starts) - 1, size=(500, 2))
+    similarity, shared, count = sim.weighted_jaccard(index, pairs, chunk=64)
+
+    def columns(d):
+        return {int(h) >> 2 for h in index.hashes[index.starts[d]:index.starts[d + 1]]}
+
+    for p, (x, y) in enumerate(pairs):
+        cx, cy = columns(x), columns(y)
+        weight = {c: int(index.table[c >> 6]) / 255 for c in cx | cy}
+        both = sum(weight[c] for c in cx & cy)
+        either = sum(weight[c] for c in cx | cy)
+        assert count[p] == len(cx & cy)
+        assert shared[p] == pytest.approx(both, abs=1e-9)
+        if either > 0:
+            assert similarity[p] == pytest.approx(both / either, abs=1e-9)
+        else:
+            assert np.isnan(similarity[p])
+
+
+def test_weighted_jaccard_hand_computed():
+    # "abcdefg" and "abcdexy": shingles abcde shared; bcdef, cdefg vs bcdex, cdexy not.
+    codes, offsets = _codes(["abcdefg", "abcdexy"])
+    index = sim.make_index(*sim.shingle_hashes(codes, offsets), np.array([0, 1]))
+    index.table[:] = 255  # every shingle weighs 1
+    similarity, shared, count = sim.weighted_jaccard(index, np.array([[0, 1]]))
+    assert (count.tolist(), shared.tolist(), similarity.tolist()) == ([1], [1.0], [1 / 5])
+
+
+def test_in_halves_covers_every_item_once():
+    from numba import njit
+
+    @njit(nogil=True)
+    def mark(out, lo, hi):
+        for i in range(lo, hi):
+            out[i] += 1
+
+    for n, weight in [(0, None), (5, None), (10_000, None), (10_000, "skewed")]:
+        w = np.ones(n) if weight is None else np.r_[np.full(n - 1, 0.0), [1e9]][:n]
+        out = np.zeros(n, dtype=np.int64)
+        in_halves(mark, w, out)
+        assert (out == 1).all()

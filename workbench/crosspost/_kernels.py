@@ -1,0 +1,160 @@
+"""Compiled loops for the text path's hot spots: shingle hashing, per-text weight sums, MinHash
+signatures and the shared weight of pairs of shingle sets.
+
+Each is a plain loop compiled by numba (``nogil``, so two threads run two halves at once; the
+machine code is cached next to this file after the first call). Each computes exactly what
+the vectorised numpy it replaced computed: the same hashes, the same integer sums, the same
+signatures. Numpy needed a pass over the whole array per operation, with temporaries of
+8 bytes per character, 84 passes for 84 hash functions, and a sparse product per chunk of
+pairs; a loop passes once and keeps its working values in registers. (Measured on 10^6
+real-length texts: MinHash 15 s -> 2 s, confirmation 16 s -> 2 s.)
+
+Examples
+--------
+>>> import numpy as np
+>>> out = np.zeros(1, np.uint64); n = np.zeros(1, np.int64)
+>>> indptr = np.array([0, 3, 5]); indices = np.array([1, 4, 7, 4, 7], np.int32)
+>>> data = np.array([10, 20, 30, 20, 30], np.uint8)
+>>> shared_weights(indptr, indices, data, np.array([0]), np.array([1]), out, n, 0, 1)
+>>> out.tolist(), n.tolist()                   # columns 4 and 7 shared: 20 + 30
+([50], [2])
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numba import njit
+
+__all__ = ["shingle_hash_into", "segment_table_sums", "sampled_minhash_rows", "shared_weights",
+           "in_halves"]
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(nogil=True, cache=True)
+def _mix1(z):
+    # splitmix64's finaliser (as ``_arrays._mix``), on one value.
+    z = z ^ (z >> np.uint64(30))
+    z = z * _M1
+    z = z ^ (z >> np.uint64(27))
+    z = z * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(nogil=True, cache=True)
+def shingle_hash_into(codes, offsets, k, roll, out, at):
+    """Hash the ``k``-character shingles of each text (code points ``codes``, texts at
+    ``offsets``) into ``out`` from position ``at``; returns the number written.
+
+    A shingle's hash is the top 32 bits of ``mix(fold + k)``, where ``fold`` is the
+    polynomial ``((c0 + 1) * roll + (c1 + 1)) * roll + ...`` over its code points (mod 2**64);
+    a text shorter than ``k`` (not empty) has one shingle, itself."""
+    w = at
+    for t in range(len(offsets) - 1):
+        s = offsets[t]
+        n = offsets[t + 1] - s
+        if n >= k:
+            for i in range(n - k + 1):
+                h = np.uint64(0)
+                for j in range(k):
+                    h = h * roll + (np.uint64(codes[s + i + j]) + np.uint64(1))
+                out[w] = np.uint32(_mix1(h + np.uint64(k)) >> np.uint64(32))
+                w += 1
+        elif n > 0:
+            h = np.uint64(0)
+            for j in range(n):
+                h = h * roll + (np.uint64(codes[s + j]) + np.uint64(1))
+            out[w] = np.uint32(_mix1(h + np.uint64(k)) >> np.uint64(32))
+            w += 1
+    return w - at
+
+
+@njit(nogil=True, cache=True)
+def segment_table_sums(hashes, starts, table, shift, out, lo, hi):
+    """``out[t] = sum(table[h >> shift] for h in text t's hashes)`` for texts ``lo..hi-1``
+    (integer sums of the quantised weights)."""
+    for t in range(lo, hi):
+        total = np.uint64(0)
+        for i in range(starts[t], starts[t + 1]):
+            total += np.uint64(table[hashes[i] >> shift])
+        out[t] = total
+
+
+@njit(nogil=True, cache=True)
+def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, present, lo, hi):
+    """MinHash signatures of texts ``docs[lo:hi]`` (their shingle ``hashes`` at ``starts``)
+    over a consistent weighted sample of their shingles: ``h`` is kept when
+    ``(h & 0xFF) < q`` or ``q >= 255``, with ``q = table[h >> shift]**2 / 255 * boost[d]`` in
+    float32 (as ``ShingleIndex.sampled``). ``out[d, j]``: the top 32 bits of
+    ``min(a[j] * h + b[j])`` (mod 2**64) over the kept ``h``; ``present[d]``: whether any was
+    kept (``out[d]`` is left as it was otherwise)."""
+    k = len(a)
+    low = np.empty(k, np.uint64)
+    full = np.float32(255.0)
+    for d in range(lo, hi):
+        doc = docs[d]
+        gain = boost[d]
+        low[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
+        kept = False
+        for i in range(starts[doc], starts[doc + 1]):
+            h = hashes[i]
+            q = np.float32(table[h >> shift])
+            q = q * q
+            q = q / full
+            q = q * gain
+            if not (np.float32(h & np.uint32(0xFF)) < q or q >= full):
+                continue
+            kept = True
+            x = np.uint64(h)
+            for j in range(k):
+                v = a[j] * x + b[j]
+                if v < low[j]:
+                    low[j] = v
+        present[d] = kept
+        if kept:
+            for j in range(k):
+                out[d, j] = np.uint32(low[j] >> np.uint64(32))
+
+
+@njit(nogil=True, cache=True)
+def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
+    """For pairs ``p`` in ``lo..hi-1`` of rows ``(first[p], second[p])`` of a CSR matrix with
+    sorted, unique columns: the integer sum of the first row's ``data`` over the columns both
+    hold (``shared[p]``) and how many they are (``count[p]``)."""
+    for p in range(lo, hi):
+        i, i_end = indptr[first[p]], indptr[first[p] + 1]
+        j, j_end = indptr[second[p]], indptr[second[p] + 1]
+        total = np.uint64(0)
+        n = 0
+        while i < i_end and j < j_end:
+            x, y = indices[i], indices[j]
+            if x == y:
+                total += np.uint64(data[i])
+                n += 1
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        shared[p] = total
+        count[p] = n
+
+
+def in_halves(kernel, weight: np.ndarray, *args) -> None:
+    """Run ``kernel(*args, lo, hi)`` over items ``0..len(weight)-1`` in two threads, split
+    where the cumulative ``weight`` (the work per item) is halved."""
+    n = len(weight)
+    if n == 0:
+        return
+    cum = np.cumsum(weight)
+    mid = int(np.searchsorted(cum, cum[-1] / 2)) if cum[-1] > 0 else n // 2
+    mid = min(max(mid, 0), n)
+    if mid in (0, n) or n < 1_000:
+        kernel(*args, 0, n)
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda bounds: kernel(*args, *bounds), [(0, mid), (mid, n)]))
