@@ -245,10 +245,18 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
         keep = index.weights(values) >= 0.5
         parts_v.append(values[keep])
         parts_o.append(holder[keep])
-    values, holder = np.concatenate(parts_v), np.concatenate(parts_o)
-    key = sorted_unique((values.astype(np.uint64) << np.uint64(32)) | holder.astype(np.uint64))
+    # (Arrays are built in place and dropped as soon as they are used: at 10^6 messages each
+    # of these is hundreds of MB, and this stage set the whole call's peak memory.)
+    key = np.concatenate(parts_v).astype(np.uint64)
+    parts_v = None
+    key <<= np.uint64(32)
+    key |= np.concatenate(parts_o).astype(np.uint64)
+    parts_o = None
+    key = sorted_unique(key)
     h = key >> np.uint64(32)
-    holder = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    key &= np.uint64(0xFFFFFFFF)
+    holder = key.astype(np.int64)
+    key = None
     # Within one anchor, in time order: one sort of keys holding the anchor in the high bits
     # and the time rank in the low ones (far faster than sorting by two keys).
     by_time = np.argsort(times, kind="stable")
@@ -264,11 +272,17 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
         post = by_text[np.repeat((np.cumsum(per_text) - per_text)[holder] - (np.cumsum(k) - k),
                                  k) + np.arange(int(k.sum()))]
         h = np.repeat(h, k)
+        k = by_text = None
     if len(h) < 2:
         return empty
-    ordered = np.sort((h << np.uint64(32)) | rank[post])
+    ordered = h << np.uint64(32)
+    h = None
+    ordered |= rank[post]
+    post = rank = None
+    ordered.sort()
     h = ordered >> np.uint64(32)
-    post = by_time[(ordered & np.uint64(0xFFFFFFFF)).astype(np.int64)]
+    ordered &= np.uint64(0xFFFFFFFF)
+    post = by_time[ordered.astype(np.int64)]
     ordered = None
     holder = post if owner is None else owner[post]
     when = times[post]
