@@ -156,3 +156,33 @@ def test_in_halves_covers_every_item_once():
         out = np.zeros(n, dtype=np.int64)
         in_halves(mark, w, out)
         assert (out == 1).all()
+
+
+def test_anchor_matches_are_the_neighbour_pairs_kept():
+    from workbench.crosspost._candidates import ANCHOR_RATIO, NEIGHBOURS, _neighbours
+    from workbench.crosspost._kernels import anchor_matches
+
+    rng = np.random.default_rng(5)
+    n = 3_000
+    group = np.sort(rng.integers(0, 300, n)).astype(np.uint64)
+    who = rng.integers(0, 400, n)
+    when = np.zeros(n, dtype=np.int64)
+    for g in np.unique(group):  # times ascending within each group
+        at = np.flatnonzero(group == g)
+        when[at] = np.sort(rng.integers(0, 100, len(at)))
+    lengths = rng.integers(1, 400, 400)
+    # The reference: every neighbour pair (numpy), then the length ratio, by hand.
+    i, j = _neighbours(group, who, when, 30)
+    expected = set()
+    for a, b in zip(i, j):
+        f, s = min(who[a], who[b]), max(who[a], who[b])
+        if max(lengths[f], lengths[s]) >= ANCHOR_RATIO * min(lengths[f], lengths[s]):
+            expected.add(((int(f) << 31) | int(s), int(group[a])))
+    args = (group, who, when, lengths, 30, NEIGHBOURS, ANCHOR_RATIO)
+    found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    key, anchor = np.empty(found, np.int64), np.empty(found, np.uint64)
+    assert anchor_matches(*args, key, anchor) == found
+    assert found == len(i) - sum(1 for a, b in zip(i, j) if max(
+        lengths[who[a]], lengths[who[b]]) < ANCHOR_RATIO * min(lengths[who[a]], lengths[who[b]]))
+    assert set(zip(key.tolist(), anchor.tolist())) == expected
+    assert len(expected) > 100  # the test sees many pairs

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..progress import progress_steps
 from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs
-from ._kernels import in_halves, sampled_minhash_rows
+from ._kernels import anchor_matches, in_halves, sampled_minhash_rows
 
 if TYPE_CHECKING:
     from .similarity import ShingleIndex
@@ -289,20 +289,19 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
     if owner is not None:
         keep = _stretch_ends(h, holder)
         h, holder, when = h[keep], holder[keep], when[keep]
-    i, j = _neighbours(h, holder, when, window)
-    if len(i) == 0:
+    # Pairs of texts meeting on an anchor, the longer at least ANCHOR_RATIO times the
+    # shorter, packed smaller first with the anchor they met on: counted, then written (one
+    # compiled pass each, so only the pairs kept take memory).
+    args = (h, holder, when, lengths, window, NEIGHBOURS, ANCHOR_RATIO)
+    n_found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    if n_found == 0:
         return empty
-    # Each pair smaller first (minimum and maximum: sorting many rows of two is slow).
-    first, second = np.minimum(holder[i], holder[j]), np.maximum(holder[i], holder[j])
-    la, lb = lengths[first], lengths[second]
-    longer = np.flatnonzero(np.maximum(la, lb) >= ANCHOR_RATIO * np.minimum(la, lb))
-    if len(longer) == 0:
-        return empty
-    ph = h[i[longer]]
+    pair_key, ph = np.empty(n_found, np.int64), np.empty(n_found, np.uint64)
+    anchor_matches(*args, pair_key, ph)
+    h = holder = when = None
     # Anchors shared per pair of texts (each anchor once, however many messages met on it):
     # pairs numbered (by a hash table: sorting them or searching a sorted copy is several
     # times slower), then (pair number, anchor) packed in one key and counted once each.
-    pair_key = (first[longer] << 31) | second[longer]
     number, key = pd.factorize(pair_key)
     met = sorted_unique((number.astype(np.uint64) << np.uint64(32)) | ph)
     count = np.bincount((met >> np.uint64(32)).astype(np.int64), minlength=len(key))

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["shingle_hash_into", "segment_table_sums", "sampled_minhash_rows", "shared_weights",
+           "anchor_matches", "sorted_set_rows", "compact_rows",
            "in_halves"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -120,6 +121,49 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, p
 
 
 @njit(nogil=True, cache=True)
+def sorted_set_rows(hashes, starts, docs, shift, columns, base, counts, lo, hi):
+    """For texts ``docs[lo:hi]``: the columns of their shingles (``hash >> shift``), sorted
+    and each once, written into ``columns`` from ``base[d]`` (room for all the text's
+    shingles); ``counts[d]``: how many."""
+    for d in range(lo, hi):
+        doc = docs[d]
+        first = starts[doc]
+        n = starts[doc + 1] - first
+        at = base[d]
+        if n == 0:
+            counts[d] = 0
+            continue
+        row = columns[at:at + n]
+        for i in range(n):
+            row[i] = hashes[first + i] >> shift
+        row.sort()
+        kept = 1
+        for i in range(1, n):
+            if row[i] != row[kept - 1]:
+                row[kept] = row[i]
+                kept += 1
+        counts[d] = kept
+
+
+@njit(nogil=True, cache=True)
+def compact_rows(columns, base, counts, indptr, table, shift, data, totals):
+    """Move each row of :func:`sorted_set_rows` from ``base[d]`` to ``indptr[d]`` (never
+    after it: rows move towards the start, in order), with its weights
+    ``table[column >> shift]`` into ``data`` and their integer sum into ``totals[d]``."""
+    for d in range(len(counts)):
+        src = base[d]
+        dst = indptr[d]
+        total = np.uint64(0)
+        for i in range(counts[d]):
+            c = columns[src + i]
+            columns[dst + i] = c
+            w = table[c >> shift]
+            data[dst + i] = w
+            total += np.uint64(w)
+        totals[d] = total
+
+
+@njit(nogil=True, cache=True)
 def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
     """For pairs ``p`` in ``lo..hi-1`` of rows ``(first[p], second[p])`` of a CSR matrix with
     sorted, unique columns: the integer sum of the first row's ``data`` over the columns both
@@ -142,6 +186,33 @@ def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
                 j += 1
         shared[p] = total
         count[p] = n
+
+
+@njit(nogil=True, cache=True)
+def anchor_matches(group, who, when, lengths, window, neighbours, ratio, key, anchor):
+    """Entries sorted by ``group`` (an anchor), then time ``when``: each entry paired with its
+    ``neighbours`` successors in its group at most ``window`` later, of another text
+    (``who``), where the longer text (``lengths[who]``) is at least ``ratio`` times the
+    shorter. Writes each pair's ``(smaller << 31) | larger`` into ``key`` and its group into
+    ``anchor`` and returns how many; with empty outputs it only counts them."""
+    n = len(group)
+    write = len(key) > 0
+    found = 0
+    for i in range(n):
+        for j in range(i + 1, min(i + neighbours + 1, n)):
+            if group[j] != group[i]:
+                break  # sorted by group: the later ones are in other groups too
+            if when[j] - when[i] > window or who[j] == who[i]:
+                continue
+            first, second = min(who[i], who[j]), max(who[i], who[j])
+            la, lb = lengths[first], lengths[second]
+            if float(max(la, lb)) < ratio * float(min(la, lb)):
+                continue
+            if write:
+                key[found] = (first << 31) | second
+                anchor[found] = group[i]
+            found += 1
+    return found
 
 
 def in_halves(kernel, weight: np.ndarray, *args) -> None:

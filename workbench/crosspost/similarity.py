@@ -40,8 +40,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..progress import progress_steps
-from ._arrays import _mix, _segment_sums, ordered_pairs, sorted_unique, unique_pairs
-from ._kernels import in_halves, segment_table_sums, shared_weights, shingle_hash_into
+from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs
+from ._kernels import (compact_rows, in_halves, segment_table_sums, shared_weights,
+                       shingle_hash_into, sorted_set_rows)
 from ._candidates import (BANDS, ROWS, anchor_pairs, band_key, bucket_pairs, candidate_pairs,
                           hash_family, signatures)
 
@@ -52,8 +53,6 @@ __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_inde
 
 #: Characters per shingle (on the normalised text, spaces included).
 SHINGLE = 5
-#: Shingle occurrences sorted into rows at a time (bounds the temporaries of confirmation).
-ROWS_BLOCK = 20_000_000
 #: Shingle occurrences used to estimate weights; larger corpora are sampled.
 STATS_BUDGET = 6_000_000
 #: Texts in which a shingle still counts fully (the smoothed-IDF knee).
@@ -220,17 +219,8 @@ class ShingleIndex:
                            np.zeros(0, np.uint8), np.zeros(0)]  # indptr, columns, data, totals
             self._n_rows = 0
         missing = sorted_unique(docs[self._row_of[docs] < 0].astype(np.int64))
-        # In blocks of texts: sorting pads each text's shingles to a power of two.
-        lengths = self.starts[missing + 1] - self.starts[missing]
-        cuts = np.unique(np.r_[0, np.searchsorted(np.cumsum(lengths), np.arange(
-            ROWS_BLOCK, int(lengths.sum()), ROWS_BLOCK)), len(missing)])
         if len(missing):
-            self._reserve(len(missing), int(lengths.sum()))
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
-            block = missing[lo:hi]
-            indptr, indices = self._sorted_sets(block)
-            self._row_of[block] = self._n_rows + np.arange(len(block))
-            self._append_rows(indptr, indices)
+            self._add_rows(missing)
             self._mat = None
         if self._mat is None:
             all_ptr, columns, data, _ = self._parts
@@ -269,53 +259,27 @@ class ShingleIndex:
         self._parts = [room(all_ptr, n + 1, n + rows + 1), room(columns, nnz, nnz + entries),
                        room(data, nnz, nnz + entries), room(totals, n, n + rows)]
 
-    def _append_rows(self, indptr: np.ndarray, indices: np.ndarray) -> None:
-        """Append rows (CSR ``indptr`` and ``indices`` of :meth:`_sorted_sets`) into the
-        room :meth:`_reserve` made."""
+    def _add_rows(self, docs: np.ndarray) -> None:
+        """Append the rows of ``docs`` (none there yet): each text's columns sorted and
+        de-duplicated where the room for all its shingles starts (two halves of the texts
+        at once), then moved together, weighed and summed (:mod:`._kernels`)."""
+        lengths = self.starts[docs + 1] - self.starts[docs]
+        self._reserve(len(docs), int(lengths.sum()))
         all_ptr, columns, data, totals = self._parts
         n, nnz = self._n_rows, int(all_ptr[self._n_rows])
-        rows, added = len(indptr) - 1, len(indices)
-        all_ptr[n + 1:n + rows + 1] = indptr[1:] + nnz
-        columns[nnz:nnz + added] = indices.view(np.int32)
-        data[nnz:nnz + added] = self.table[(indices << np.uint32(32 - _COLUMN_BITS))
-                                           >> np.uint32(32 - _TABLE_BITS)]
-        totals[n:n + rows] = _segment_sums(data[nnz:nnz + added], indptr) / 255.0
-        self._n_rows += rows
-
-    def _sorted_sets(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """CSR ``indptr`` and ``indices`` (sorted, unique columns) of ``docs``: a column is the
-        top ``_COLUMN_BITS`` bits of a shingle hash, so indices fit in int32 (halving memory);
-        two distinct shingles share a column as rarely as their hashes would collide.
-
-        Texts are sorted as rows of padded matrices, one per length class: sorting many short
-        rows is far faster than one global sort of (text, hash) keys."""
-        values, lengths = self.gather(docs)
-        seg_start = np.cumsum(lengths) - lengths
-        width = np.maximum(16, 1 << np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64))
+        base = nnz + np.cumsum(lengths) - lengths
         counts = np.zeros(len(docs), dtype=np.int64)
-        pieces = {}
-        for w in np.unique(width):
-            sel = np.flatnonzero(width == w)
-            ln = lengths[sel]
-            row = np.repeat(np.arange(len(sel)), ln)
-            col = np.arange(int(ln.sum()), dtype=np.int64) - np.repeat(np.cumsum(ln) - ln, ln)
-            src = np.repeat(seg_start[sel], ln) + col
-            mat = np.full((len(sel), int(w)), 0xFFFFFFFF, dtype=np.uint32)
-            mat[row, col] = values[src] >> np.uint32(32 - _COLUMN_BITS)
-            mat.sort(axis=1)
-            keep = mat != 0xFFFFFFFF
-            keep[:, 1:] &= mat[:, 1:] != mat[:, :-1]
-            counts[sel] = keep.sum(axis=1)
-            pieces[int(w)] = (sel, mat[keep])
-        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        indices = np.empty(int(indptr[-1]), dtype=np.uint32)
-        for sel, flat in pieces.values():
-            ln = counts[sel]
-            dest = np.repeat(indptr[sel], ln) + (np.arange(len(flat), dtype=np.int64)
-                                                 - np.repeat(np.cumsum(ln) - ln, ln))
-            indices[dest] = flat
-        return indptr, indices
+        cols = columns.view(np.uint32)
+        in_halves(sorted_set_rows, lengths, np.asarray(self.hashes), np.asarray(self.starts),
+                  docs, np.uint32(32 - _COLUMN_BITS), cols, base, counts)
+        indptr = nnz + np.cumsum(counts)
+        sums = np.zeros(len(docs), dtype=np.uint64)
+        compact_rows(cols, base, counts, indptr - counts, self.table,
+                     np.uint32(_COLUMN_BITS - _TABLE_BITS), data, sums)
+        all_ptr[n + 1:n + len(docs) + 1] = indptr
+        totals[n:n + len(docs)] = sums / 255.0
+        self._row_of[docs] = n + np.arange(len(docs))
+        self._n_rows += len(docs)
 
 
 def _concentration(channel: np.ndarray, n: int) -> float:
