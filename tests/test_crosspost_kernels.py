@@ -13,6 +13,14 @@ from workbench.crosspost._kernels import in_halves
 MASK = (1 << 64) - 1
 
 
+@pytest.fixture(autouse=True)
+def two_threads(monkeypatch):
+    """Every kernel in two threads however few its items (the split is what is tested)."""
+    from workbench.crosspost import _kernels
+
+    monkeypatch.setattr(_kernels, "SERIAL_BELOW", 0)
+
+
 def _mix(z: int) -> int:
     z ^= z >> 30
     z = (z * 0xBF58476D1CE4E5B9) & MASK
@@ -37,7 +45,8 @@ def _shingles(text: str, k: int = 5) -> list[int]:
 
 
 TEXTS = ["", "a", "abcd", "abcde", "abcdef", "the same words, the same words",
-         "тот же текст", "نفس النص هنا", "emoji 🙂🙂 and more 🙂", " " * 9]
+         "тот же текст", "نفس النص هنا", "emoji 🙂🙂 and more 🙂",
+         " " * 9]
 
 
 def _codes(texts):
@@ -78,6 +87,14 @@ def _index(n_texts=200, seed=0):
 
 def _weight(index, h: int) -> int:
     return int(index.table[h >> 8])
+
+
+def test_out_of_range_texts_are_refused():
+    index = _index()
+    with pytest.raises(IndexError):
+        index.masses_of(np.array([0, len(index.starts) - 1]))
+    with pytest.raises(IndexError):
+        sim.weighted_jaccard(index, np.array([[0, -1]]))
 
 
 def test_masses_are_the_sums_of_the_occurrences_weights():
@@ -126,12 +143,27 @@ def test_weighted_jaccard_over_distinct_columns():
         weight = {c: int(index.table[c >> 6]) / 255 for c in cx | cy}
         both = sum(weight[c] for c in cx & cy)
         either = sum(weight[c] for c in cx | cy)
-        assert count[p] == len(cx & cy)
+        # (a shared shingle of weight 0 is not counted)
+        assert count[p] == sum(1 for c in cx & cy if weight[c] > 0)
         assert shared[p] == pytest.approx(both, abs=1e-9)
         if either > 0:
             assert similarity[p] == pytest.approx(both / either, abs=1e-9)
         else:
             assert np.isnan(similarity[p])
+
+
+def test_weighted_jaccard_rows_added_by_a_later_call():
+    index = _index()
+    rng = np.random.default_rng(2)
+    pairs = rng.integers(0, len(index.starts) - 1, size=(300, 2))
+    first = sim.weighted_jaccard(index, pairs[:100])   # rows for some texts
+    second = sim.weighted_jaccard(index, pairs)         # the rest appended to them
+    fresh = sim.weighted_jaccard(sim.ShingleIndex(index.hashes, index.starts, index.table),
+                                 pairs)
+    for a, b in zip(second, fresh):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b[:100])
 
 
 def test_weighted_jaccard_hand_computed():
@@ -151,8 +183,10 @@ def test_in_halves_covers_every_item_once():
         for i in range(lo, hi):
             out[i] += 1
 
-    for n, weight in [(0, None), (5, None), (10_000, None), (10_000, "skewed")]:
-        w = np.ones(n) if weight is None else np.r_[np.full(n - 1, 0.0), [1e9]][:n]
+    for n, weight in [(0, None), (1, None), (5, None), (10_000, None), (10_000, "skewed"),
+                      (10_000, "zero")]:
+        w = {None: np.ones, "zero": np.zeros,
+             "skewed": lambda n: np.r_[np.zeros(n - 1), [1e9]]}[weight](n)
         out = np.zeros(n, dtype=np.int64)
         in_halves(mark, w, out)
         assert (out == 1).all()

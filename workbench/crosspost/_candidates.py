@@ -80,7 +80,7 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, a: np.ndarray, b:
     """
     k = len(a)
     ln = index.starts[docs + 1] - index.starts[docs]
-    mass = index.masses_of(docs)
+    mass = index.masses_of(docs)  # (checks docs and the index for the loop below)
     boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3)).astype(np.float32)
     block = np.zeros((len(docs), k), dtype=np.uint32)
     present = np.zeros(len(docs), dtype=bool)

@@ -573,9 +573,11 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     Clusters are the connected components (union-find) of these joins; only clusters spanning
     at least two channels are returned. The result does not depend on the order of the rows.
 
-    The call keeps the memory it frees for its own next arrays
-    (:func:`workbench.memory.keep_memory`; ``WORKBENCH_KEEP_MEMORY=0`` turns that off), which
-    saves the kernel's page-fault time on large corpora and changes no result.
+    The call keeps the memory it frees for its own next arrays, and numpy asks for no huge
+    pages meanwhile (:func:`workbench.memory.keep_memory`; ``WORKBENCH_KEEP_MEMORY=0`` turns
+    both off), which saves the kernel's page-fault time on large corpora and changes no
+    result. Its hot loops are compiled (:mod:`workbench.crosspost._kernels`): a new process's
+    first call loads them, about 2 s (about 5 s more the very first time, to compile them).
 
     Parameters
     ----------

@@ -1,13 +1,28 @@
-"""Compiled loops for the text path's hot spots: shingle hashing, per-text weight sums, MinHash
-signatures and the shared weight of pairs of shingle sets.
+"""Compiled loops for the text path's hot spots: shingle hashing, per-text weight sums, sampled
+MinHash signatures, quote anchor pairs, confirmation rows (each text's shingle columns sorted,
+de-duplicated and weighed) and the shared weight of pairs of rows.
 
-Each is a plain loop compiled by numba (``nogil``, so two threads run two halves at once; the
-machine code is cached next to this file after the first call). Each computes exactly what
-the vectorised numpy it replaced computed: the same hashes, the same integer sums, the same
-signatures. Numpy needed a pass over the whole array per operation, with temporaries of
-8 bytes per character, 84 passes for 84 hash functions, and a sparse product per chunk of
-pairs; a loop passes once and keeps its working values in registers. (Measured on 10^6
-real-length texts: MinHash 15 s -> 2 s, confirmation 16 s -> 2 s.)
+Each is a plain loop compiled by numba (``nogil``: :func:`in_halves` runs two halves in two
+threads at once). Each computes what the vectorised numpy it replaced computed: the same
+hashes, sums, signatures, pairs and rows, and the same shared weights and counts (a shared
+shingle of weight 0 is not counted, as the sparse product it replaced dropped it). Numpy
+made a pass over the whole array per operation, with temporaries of 8 bytes per character,
+84 passes for 84 hash functions, every neighbour pair of the quote anchors as arrays, and a
+sparse product per chunk of pairs; a loop passes once and keeps its working values in
+registers. Measured on 10^6 real-length texts in a fresh process, each stage's wall time
+before this module and after it (with :mod:`workbench.memory`'s huge-page change, which
+cut the system time of every stage): candidates (sampling, MinHash, LSH) 20 -> 6 s, quote
+anchors 16 -> 6 s (and about 0.6 GB less at the peak), confirmation (rows and pairs)
+16 -> 8 s, normalising and hashing 45 -> 12 s (now bound by normalising).
+
+The machine code is cached after the first call (compiling takes about 5 s once; loading
+the cache in a new process about 2 s): next to this file when its folder is writable, else
+in numba's user cache (``NUMBA_CACHE_DIR``); where neither can be written the loops are
+compiled in each process instead.
+
+Nothing here checks its inputs (compiled loops do not check bounds): the callers in
+:mod:`~workbench.crosspost.similarity` and :mod:`~workbench.crosspost._candidates` pass
+consistent arrays, and ``NUMBA_BOUNDSCHECK=1`` turns checks on for debugging.
 
 Examples
 --------
@@ -28,14 +43,25 @@ import numpy as np
 from numba import njit
 
 __all__ = ["shingle_hash_into", "segment_table_sums", "sampled_minhash_rows", "shared_weights",
-           "anchor_matches", "sorted_set_rows", "compact_rows",
-           "in_halves"]
+           "anchor_matches", "sorted_set_rows", "compact_rows", "in_halves", "SERIAL_BELOW"]
+
+#: :func:`in_halves` runs a kernel in one thread below this many items (threads cost more
+#: than they save there).
+SERIAL_BELOW = 1_000
+
+
+def _compiled(fn):
+    """``fn`` compiled without the GIL, its machine code cached on disk where possible."""
+    try:
+        return njit(nogil=True, cache=True)(fn)
+    except RuntimeError:  # no writable place for the cache (read-only install and home)
+        return njit(nogil=True)(fn)
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def _mix1(z):
     # splitmix64's finaliser (as ``_arrays._mix``), on one value.
     z = z ^ (z >> np.uint64(30))
@@ -45,7 +71,7 @@ def _mix1(z):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def shingle_hash_into(codes, offsets, k, roll, out, at):
     """Hash the ``k``-character shingles of each text (code points ``codes``, texts at
     ``offsets``) into ``out`` from position ``at``; returns the number written.
@@ -73,7 +99,7 @@ def shingle_hash_into(codes, offsets, k, roll, out, at):
     return w - at
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def segment_table_sums(hashes, starts, table, shift, out, lo, hi):
     """``out[t] = sum(table[h >> shift] for h in text t's hashes)`` for texts ``lo..hi-1``
     (integer sums of the quantised weights)."""
@@ -84,7 +110,7 @@ def segment_table_sums(hashes, starts, table, shift, out, lo, hi):
         out[t] = total
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, present, lo, hi):
     """MinHash signatures of texts ``docs[lo:hi]`` (their shingle ``hashes`` at ``starts``)
     over a consistent weighted sample of their shingles: ``h`` is kept when
@@ -120,7 +146,7 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, p
                 out[d, j] = np.uint32(low[j] >> np.uint64(32))
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def sorted_set_rows(hashes, starts, docs, shift, columns, base, counts, lo, hi):
     """For texts ``docs[lo:hi]``: the columns of their shingles (``hash >> shift``), sorted
     and each once, written into ``columns`` from ``base[d]`` (room for all the text's
@@ -145,10 +171,12 @@ def sorted_set_rows(hashes, starts, docs, shift, columns, base, counts, lo, hi):
         counts[d] = kept
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def compact_rows(columns, base, counts, indptr, table, shift, data, totals):
     """Move each row of :func:`sorted_set_rows` from ``base[d]`` to ``indptr[d]`` (never
-    after it: rows move towards the start, in order), with its weights
+    after it: rows move towards the start, in order, so a row never overwrites a source not
+    yet read; this must run over all rows in one thread, never :func:`in_halves`), with its
+    weights
     ``table[column >> shift]`` into ``data`` and their integer sum into ``totals[d]``."""
     for d in range(len(counts)):
         src = base[d]
@@ -163,11 +191,11 @@ def compact_rows(columns, base, counts, indptr, table, shift, data, totals):
         totals[d] = total
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
     """For pairs ``p`` in ``lo..hi-1`` of rows ``(first[p], second[p])`` of a CSR matrix with
     sorted, unique columns: the integer sum of the first row's ``data`` over the columns both
-    hold (``shared[p]``) and how many they are (``count[p]``)."""
+    hold (``shared[p]``) and how many of them weigh more than 0 (``count[p]``)."""
     for p in range(lo, hi):
         i, i_end = indptr[first[p]], indptr[first[p] + 1]
         j, j_end = indptr[second[p]], indptr[second[p] + 1]
@@ -176,8 +204,9 @@ def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
         while i < i_end and j < j_end:
             x, y = indices[i], indices[j]
             if x == y:
-                total += np.uint64(data[i])
-                n += 1
+                if data[i] != 0:  # (the sparse product this replaced dropped zeros)
+                    total += np.uint64(data[i])
+                    n += 1
                 i += 1
                 j += 1
             elif x < y:
@@ -188,7 +217,7 @@ def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
         count[p] = n
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def anchor_matches(group, who, when, lengths, window, neighbours, ratio, key, anchor):
     """Entries sorted by ``group`` (an anchor), then time ``when``: each entry paired with its
     ``neighbours`` successors in its group at most ``window`` later, of another text
@@ -224,7 +253,7 @@ def in_halves(kernel, weight: np.ndarray, *args) -> None:
     cum = np.cumsum(weight)
     mid = int(np.searchsorted(cum, cum[-1] / 2)) if cum[-1] > 0 else n // 2
     mid = min(max(mid, 0), n)
-    if mid in (0, n) or n < 1_000:
+    if mid in (0, n) or n < SERIAL_BELOW:
         kernel(*args, 0, n)
         return
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -40,14 +40,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..progress import progress_steps
-from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs
+from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs  # _mix: used as sim._mix
 from ._kernels import (compact_rows, in_halves, segment_table_sums, shared_weights,
                        shingle_hash_into, sorted_set_rows)
 from ._candidates import (BANDS, ROWS, anchor_pairs, band_key, bucket_pairs, candidate_pairs,
                           hash_family, signatures)
 
 __all__ = ["SHINGLE", "BANDS", "ROWS", "ShingleIndex", "build_index", "make_index",
-           "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_weight",
+           "candidate_pairs", "weighted_jaccard", "shingle_hashes", "shingle_counts",
+           "shingle_weight",
            "hash_family", "signatures", "band_key", "bucket_pairs", "unique_pairs",
            "sorted_unique", "ordered_pairs", "anchor_pairs"]
 
@@ -90,6 +91,8 @@ EDITED_EVIDENCE = 4.0
 _TABLE_BITS = 24
 _COLUMN_BITS = 30
 _ROLL = np.uint64(0x100000001B3)
+
+
 def shingle_counts(offsets: np.ndarray, k: int = SHINGLE) -> np.ndarray:
     """Shingles per text (texts at ``offsets``): ``length - k + 1``, or 1 for a text shorter
     than ``k`` that is not empty."""
@@ -155,7 +158,9 @@ class ShingleIndex:
         """A consistent weighted sample: shingle ``s`` is kept with probability
         ``min(1, boost * weight(s))``, decided by its own hash, so two texts keep the same
         shingles. MinHash on these samples tracks the weighted similarity, and common words
-        stop making texts collide; ``boost`` (per occurrence) keeps enough of light texts."""
+        stop making texts collide; ``boost`` (per occurrence) keeps enough of light texts.
+        (The definition: :func:`~workbench.crosspost._kernels.sampled_minhash_rows` applies
+        the same rule inside its loop, and the tests check it against this.)"""
         q = self.table[hashes >> np.uint32(32 - _TABLE_BITS)].astype(np.float32)
         q = q * q / 255.0 * boost
         return ((hashes & np.uint32(0xFF)).astype(np.float32) < q) | (q >= 255)
@@ -182,6 +187,7 @@ class ShingleIndex:
     def masses_of(self, docs: np.ndarray) -> np.ndarray:
         """:meth:`masses` of ``docs``: looked up when computed for the whole index, else
         summed for these texts alone (the same sums)."""
+        _check_docs(self, docs)
         if self.has_masses():
             return self.masses()[docs]
         values, lengths = self.gather(docs)
@@ -199,6 +205,7 @@ class ShingleIndex:
     def _compute_masses(self) -> np.ndarray:
         n = len(self.starts) - 1
         sums = np.zeros(n, dtype=np.uint64)
+        _check_docs(self, np.zeros(0, np.int64))
         # Sums of the quantised weights (exact integers), the texts in two halves at once.
         in_halves(segment_table_sums, np.diff(self.starts), np.asarray(self.hashes),
                   np.asarray(self.starts), self.table, self.table_shift, sums)
@@ -243,8 +250,9 @@ class ShingleIndex:
     def _reserve(self, rows: int, entries: int) -> None:
         """Room in the row buffers for ``rows`` more rows of at most ``entries`` shingles
         (their occurrences: distinct ones are fewer). Room is taken with a quarter to spare,
-        so that a later call adding a few rows copies nothing; room never written costs no
-        memory when its pages come fresh from the system (inside
+        so that a later call adding a few rows copies nothing. :meth:`_add_rows` writes the
+        columns of every occurrence there before de-duplicating them (4 bytes each); room
+        never written costs no memory when its pages come fresh from the system (inside
         :func:`~workbench.memory.keep_memory` they may be reused ones)."""
         all_ptr, columns, data, totals = self._parts
         n, nnz = self._n_rows, int(all_ptr[self._n_rows])
@@ -270,16 +278,28 @@ class ShingleIndex:
         base = nnz + np.cumsum(lengths) - lengths
         counts = np.zeros(len(docs), dtype=np.int64)
         cols = columns.view(np.uint32)
+        _check_docs(self, docs)
         in_halves(sorted_set_rows, lengths, np.asarray(self.hashes), np.asarray(self.starts),
                   docs, np.uint32(32 - _COLUMN_BITS), cols, base, counts)
         indptr = nnz + np.cumsum(counts)
         sums = np.zeros(len(docs), dtype=np.uint64)
+        # One thread, in order: rows move towards the start, over sources not yet read.
         compact_rows(cols, base, counts, indptr - counts, self.table,
                      np.uint32(_COLUMN_BITS - _TABLE_BITS), data, sums)
         all_ptr[n + 1:n + len(docs) + 1] = indptr
         totals[n:n + len(docs)] = sums / 255.0
         self._row_of[docs] = n + np.arange(len(docs))
         self._n_rows += len(docs)
+
+
+def _check_docs(index: ShingleIndex, docs: np.ndarray) -> None:
+    """Text numbers in range and an index whose offsets fit its hashes, before a compiled
+    loop (which checks no bounds) reads them."""
+    n = len(index.starts) - 1
+    if len(docs) and (int(docs.min()) < 0 or int(docs.max()) >= n):
+        raise IndexError(f"text numbers outside 0..{n - 1}")
+    if n and int(index.starts[-1]) > len(index.hashes):
+        raise ValueError("the index's offsets run past its hashes")
 
 
 def _concentration(channel: np.ndarray, n: int) -> float:
