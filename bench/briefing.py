@@ -42,7 +42,10 @@ def render_stage(out: str):
     proc = subprocess.run(
         [sys.executable, "-m", "workbench.cli", "brief", "--corpus", str(FIXTURES / "telegram"),
          "--labels", str(FIXTURES / "channels.csv"), "--event", "berlin-2016", "--out", out],
-        env=env, capture_output=True, text=True, cwd=tempfile.gettempdir())
+        # In the output's own fresh folder: `python -m` puts the working folder first on the
+        # import path, and a stray `timeit.py` or the like in the system's temporary folder
+        # broke the run there.
+        env=env, capture_output=True, text=True, cwd=str(Path(out).parent))
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"workbench brief failed: {proc.stderr[-2000:]}")
