@@ -7,11 +7,10 @@ arrays of hundreds of megabytes again and again. By default glibc gives every ar
 allocator returns freed memory within milliseconds; each new array then starts from fresh
 pages, which the kernel must find and zero. On a virtual machine that hands freed memory
 back to its host this is slow and varies several-fold from run to run. Measured on the
-real-text benchmark at 10^6 messages (2-core VM), `find_crossposts` without and with it:
-system (kernel) CPU 119 -> 62 s in consecutive fresh processes (wall 168 -> 109 s; the
-same allocator settings given as environment variables: 41 s, 103 s), 43 -> 30 s and
-42 -> 46 s in two pairs of the bench's runs (wall 103 -> 96 s and 97 -> 101 s); the same
-result, peaks within a few hundred MB of each other either way.
+real-text benchmark at 10^6 messages (2-core VM), `find_crossposts` without and with it,
+before its hot loops were compiled: system (kernel) CPU 119 -> 62 s in consecutive fresh
+processes (wall 168 -> 109 s; the same allocator settings given as environment variables:
+41 s, 103 s); the same result.
 
 Inside :func:`keep_memory` (glibc on Linux; elsewhere it does nothing) large arrays come from
 the process heap and freed ones stay there for the next, and Arrow allocates through the
@@ -25,10 +24,10 @@ and 1.1-1.4 s without (three alternating pairs of fresh processes); `find_crossp
 
 The settings are the whole process's while a block runs (every thread's allocations). On
 leaving, Arrow's allocator and numpy's huge-page setting are back and the heap's free pages
-are returned to the system (``malloc_trim``); glibc's adaptive thresholds cannot be switched back on once
-set, so they are left where its adaptation takes them after a large array is freed (arrays
-above 32 MiB mapped on their own). ``WORKBENCH_KEEP_MEMORY=0`` turns it all off (numpy's
-huge pages included).
+are returned to the system (``malloc_trim``); glibc's adaptive thresholds cannot be switched
+back on once set, so they are left where its adaptation takes them after a large array is
+freed (arrays above 32 MiB mapped on their own). ``WORKBENCH_KEEP_MEMORY=0`` turns it all
+off (numpy's huge pages included).
 
 Examples
 --------

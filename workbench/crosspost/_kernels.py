@@ -42,6 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
+from ._arrays import _M1, _M2
+
 __all__ = ["shingle_hash_into", "segment_table_sums", "sampled_minhash_rows", "shared_weights",
            "anchor_matches", "sorted_set_rows", "compact_rows", "in_halves", "SERIAL_BELOW"]
 
@@ -57,8 +59,6 @@ def _compiled(fn):
     except RuntimeError:  # no writable place for the cache (read-only install and home)
         return njit(nogil=True)(fn)
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 
 
 @_compiled
@@ -100,14 +100,15 @@ def shingle_hash_into(codes, offsets, k, roll, out, at):
 
 
 @_compiled
-def segment_table_sums(hashes, starts, table, shift, out, lo, hi):
-    """``out[t] = sum(table[h >> shift] for h in text t's hashes)`` for texts ``lo..hi-1``
-    (integer sums of the quantised weights)."""
-    for t in range(lo, hi):
+def segment_table_sums(hashes, starts, docs, table, shift, out, lo, hi):
+    """``out[d] = sum(table[h >> shift] for h in the hashes of text docs[d])`` for ``d`` in
+    ``lo..hi-1`` (integer sums of the quantised weights)."""
+    for d in range(lo, hi):
+        doc = docs[d]
         total = np.uint64(0)
-        for i in range(starts[t], starts[t + 1]):
+        for i in range(starts[doc], starts[doc + 1]):
             total += np.uint64(table[hashes[i] >> shift])
-        out[t] = total
+        out[d] = total
 
 
 @_compiled

@@ -176,40 +176,29 @@ class ShingleIndex:
     def masses(self) -> np.ndarray:
         """Total weight of each text's shingle occurrences (computed once)."""
         if self._masses is None:
-            self._masses = self._compute_masses()
+            self._masses = self._sum_weights(np.arange(len(self.starts) - 1))
         return self._masses
-
-    def has_masses(self) -> bool:
-        """Whether :meth:`masses` has been computed (a block of texts on a Dask worker has
-        not, and computes its own texts' masses instead of the whole index's)."""
-        return self._masses is not None
 
     def masses_of(self, docs: np.ndarray) -> np.ndarray:
         """:meth:`masses` of ``docs``: looked up when computed for the whole index, else
-        summed for these texts alone (the same sums)."""
-        _check_docs(self, docs)
-        if self.has_masses():
-            return self.masses()[docs]
-        values, lengths = self.gather(docs)
-        starts = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
+        summed for these texts alone, the same sums (a block of texts on a Dask worker)."""
+        _check_index(self, docs)
+        return self._masses[docs] if self._masses is not None else self._sum_weights(docs)
+
+    def _sum_weights(self, docs: np.ndarray) -> np.ndarray:
+        _check_index(self, docs)
         sums = np.zeros(len(docs), dtype=np.uint64)
-        segment_table_sums(values, starts, self.table, self.table_shift, sums, 0, len(docs))
+        # Sums of the quantised weights (exact integers), the texts in two halves at once.
+        in_halves(segment_table_sums, self.starts[docs + 1] - self.starts[docs],
+                  np.asarray(self.hashes), np.asarray(self.starts),
+                  np.ascontiguousarray(docs, dtype=np.int64), self.table, self.table_shift,
+                  sums)
         return sums / 255.0
 
     @property
     def table_shift(self) -> np.uint32:
         """A hash's bucket in :attr:`table` is ``hash >> table_shift``."""
         return np.uint32(32 - _TABLE_BITS)
-
-    def _compute_masses(self) -> np.ndarray:
-        n = len(self.starts) - 1
-        sums = np.zeros(n, dtype=np.uint64)
-        _check_docs(self, np.zeros(0, np.int64))
-        # Sums of the quantised weights (exact integers), the texts in two halves at once.
-        in_halves(segment_table_sums, np.diff(self.starts), np.asarray(self.hashes),
-                  np.asarray(self.starts), self.table, self.table_shift, sums)
-        return sums / 255.0
 
     def rows(self, docs: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """Weighted, de-duplicated shingle sets of ``docs`` as rows of a canonical CSR matrix
@@ -278,7 +267,7 @@ class ShingleIndex:
         base = nnz + np.cumsum(lengths) - lengths
         counts = np.zeros(len(docs), dtype=np.int64)
         cols = columns.view(np.uint32)
-        _check_docs(self, docs)
+        _check_index(self, docs)
         in_halves(sorted_set_rows, lengths, np.asarray(self.hashes), np.asarray(self.starts),
                   docs, np.uint32(32 - _COLUMN_BITS), cols, base, counts)
         indptr = nnz + np.cumsum(counts)
@@ -292,7 +281,7 @@ class ShingleIndex:
         self._n_rows += len(docs)
 
 
-def _check_docs(index: ShingleIndex, docs: np.ndarray) -> None:
+def _check_index(index: ShingleIndex, docs: np.ndarray) -> None:
     """Text numbers in range and an index whose offsets fit its hashes, before a compiled
     loop (which checks no bounds) reads them."""
     n = len(index.starts) - 1
