@@ -18,6 +18,7 @@ from ..errors import ParameterError, SchemaError
 from ..memory import keeps_memory
 from ..progress import progress_steps
 from ..links import urls_in_texts
+from ..text import nfkc
 from . import similarity as sim
 from ._media import image_parts
 from ._normalise import link_kind, media_fingerprint, normalise_texts, normalise_url
@@ -666,7 +667,7 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     url_rows, urls = [], []
 
     def normalise(lo):
-        chunk = pc.utf8_normalize(texts[lo:lo + TEXT_CHUNK].cast(pa.large_string()), "NFKC")
+        chunk = nfkc(texts[lo:lo + TEXT_CHUNK])
         rows, found = urls_in_texts(chunk, nfkc=False)
         return rows + lo, found, normalise_texts(chunk, nfkc=False)
 

@@ -16,9 +16,7 @@ anchors 16 -> 6 s (and about 0.6 GB less at the peak), confirmation (rows and pa
 16 -> 8 s, normalising and hashing 45 -> 12 s (now bound by normalising).
 
 The machine code is cached after the first call (compiling takes about 5 s once; loading
-the cache in a new process about 2 s): next to this file when its folder is writable, else
-in numba's user cache (``NUMBA_CACHE_DIR``); where neither can be written the loops are
-compiled in each process instead.
+the cache in a new process about 2 s; see :func:`workbench.compiled.compiled`).
 
 Nothing here checks its inputs (compiled loops do not check bounds): the callers in
 :mod:`~workbench.crosspost.similarity` and :mod:`~workbench.crosspost._candidates` pass
@@ -40,8 +38,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numba import njit
 
+from ..compiled import compiled
 from ._arrays import _M1, _M2
 
 __all__ = ["shingle_hash_into", "segment_table_sums", "sampled_minhash_rows", "shared_weights",
@@ -52,16 +50,7 @@ __all__ = ["shingle_hash_into", "segment_table_sums", "sampled_minhash_rows", "s
 SERIAL_BELOW = 1_000
 
 
-def _compiled(fn):
-    """``fn`` compiled without the GIL, its machine code cached on disk where possible."""
-    try:
-        return njit(nogil=True, cache=True)(fn)
-    except RuntimeError:  # no writable place for the cache (read-only install and home)
-        return njit(nogil=True)(fn)
-
-
-
-@_compiled
+@compiled
 def _mix1(z):
     # splitmix64's finaliser (as ``_arrays._mix``), on one value.
     z = z ^ (z >> np.uint64(30))
@@ -71,7 +60,7 @@ def _mix1(z):
     return z ^ (z >> np.uint64(31))
 
 
-@_compiled
+@compiled
 def shingle_hash_into(codes, offsets, k, roll, out, at):
     """Hash the ``k``-character shingles of each text (code points ``codes``, texts at
     ``offsets``) into ``out`` from position ``at``; returns the number written.
@@ -99,7 +88,7 @@ def shingle_hash_into(codes, offsets, k, roll, out, at):
     return w - at
 
 
-@_compiled
+@compiled
 def segment_table_sums(hashes, starts, docs, table, shift, out, lo, hi):
     """``out[d] = sum(table[h >> shift] for h in the hashes of text docs[d])`` for ``d`` in
     ``lo..hi-1`` (integer sums of the quantised weights)."""
@@ -111,7 +100,7 @@ def segment_table_sums(hashes, starts, docs, table, shift, out, lo, hi):
         out[d] = total
 
 
-@_compiled
+@compiled
 def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, present, lo, hi):
     """MinHash signatures of texts ``docs[lo:hi]`` (their shingle ``hashes`` at ``starts``)
     over a consistent weighted sample of their shingles: ``h`` is kept when
@@ -147,7 +136,7 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, p
                 out[d, j] = np.uint32(low[j] >> np.uint64(32))
 
 
-@_compiled
+@compiled
 def sorted_set_rows(hashes, starts, docs, shift, columns, base, counts, lo, hi):
     """For texts ``docs[lo:hi]``: the columns of their shingles (``hash >> shift``), sorted
     and each once, written into ``columns`` from ``base[d]`` (room for all the text's
@@ -172,7 +161,7 @@ def sorted_set_rows(hashes, starts, docs, shift, columns, base, counts, lo, hi):
         counts[d] = kept
 
 
-@_compiled
+@compiled
 def compact_rows(columns, base, counts, indptr, table, shift, data, totals):
     """Move each row of :func:`sorted_set_rows` from ``base[d]`` to ``indptr[d]`` (never
     after it: rows move towards the start, in order, so a row never overwrites a source not
@@ -192,7 +181,7 @@ def compact_rows(columns, base, counts, indptr, table, shift, data, totals):
         totals[d] = total
 
 
-@_compiled
+@compiled
 def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
     """For pairs ``p`` in ``lo..hi-1`` of rows ``(first[p], second[p])`` of a CSR matrix with
     sorted, unique columns: the integer sum of the first row's ``data`` over the columns both
@@ -218,7 +207,7 @@ def shared_weights(indptr, indices, data, first, second, shared, count, lo, hi):
         count[p] = n
 
 
-@_compiled
+@compiled
 def anchor_matches(group, who, when, lengths, window, neighbours, ratio, key, anchor):
     """Entries sorted by ``group`` (an anchor), then time ``when``: each entry paired with its
     ``neighbours`` successors in its group at most ``window`` later, of another text

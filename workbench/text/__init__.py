@@ -21,7 +21,9 @@ Normalisation
 
     Shared folds, in both levels: Unicode compatibility forms unified (NFKD: ligatures,
     presentation forms, full-width letters); combining and enclosing marks removed (Latin
-    diacritics, Arabic harakat, the hamza carried by alef, waw and yeh, keycap frames);
+    diacritics, Arabic harakat, the hamza carried by alef, waw and yeh, keycap frames, and
+    every other character with a combining class, such as the spacing viramas of some
+    Indic scripts);
     invisible format characters removed (zero-width joiners, direction marks, soft hyphens,
     often used to dodge filters); the Arabic tatweel removed; the Arabic-script letter
     variants of :data:`ARABIC_VARIANTS` unified; decimal digits of any script made ASCII;
@@ -103,6 +105,8 @@ from ..errors import ParameterError
 from ..links import URL_PATTERN, defang
 from ._languages import (channel_languages, clean_for_language, language_counts,
                          language_table, languages)
+from . import _fold
+from ._fold import nfkc
 from ._frames import FRAME_LABEL_COLUMNS, Frames, train_frames
 from ._topics import TopicModel, Topics, topic_trend, topics
 
@@ -111,6 +115,7 @@ __all__ = [
     "NORMALISATION_LEVELS",
     "normalise_text",
     "normalise_texts",
+    "nfkc",
     "escape",
     "isolate_bidi",
     "shorten",
@@ -167,7 +172,9 @@ def _codepoint_table() -> np.ndarray:
     """The one code-point table: every code point mapped to itself, another character, a
     space or 0 (delete); built once, on first use.
 
-    Shared folds: combining and enclosing marks, format characters and the tatweel deleted,
+    Shared folds: combining and enclosing marks (and every other character with a combining
+    class: canonical ordering moves only those, so with them deleted a text folds one
+    character at a time), format characters and the tatweel deleted,
     :data:`ARABIC_VARIANTS` unified, decimal digits of any script made ASCII, final sigma
     and long s folded (what case folding does beyond lower-casing, for single characters).
     Shingles only: punctuation, symbols (emoji), separators and controls become spaces.
@@ -178,7 +185,7 @@ def _codepoint_table() -> np.ndarray:
         ch = chr(cp)
         cat = category(ch)
         first = cat[0]
-        if cat in ("Mn", "Me", "Cf"):
+        if cat in ("Mn", "Me", "Cf") or unicodedata.combining(ch):
             table[cp] = _DELETE
         elif first in "PSZ" or cat in ("Cc", "Co", "Cs", "Cn"):
             table[cp] = _SPACE
@@ -241,60 +248,6 @@ def normalise_text(text: object, *, level: str = "keywords") -> str:
 _STRIP_RE2 = "(?i)" + URL_PATTERN + r"|[#＃][\p{L}\p{N}\p{M}_]+|@[a-z0-9_]{3,}"
 
 
-def _prepare(texts: Sequence[object] | pa.Array | pa.ChunkedArray, nfkc: bool = True
-             ) -> pa.Array:
-    """NFKC (unless done), URLs/hashtags/mentions out, lower-cased (with casefold's ß -> ss),
-    NFD; null texts empty."""
-    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
-        arr = texts.cast(pa.large_string())
-    else:
-        arr = pa.array([t if isinstance(t, str) else None for t in texts], type=pa.large_string())
-    if nfkc:
-        arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.replace_substring_regex(arr, _STRIP_RE2, " ")
-    arr = pc.replace_substring(pc.utf8_lower(arr), "ß", "ss")
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return _normalised(arr, "NFD").fill_null("")
-
-
-def _normalised(arr: pa.Array, form: str) -> pa.Array:
-    """Unicode normalisation ``form`` of a string array, normalising only the texts not in
-    that form already (Python's quick check). After NFKC and case folding almost every text
-    is in NFD already (99% of the real-text benchmark's), and ``pc.utf8_normalize`` rewrites
-    every text: this takes a third to a fifth of its CPU time.
-
-    Examples
-    --------
-    >>> _normalised(pa.array(["Café", "cafe", None]), "NFD").to_pylist() == [
-    ...     unicodedata.normalize("NFD", "Café"), "cafe", None]
-    True
-    """
-    texts = arr.to_pylist()
-    is_normalized = unicodedata.is_normalized
-    changed = [i for i, t in enumerate(texts) if t is not None and not is_normalized(form, t)]
-    if not changed:
-        return arr
-    mask = np.zeros(len(texts), dtype=bool)
-    mask[changed] = True
-    return pc.replace_with_mask(arr, pa.array(mask), pa.array(
-        [unicodedata.normalize(form, texts[i]) for i in changed], type=arr.type))
-
-
-def _code_points(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The code points of a (large) string array, one text after the other, and each text's
-    offsets in them: its UTF-8 buffer decoded as one string (no Python string per text)."""
-    n = len(arr)
-    byte_offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
-    lo, hi = int(byte_offsets[0]), int(byte_offsets[-1])
-    data = arr.buffers()[2]
-    codes = (np.frombuffer(data[lo:hi].to_pybytes().decode("utf-8").encode("utf-32-le"),
-                           dtype=np.uint32) if hi > lo else np.zeros(0, np.uint32))
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(pc.utf8_length(arr).to_numpy(zero_copy_only=False), out=offsets[1:])
-    return codes, offsets
-
-
 def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray, *, nfkc: bool = True
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Normalise many texts at once, at the shingles level, into a flat array of code points.
@@ -305,7 +258,9 @@ def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray, *, nfk
     digits of any script made ASCII, punctuation, symbols and emoji made spaces; runs of
     whitespace collapsed and the ends trimmed. Null or non-text values become empty texts.
     ``texts`` may be a pyarrow string array (no Python strings are made for it then);
-    ``nfkc=False`` says they are in NFKC already (the costliest step, skipped).
+    ``nfkc=False`` says they are in NFKC already (:func:`nfkc`, skipped). NFKC and the steps
+    after the links are compiled loops over the texts' UTF-8, one character at a time
+    (:mod:`workbench.text._fold`), exactly equal to the steps on whole texts.
 
     Returns
     -------
@@ -320,39 +275,13 @@ def normalise_texts(texts: Sequence[object] | pa.Array | pa.ChunkedArray, *, nfk
     >>> codes.tobytes().decode("utf-32-le"), offsets.tolist()
     ('ab c', [0, 4, 4])
     """
-    codes, offsets = _code_points(_prepare(texts, nfkc))
-    codes = _codepoint_table()[codes]
-    # Deleted characters out.
-    keep = codes != _DELETE
-    codes, offsets = codes[keep], _new_offsets(keep, offsets)
-    # Keep the first space of each run, none at the start of a text...
-    is_space = codes == _SPACE
-    drop = is_space.copy()
-    drop[1:] &= is_space[:-1]
-    starts = offsets[:-1][offsets[:-1] < offsets[1:]]
-    drop[starts] = is_space[starts]
-    codes, offsets = codes[~drop], _new_offsets(~drop, offsets)
-    # ... and none at its end.
-    ends = offsets[1:][offsets[1:] > offsets[:-1]] - 1
-    drop = np.zeros(len(codes), dtype=bool)
-    drop[ends] = codes[ends] == _SPACE
-    codes, offsets = codes[~drop], _new_offsets(~drop, offsets)
-    return np.ascontiguousarray(codes), offsets
-
-
-def _new_offsets(keep: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Offsets of the segments after dropping the positions where ``keep`` is False.
-
-    Each offset moves back by the dropped positions before it (a search among the dropped
-    ones: a cumulative sum over every position, cast from bool, is many times slower).
-
-    Examples
-    --------
-    >>> _new_offsets(np.array([True, False, True, False]), np.array([0, 2, 4])).tolist()
-    [0, 1, 2]
-    """
-    dropped = np.flatnonzero(~keep)
-    return offsets - np.searchsorted(dropped, offsets)
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        arr = texts
+    else:
+        arr = pa.array([t if isinstance(t, str) else None for t in texts], type=pa.large_string())
+    if nfkc:
+        arr = _fold.nfkc(arr)
+    return _fold.fold(pc.replace_substring_regex(arr, _STRIP_RE2, " "))
 
 
 # --- display -------------------------------------------------------------------------------

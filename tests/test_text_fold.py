@@ -1,0 +1,137 @@
+"""The compiled normaliser (``workbench.text._fold``) against its definition, step by step.
+
+The reference below is the shingles level written out as its documented steps, one library
+call each: Unicode NFKC (Arrow's), URLs, hashtags and mentions out, lower-cased (Arrow's),
+``ß`` to ``ss``, NFD (Python's), the code-point table, spaces collapsed and trimmed. The
+compiled loops must give exactly that, code point for code point, on real texts and on
+strings built to break a per-character shortcut (compositions across characters, marks out
+of canonical order, Hangul jamo, compatibility characters next to combining marks).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import unicodedata
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench import text
+from workbench.text import _fold, normalise_texts
+
+
+def reference_nfkc(texts: list) -> list:
+    return pc.utf8_normalize(pa.array(texts, type=pa.large_string()), "NFKC").to_pylist()
+
+
+def reference(texts: list) -> list[str]:
+    arr = pc.utf8_normalize(pa.array(texts, type=pa.large_string()), "NFKC")
+    arr = pc.replace_substring_regex(arr, text._STRIP_RE2, " ")
+    arr = pc.replace_substring(pc.utf8_lower(arr), "ß", "ss")
+    table = text._codepoint_table()
+    out = []
+    for value in arr.to_pylist():
+        if value is None:
+            out.append("")
+            continue
+        kept = "".join(chr(table[ord(c)]) for c in unicodedata.normalize("NFD", value)
+                       if table[ord(c)] != 0)
+        out.append(re.sub(" +", " ", kept).strip(" "))
+    return out
+
+
+def compiled(texts: list) -> list[str]:
+    codes, offsets = normalise_texts(texts)
+    return [codes[a:b].tobytes().decode("utf-32-le") for a, b in zip(offsets, offsets[1:])]
+
+
+# Characters that make a per-character shortcut wrong if it is careless: compositions
+# (e + combining acute, Hangul L + V + T, Kannada vowel signs), marks in non-canonical order,
+# compatibility characters whose NFKC starts or ends with a letter that composes, the
+# characters whose lower case or NFD is longer, and the marks the table keeps or deletes.
+TRICKY = (
+    "aeiouAEIOU énÅ\u0301\u0323\u0308\u0327\u0345"  # letters, combining marks
+    "\u1100\u1161\u11a8\uac00\uac01\u3131\u314f\u3260"  # Hangul: jamo, syllables, compat
+    "\u0cc6\u0cc2\u0cd5\u0cca\u0b47\u0b3e\u0dd9\u0dcf"  # vowel signs that compose
+    "\u00b4\u00a8\u02dc\u1fed\u0384\u1fbd"  # spacing accents: NFKC gives space + mark
+    "\u203c\u2026\u00a0\u2139\uff1a\uff21\ufb01\ufdfa\ufe8d\ufefb\u0132\u01c4"  # compat
+    "\u00df\u1e9e\u0130\u03a3\u03c2\u017f\u2126\u212a\u212b"  # case oddities
+    "\u0627\u0644\u0651\u064e\u0670\u0654\u0622\u0640\u06cc"  # Arabic
+    "\u1715\u302e\u302f\u1d165\u0f39\u094d\u093c"  # marks with a combining class
+    "\u200d\u200c\ufe0f\U0001f600\U0001f1fa\u20e3\u00ad"  # emoji, joiners, format
+    "\U0001d5d4\U0001d7ec\u2460\u00bd\u2153"  # math letters, digits, fractions
+    "\U000e0041\U000f0000\u0378\U0001fbff"  # tag, private use, unassigned
+    "#@/.: \t\n-_"  # what links, hashtags and mentions are made of
+)
+
+
+@pytest.fixture(scope="module")
+def real_texts(samples) -> list:
+    texts = []
+    for f in sorted((samples / "telethon-real").glob("*.jsonl.gz")):
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            texts += [json.loads(line).get("message") for line in fh]
+    return texts
+
+
+def test_compiled_normaliser_is_the_stepwise_one_on_real_texts(real_texts):
+    assert len(real_texts) > 10_000
+    assert compiled(real_texts) == reference(real_texts)
+
+
+def test_fast_nfkc_is_arrows_on_real_texts(real_texts):
+    arr = pa.array(real_texts, type=pa.large_string())
+    assert _fold.nfkc(arr).to_pylist() == reference_nfkc(real_texts)
+
+
+@pytest.mark.parametrize("sample", [
+    "e\u0301", "\u00b4e", "e\u00b4", "\u3131\u314f", "\u1100\u1161\u11a8", "\uac00\u11a8",
+    "\u3260\u1161", "\u0cc6\u0cc2\u0cd5", "a\u0323\u0301\u0308", "a\u0301\u0323",
+    "\u1715\u0323\u302e", "a\u302e\u0301\u1715", "\u0345\u03a3", "\u0130\u00df\u1e9e",
+    "\ufdfa \ufb01 \u203c\u203c", "\u01c4\u030c", "\ufefb\u0651", "", " \t ", None,
+    "#tag @someone https://t.me/x/1 \uff03\u0648\u0633\u0645 tail",
+])
+def test_compiled_normaliser_on_hand_picked_strings(sample):
+    assert compiled([sample]) == reference([sample])
+    assert _fold.nfkc(pa.array([sample], type=pa.large_string())).to_pylist() == \
+        reference_nfkc([sample])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(st.sampled_from(TRICKY), max_size=14), min_size=1, max_size=8))
+def test_compiled_normaliser_on_tricky_strings(samples):
+    assert compiled(samples) == reference(samples)
+    assert _fold.nfkc(pa.array(samples, type=pa.large_string())).to_pylist() == \
+        reference_nfkc(samples)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(codec="utf-8"), max_size=20), min_size=1, max_size=6))
+def test_compiled_normaliser_on_any_strings(samples):
+    assert compiled(samples) == reference(samples)
+
+
+def test_nfkc_keeps_nulls_and_slices():
+    arr = pa.array(["x", None, "\u203c", "\ufb01e\u0301"], type=pa.large_string())[1:]
+    assert _fold.nfkc(arr).to_pylist() == [None, "!!", "fi\u00e9"]
+
+
+def test_every_mark_that_canonical_order_moves_is_deleted():
+    # What makes folding one character at a time exact: NFD reorders only characters with a
+    # combining class, and the table deletes every one of them.
+    table = text._codepoint_table()
+    moved = [cp for cp in range(0x110000) if unicodedata.combining(chr(cp))]
+    assert len(moved) > 800
+    assert all(table[cp] == 0 for cp in moved)
+
+
+def test_result_types_and_offsets():
+    codes, offsets = normalise_texts(pa.array(["Ab, C!", None, "\u00e9"]))
+    assert codes.dtype == np.uint32 and offsets.dtype == np.int64
+    assert offsets.tolist() == [0, 4, 4, 5]
