@@ -157,3 +157,49 @@ def test_every_record_of_a_sample_is_loaded_service_or_rejected(samples, fmt, na
     corpus = builder.build()
     assert (len(corpus.messages) + len(corpus.service) + len(corpus.rejected)
             + int(corpus.files["merged"].sum())) == got.records
+
+
+def _packed(kind: str, body: bytes) -> bytes:
+    """``body`` as two gzip members (zero padding between, as some tools write) or two
+    zstandard frames (as large dumps are written)."""
+    cut = len(body) // 3
+    if kind == "gzip":
+        return gzip.compress(body[:cut], mtime=0) + b"\x00" * 4 + gzip.compress(body[cut:], mtime=0)
+    import zstandard
+
+    cctx = zstandard.ZstdCompressor()
+    return cctx.compress(body[:cut]) + cctx.compress(body[cut:])
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_every_reader_of_a_source_gives_the_same_bytes(tmp_path, kind):
+    from workbench.io.sources import Source
+
+    body = b"".join(b'{"id": %d, "text": "message %d"}\n' % (i, i) for i in range(5000))
+    path = tmp_path / "dataset.ndjson.bin"
+    path.write_bytes(_packed(kind, body))
+    source = Source(path, path.name)
+    assert source.compression == kind
+    assert source.read_bytes() == body
+    assert source.head(100) == body[:100]
+    assert source.head(len(body) + 10) == body
+    with source.open() as fh:
+        assert fh.read(7) == body[:7]
+        assert fh.read() == body[7:]
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_every_reader_of_a_cut_source_says_truncated(tmp_path, kind):
+    from workbench.errors import LoadError
+    from workbench.io.sources import Source
+
+    body = b"".join(b'{"id": %d}\n' % i for i in range(20000))
+    data = _packed(kind, body)
+    path = tmp_path / "dataset.ndjson.bin"
+    path.write_bytes(data[: len(data) * 5 // 6])  # inside the second member/frame
+    source = Source(path, path.name)
+    with pytest.raises(LoadError, match=r"^dataset\.ndjson\.bin: .*truncated"):
+        source.read_bytes()
+    # A stream reader must not end quietly either (zstandard's own reader would).
+    with pytest.raises(LoadError, match=r"^dataset\.ndjson\.bin: .*truncated"), source.open() as fh:
+        fh.read()

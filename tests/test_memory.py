@@ -242,3 +242,36 @@ def test_coordination_shuffles_report_progress(monkeypatch):
                              "lag": pd.to_timedelta(["0min", "5min", "0min", "10min"])})
     _coordination.coordination_edges(clusters, n_shuffles=7)
     assert seen == [("coordination shuffles", 7)]
+
+
+def _buffers(arr) -> list:
+    import pyarrow as pa
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return [(b.address, b.size) if b is not None else None for c in chunks for b in c.buffers()]
+
+
+@pytest.mark.parametrize("kind", ["string[pyarrow]", "str", "list", "list chunked", "slice"])
+def test_arrow_data_shares_the_columns_buffers(kind):
+    import pyarrow as pa
+
+    if kind in ("string[pyarrow]", "str"):
+        series = pd.Series(pd.array(["a", None, "ccc"], dtype=kind))
+        arr = series.array.__arrow_array__()  # what pandas holds, to compare against
+    else:
+        chunks = [pa.array([["a"], ["b", "c"]], type=schema.LIST_ARROW),
+                  pa.array([[], ["d"]], type=schema.LIST_ARROW)]
+        arr = pa.chunked_array(chunks if kind != "list" else chunks[:1])
+        series = pd.Series(pd.arrays.ArrowExtensionArray(arr))
+        if kind == "slice":
+            series, arr = series.iloc[1:3], arr.slice(1, 2)
+    got = schema.arrow_data(series)
+    assert isinstance(got, pa.ChunkedArray)
+    assert got.equals(arr)
+    assert _buffers(got) == _buffers(arr)  # the same memory, not a copy
+    assert _buffers(schema.arrow_data(series.array)) == _buffers(arr)
+
+
+def test_arrow_data_refuses_a_column_that_is_not_arrow():
+    with pytest.raises(TypeError, match="not Arrow-backed"):
+        schema.arrow_data(pd.Series([["a"], ["b"]], dtype=object))

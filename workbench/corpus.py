@@ -239,7 +239,7 @@ def write_corpus(corpus: Corpus, directory: str | Path) -> Path:
             arrow = pa.Table.from_pandas(plain, preserve_index=False)
             for col in lists:
                 if frame[col].dtype == schema.LIST_DTYPE:
-                    array = frame[col].array._pa_array
+                    array = schema.arrow_data(frame[col])
                 else:
                     values = frame[col].tolist()
                     typ = schema.LIST_ARROW if col in schema.TABLES[table] else None

@@ -29,6 +29,7 @@ __all__ = [
     "PLATFORM", "CHANNEL_ID", "CHANNEL", "MESSAGE_ID", "DATE", "TEXT",
     "FWD_CHANNEL_ID", "FWD_NAME", "GROUP",
     "STRING", "UTC_TIME", "PLATFORMS", "LIST", "LIST_DTYPE", "list_array", "is_list_dtype",
+    "arrow_data",
     "MESSAGES", "CHANNELS", "REJECTED", "SERVICE", "FILES", "TABLES", "LIST_COLUMNS",
     "empty", "conform", "validate",
 ]
@@ -183,7 +184,7 @@ def list_array(values) -> pd.api.extensions.ExtensionArray:
     if isinstance(values, pd.Series):
         values = values.array
     if isinstance(values, pd.arrays.ArrowExtensionArray):
-        values = values._pa_array
+        values = arrow_data(values)
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         arr = values if values.type == LIST_ARROW else values.cast(LIST_ARROW)
     else:
@@ -191,6 +192,46 @@ def list_array(values) -> pd.api.extensions.ExtensionArray:
     if arr.null_count:
         arr = pc.fill_null(arr, pa.scalar([], type=LIST_ARROW))
     return pd.arrays.ArrowExtensionArray(arr)
+
+
+def arrow_data(values) -> pa.ChunkedArray:
+    """The Arrow data behind an Arrow-backed column, shared, not copied.
+
+    pandas hands it over through the Arrow protocol (``__arrow_array__``, which ``pa.array``
+    calls), so this needs nothing private of pandas.
+
+    Parameters
+    ----------
+    values : Series or ExtensionArray
+        A column of dtype ``string[pyarrow]``, ``str`` (pandas' Arrow strings),
+        :data:`LIST_DTYPE` or any other ``pd.ArrowDtype``.
+
+    Returns
+    -------
+    pyarrow.ChunkedArray
+        The column's chunks, their buffers the very memory the column holds.
+
+    Raises
+    ------
+    TypeError
+        If the column is not Arrow-backed (converting it would copy).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series(list_array([["a"], ["b", "c"]]))
+    >>> arr = arrow_data(s)
+    >>> arr.type == LIST_ARROW, arr.to_pylist()
+    (True, [['a'], ['b', 'c']])
+    >>> arr.chunk(0).buffers()[1].address == arrow_data(s).chunk(0).buffers()[1].address
+    True
+    """
+    array = values.array if isinstance(values, pd.Series) else values
+    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+        raise TypeError(f"arrow_data: the column is not Arrow-backed (dtype "
+                        f"{getattr(values, 'dtype', type(values).__name__)})")
+    arr = pa.array(array)  # one chunk comes back as an Array, several as a ChunkedArray
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
 def is_list_dtype(dtype: object) -> bool:

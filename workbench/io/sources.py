@@ -22,7 +22,6 @@ b'{"messages": []}'
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import os
@@ -75,12 +74,8 @@ class Source:
     def compression(self) -> str | None:
         """``"gzip"``, ``"zstd"`` or None, from the file's magic bytes (not its name)."""
         with open(self.path, "rb") as fh:
-            magic = fh.read(4)
-        if magic[:2] == _GZIP_MAGIC:
-            return "gzip"
-        if magic == _ZSTD_MAGIC:
-            return "zstd"
-        return None
+            pieces = _decoder(fh.read(4))
+        return {gzip_pieces: "gzip", zstd_pieces: "zstd"}.get(pieces)
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
         """The first ``n`` decompressed bytes (fewer if the file is shorter).
@@ -96,27 +91,28 @@ class Source:
             return b""
         try:
             with open(self.path, "rb") as fh:
-                magic = fh.read(4)
+                pieces = _decoder(fh.read(4))
                 fh.seek(0)
-                if magic[:2] == _GZIP_MAGIC:
-                    return _head(fh, n, gzip_pieces, self.label)
-                if magic == _ZSTD_MAGIC:
-                    return _head(fh, n, zstd_pieces, self.label)
-                return fh.read(n)
+                return fh.read(n) if pieces is None else _head(fh, n, pieces, self.label)
         except OSError as exc:
             raise LoadError(f"{self.label}: cannot read: {_why(exc)}") from None
 
     def open(self):
-        """A binary stream of the decompressed content (the caller closes it)."""
-        kind = self.compression
-        if kind == "gzip":
-            return gzip.open(self.path, "rb")
-        if kind == "zstd":
-            import zstandard
+        """A binary stream of the decompressed content (the caller closes it).
 
-            return zstandard.ZstdDecompressor().stream_reader(open(self.path, "rb"),
-                                                              closefd=True)
-        return open(self.path, "rb")
+        A damaged or cut compressed stream raises :class:`LoadError` from ``read``, as
+        :meth:`read_bytes` does, instead of ending early.
+        """
+        fh = open(self.path, "rb")
+        try:
+            pieces = _decoder(fh.read(4))
+            fh.seek(0)
+        except OSError:
+            fh.close()
+            raise
+        if pieces is None:
+            return fh
+        return io.BufferedReader(_Decoded(fh, pieces, self.label))
 
     def read_bytes(self) -> bytes:
         """All decompressed bytes; sets :attr:`sha256` from the bytes on disk.
@@ -132,11 +128,8 @@ class Source:
             raise LoadError(f"{self.label}: cannot read: {_why(exc)}") from None
         self.size = len(raw)
         self._hash_in_background(raw)
-        if raw[:2] == _GZIP_MAGIC:
-            return _gunzip(raw, self.label)
-        if raw[:4] == _ZSTD_MAGIC:
-            return _unzstd(raw, self.label)
-        return raw
+        pieces = _decoder(raw[:4])
+        return raw if pieces is None else _decompress(raw, pieces, self.label)
 
     def _hash_in_background(self, raw: bytes) -> None:
         # hashlib releases the GIL on large buffers: hashing beside the parse is free time.
@@ -192,15 +185,18 @@ def gzip_pieces(read, label: str):
     ------
     LoadError
         If a header or the deflate data is damaged, or the stream ends inside a member
-        (naming how many decompressed bytes came before).
+        (naming the compressed byte it ends at and how many decompressed bytes came before).
     """
     decoder = zlib.decompressobj(wbits=31)
-    produced = 0
+    produced = taken = 0
     fed = False  # the current member has had input
     pending = b""
     while True:
-        data = pending or read()
-        pending = b""
+        if pending:
+            data, pending = pending, b""
+        else:
+            data = read()
+            taken += len(data)
         if not data:
             break
         if not fed:
@@ -221,8 +217,8 @@ def gzip_pieces(read, label: str):
             pending = decoder.unused_data
             decoder, fed = zlib.decompressobj(wbits=31), False
     if fed:
-        raise LoadError(f"{label}: truncated gzip stream: it ends inside a member after "
-                        f"{produced:,} decompressed bytes")
+        raise LoadError(f"{label}: truncated gzip stream: it ends at byte {taken:,} (compressed) "
+                        f"inside a member, after {produced:,} decompressed bytes")
 
 
 def zstd_pieces(read, label: str):
@@ -266,31 +262,53 @@ def zstd_pieces(read, label: str):
                         f"{produced:,} decompressed bytes")
 
 
-def _gunzip(raw: bytes, label: str) -> bytes:
-    out = io.BytesIO()
-    decoder = zlib.decompressobj(wbits=31)
-    data = raw
-    try:
-        # Concatenated gzip members are legal; decode each in turn.
-        while data:
-            out.write(decoder.decompress(data))
-            if not decoder.eof:
-                raise LoadError(
-                    f"{label}: truncated gzip stream: it ends at byte {len(raw):,} (compressed) "
-                    f"after {out.tell():,} decompressed bytes, before the end-of-stream marker"
-                )
-            data = decoder.unused_data.lstrip(b"\x00")
-            decoder = zlib.decompressobj(wbits=31)
-    except zlib.error as exc:
-        raise LoadError(
-            f"{label}: damaged gzip stream after {out.tell():,} decompressed bytes: {exc}"
-        ) from exc
-    return out.getvalue()
+def _decoder(magic: bytes):
+    """The streaming decoder (:func:`gzip_pieces` or :func:`zstd_pieces`) for content that
+    starts with ``magic``, or None when it is not compressed."""
+    if magic[:2] == _GZIP_MAGIC:
+        return gzip_pieces
+    if magic[:4] == _ZSTD_MAGIC:
+        return zstd_pieces
+    return None
 
 
-def _unzstd(raw: bytes, label: str) -> bytes:
-    stream = io.BytesIO(raw)
-    return b"".join(zstd_pieces(lambda: stream.read(1 << 22), label))
+def _decompress(raw: bytes, pieces, label: str) -> bytes:
+    """All of ``raw`` through the streaming decoder ``pieces``, fed in one go: each gzip
+    member or zstandard frame comes out whole, and a lone one is returned without the copy
+    a join would make."""
+    feed = [raw]
+    out = list(pieces(lambda: feed.pop() if feed else b"", label))
+    return out[0] if len(out) == 1 else b"".join(out)
+
+
+class _Decoded(io.RawIOBase):
+    """A read-only stream over what the decoder ``pieces`` makes of the open file ``fh``
+    (closed with it)."""
+
+    def __init__(self, fh, pieces, label: str):
+        self._fh = fh
+        self._pieces = pieces(lambda: fh.read(1 << 16), label)
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = memoryview(piece)
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._pieces.close()
+            self._fh.close()
+        super().close()
 
 
 def _strip_compression(name: str) -> str:

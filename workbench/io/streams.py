@@ -26,7 +26,7 @@ import orjson
 
 from ..errors import LoadError
 from .builder import FileOutput
-from .sources import Source, gzip_pieces, zstd_pieces
+from .sources import Source, _decoder
 
 __all__ = ["BLOCK_BYTES", "blocks", "iter_lines", "iter_array", "iter_csv", "parse_document",
            "json_head", "first_line", "first_byte"]
@@ -36,8 +36,6 @@ _CSV_FIELD_LIMIT = (1 << 31) - 1
 #: Bytes read from disk per step when streaming.
 BLOCK_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 class _Counted:
@@ -81,12 +79,11 @@ def blocks(source: Source, out: FileOutput):
     done = 0
     produced = 0
     try:
-        if magic[:2] == _GZIP_MAGIC:
-            pieces = gzip_pieces(lambda: counted.read(BLOCK_BYTES // 4), label)
-        elif magic == _ZSTD_MAGIC:
-            pieces = zstd_pieces(lambda: counted.read(BLOCK_BYTES // 4), label)
-        else:
+        decoder = _decoder(magic)
+        if decoder is None:
             pieces = iter(lambda: counted.read(BLOCK_BYTES), b"")
+        else:
+            pieces = decoder(lambda: counted.read(BLOCK_BYTES // 4), label)
         while True:
             try:
                 block = next(pieces, b"")

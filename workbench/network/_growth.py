@@ -28,6 +28,22 @@ def _count_by_period(periods: pd.Series, index: pd.DatetimeIndex) -> np.ndarray:
     return periods.value_counts().reindex(index, fill_value=0).to_numpy(dtype=np.int64)
 
 
+def _first_seen(channel: np.ndarray, dates: np.ndarray, fwd: pd.DataFrame,
+                mentioned: pd.DataFrame | None = None) -> tuple[pd.Series, pd.Series]:
+    """When each channel first appears, reckoned once for :func:`network_growth` and
+    ``emergence``: the first own message (``channel`` and naive-UTC ``dates`` per message)
+    and the first time another message forwarded from it (``fwd``, rows of
+    :func:`forward_rows`) or mentioned it (``mentioned``, mention edges and their ``first``).
+    Two Series of naive-UTC instants indexed by channel id: ``own`` and ``referenced`` (the
+    latter collected channels included)."""
+    own = pd.Series(dates, index=channel).groupby(level=0).min()
+    seen = [pd.Series(fwd["date"].to_numpy(), index=fwd["source"].astype(str).to_numpy())]
+    if mentioned is not None and len(mentioned):
+        seen.append(pd.Series(_utc_naive(mentioned["first"]),
+                              index=mentioned["target"].astype(str).to_numpy()))
+    return own, pd.concat(seen).groupby(level=0).min()
+
+
 @dispatchable("network.network_growth")
 def network_growth(messages: pd.DataFrame, *, freq: str = "W", silence: str = "14D"
                    ) -> pd.DataFrame:
@@ -82,14 +98,11 @@ def network_growth(messages: pd.DataFrame, *, freq: str = "W", silence: str = "1
 
     authors = pd.DataFrame({"channel": messages[CHANNEL_ID].astype(object).to_numpy(),
                             "date": dates, "period": period.to_numpy()})
-    active = (authors.drop_duplicates(["period", "channel"])["period"]
-              .value_counts().reindex(index, fill_value=0).to_numpy(dtype=np.int64))
+    active = _count_by_period(authors.drop_duplicates(["period", "channel"])["period"], index)
 
     fwd = forward_rows(messages)
-    seen = pd.concat([authors[["channel", "date"]],
-                      pd.DataFrame({"channel": fwd["source"].to_numpy(),
-                                    "date": fwd["date"].to_numpy()})], ignore_index=True)
-    first_seen = seen.groupby("channel")["date"].min()
+    own, referenced = _first_seen(authors["channel"].to_numpy(), dates, fwd)
+    first_seen = pd.concat([own, referenced]).groupby(level=0).min()  # as author or source
     new = _count_by_period(_periods(first_seen, freq), index)
 
     last = authors.groupby("channel")["date"].max()

@@ -15,7 +15,7 @@ from ..backends import dispatchable
 from ..errors import ParameterError
 from ..schema import CHANNEL, CHANNEL_ID, DATE
 from ._edges import _utc_naive, forward_rows, mention_edges
-from ._growth import _periods
+from ._growth import _count_by_period, _first_seen, _periods
 
 __all__ = ["LIFETIME_COLUMNS", "emergence", "lifetimes", "survival"]
 
@@ -135,30 +135,21 @@ def emergence(messages: pd.DataFrame, *, freq: str = "W", channels=None) -> pd.D
     if messages.empty:
         return pd.DataFrame({c: np.array([], dtype=np.int64) for c in cols},
                             index=pd.DatetimeIndex([], tz="UTC", name="date"))
-    dates = _utc_naive(messages[DATE])
-    own = pd.Series(dates, index=messages[CHANNEL_ID].astype(str).to_numpy())
-    first_own = own.groupby(level=0).min()
-    seen = []
-    fwd = forward_rows(messages)
-    if len(fwd):
-        seen.append(pd.Series(_utc_naive(fwd["date"]), index=fwd["source"].astype(str)))
+    mentioned = None
     if "mentions" in messages.columns and "links" in messages.columns:
-        table = getattr(channels, "channels", channels)
-        men = mention_edges(messages, channels=table)
-        if len(men):
-            seen.append(pd.Series(_utc_naive(men["first"]), index=men["target"].astype(str)))
-    others = pd.concat(seen) if seen else pd.Series([], dtype="datetime64[ns]")
-    others = others[~others.index.isin(first_own.index)]
-    first_other = others.groupby(level=0).min() if len(others) else others
+        mentioned = mention_edges(messages, channels=getattr(channels, "channels", channels))
+    first_own, referenced = _first_seen(messages[CHANNEL_ID].astype(str).to_numpy(),
+                                        _utc_naive(messages[DATE]), forward_rows(messages),
+                                        mentioned)
+    first_other = referenced[~referenced.index.isin(first_own.index)]
     p_own = _periods(first_own.to_numpy(), freq)
     p_other = _periods(first_other.to_numpy(), freq) if len(first_other) else p_own.iloc[:0]
     lo = min(p_own.min(), p_other.min()) if len(p_other) else p_own.min()
     hi = max(p_own.max(), p_other.max()) if len(p_other) else p_own.max()
     index = pd.period_range(lo, hi, freq=freq).start_time
-    out = pd.DataFrame({
-        "collected": p_own.value_counts().reindex(index, fill_value=0).to_numpy(),
-        "referenced": p_other.value_counts().reindex(index, fill_value=0).to_numpy()},
-        index=index.tz_localize("UTC").rename("date"))
+    out = pd.DataFrame({"collected": _count_by_period(p_own, index),
+                        "referenced": _count_by_period(p_other, index)},
+                       index=index.tz_localize("UTC").rename("date"))
     out["new"] = out["collected"] + out["referenced"]
     out["total"] = out["new"].cumsum()
     return out.astype(np.int64)

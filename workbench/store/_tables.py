@@ -80,7 +80,7 @@ def list_array(values) -> pa.ListArray:
 
     if isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.ArrowDtype):
-            return _arrow_lists(values.array._pa_array)
+            return _arrow_lists(schema.arrow_data(values))
         values = values.tolist()
     values = list(values)
     lengths = np.fromiter(map(len, values), dtype=np.int32, count=len(values))
@@ -99,7 +99,7 @@ def _arrow_lists(arr: pa.Array | pa.ChunkedArray) -> pa.ListArray:
     ([0, 2, 2], ['b', 'c'])
     """
     # The canonical list column (cast, nulls empty) as loaders make it, in one chunk.
-    arr = schema.list_array(arr)._pa_array
+    arr = schema.arrow_data(schema.list_array(arr))
     arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=_LIST)
     if arr.offset == 0 and arr.offsets[0].as_py() == 0:
         return arr
@@ -125,7 +125,7 @@ def _column_to_arrow(series: pd.Series, typ: pa.DataType) -> pa.Array:
     if typ == pa.bool_():
         return pa.array(series.astype(bool), type=typ)
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        return pa.chunked_array(pa.array(series.array)).cast(_STR)
+        return schema.arrow_data(series).cast(_STR)
     return pa.array(series.astype(object).where(series.notna(), None), type=_STR,
                     from_pandas=True)
 
