@@ -62,6 +62,41 @@ def test_shingle_hashes_match_the_definition():
     assert h.tolist() == [x for e in expected for x in e]
 
 
+def test_text_keys_match_the_definition():
+    from workbench.crosspost import text_keys
+
+    def key(text: str) -> int:
+        """mix(sum of mix((position << 32) | code point) + length), 0 for an empty text."""
+        if not text:
+            return 0
+        total = sum(_mix((i << 32) | ord(c)) for i, c in enumerate(text)) & MASK
+        return _mix((total + len(text)) & MASK)
+
+    assert text_keys(*_codes(TEXTS)).tolist() == [key(t) for t in TEXTS]
+    assert text_keys(*_codes(["same text", "same text"])).tolist()[0] != 0
+
+
+def test_sorted_set_rows_are_each_texts_distinct_columns_in_order():
+    from workbench.crosspost._kernels import RADIX_ABOVE, sorted_set_rows
+
+    rng = np.random.default_rng(5)
+    # Lengths on both sides of the radix threshold; a narrow range of hashes for repeats.
+    lengths = np.r_[0, 1, RADIX_ABOVE, RADIX_ABOVE + 1, rng.integers(0, 400, size=200)]
+    hashes = np.r_[rng.integers(0, 2**32, size=int(lengths.sum()) // 2, dtype=np.uint64),
+                   rng.integers(2**31, 2**31 + 3000, size=int(lengths.sum()) - int(
+                       lengths.sum()) // 2, dtype=np.uint64)].astype(np.uint32)
+    rng.shuffle(hashes)
+    starts = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    docs = rng.permutation(len(lengths)).astype(np.int64)
+    base = np.r_[0, np.cumsum(lengths[docs])[:-1]].astype(np.int64)
+    columns, counts = np.zeros(int(lengths.sum()), np.uint32), np.zeros(len(docs), np.int64)
+    in_halves(sorted_set_rows, lengths[docs], hashes, starts, docs, np.uint32(2), columns,
+              base, counts)
+    for d, doc in enumerate(docs):
+        expected = sorted({int(h) >> 2 for h in hashes[starts[doc]:starts[doc + 1]]})
+        assert columns[base[d]:base[d] + counts[d]].tolist() == expected
+
+
 def test_build_index_grows_its_buffer_and_keeps_every_hash():
     rng = np.random.default_rng(3)
     texts = ["".join(rng.choice(list("abcdefgh й"), size=n)) for n in rng.integers(0, 60, 300)]

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import similarity as sim
+from ._kernels import text_keys_into
 
 __all__ = ["text_keys", "measured_texts", "ahead", "distinct_texts", "text_edges"]
 
@@ -39,17 +40,9 @@ def text_keys(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     -------
     ndarray of uint64
     """
-    n = len(offsets) - 1
-    lengths = np.diff(offsets)
-    out = np.zeros(n, dtype=np.uint64)
-    if len(codes) == 0:
-        return out
-    pos = np.arange(len(codes), dtype=np.int64) - np.repeat(offsets[:-1], lengths)
-    with np.errstate(over="ignore"):
-        h = sim._mix((pos.astype(np.uint64) << np.uint64(32)) | codes.astype(np.uint64))
-        nonempty = lengths > 0
-        sums = np.add.reduceat(h, offsets[:-1][nonempty])
-        out[nonempty] = sim._mix(sums + lengths[nonempty].astype(np.uint64))
+    out = np.zeros(len(offsets) - 1, dtype=np.uint64)
+    text_keys_into(np.ascontiguousarray(codes, dtype=np.uint32),
+                   np.asarray(offsets, dtype=np.int64), out)
     return out
 
 

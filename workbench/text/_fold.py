@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import threading
 import unicodedata
 
 import numpy as np
@@ -96,7 +97,7 @@ def _every_character() -> pa.Array:
     width[surrogate] = 0
     offsets = np.zeros(len(cps) + 1, dtype=np.int64)
     np.cumsum(width, out=offsets[1:])
-    data = "".join(chr(c) for c in cps[~surrogate].tolist()).encode("utf-8")
+    data = (cps[~surrogate].astype("<u4").tobytes().decode("utf-32-le").encode("utf-8"))
     return pa.LargeStringArray.from_buffers(len(cps), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
@@ -120,9 +121,17 @@ def _table_of(arr: pa.Array, keep=None) -> tuple[np.ndarray, np.ndarray, np.ndar
     return single, offsets[:-1].copy(), lengths.astype(np.int32), codes.astype(np.uint32)
 
 
+_BUILDING = threading.Lock()
+
+
+def _tables() -> dict[str, tuple[np.ndarray, ...]]:
+    """The two tables, built once (about 1.5 s; threads that ask meanwhile wait for it)."""
+    with _BUILDING:
+        return _build_tables()
+
+
 @functools.cache
-def _tables() -> dict[str, np.ndarray]:
-    """The two tables, built once (about a second)."""
+def _build_tables() -> dict[str, tuple[np.ndarray, ...]]:
     from . import _codepoint_table
 
     chars = _every_character()
