@@ -19,3 +19,15 @@ def test_benchmark_runs_quick(name):
     table = module.run(quick=True)
     assert isinstance(table, pd.DataFrame) and len(table) > 0
     assert table.notna().any().all()
+
+
+def test_real_text_benchmark_runs_quick():
+    from bench.crosspost import run_real
+
+    table = run_real(quick=True).set_index("method")
+    assert {"floor", "floor-normalised", "workbench"} <= set(table.index)
+    for floor in ("floor", "floor-normalised"):
+        assert table.at[floor, "cpu_s"] > 0 and table.at[floor, "text_mb"] > 0
+    for column in ("recall_light", "recall_short", "recall_reworded", "recall_quoted",
+                   "precision"):
+        assert 0 <= table.at["workbench", column] <= 1
