@@ -1,6 +1,6 @@
-"""Compiled loops for the text path's hot spots: shingle hashing, per-text weight sums, sampled
-MinHash signatures, quote anchor pairs, confirmation rows (each text's shingle columns sorted,
-de-duplicated and weighed) and the shared weight of pairs of rows.
+"""Compiled loops for the text path's hot spots: shingle hashing, text keys, per-text weight
+sums, sampled MinHash signatures, quote anchor pairs, confirmation rows (each text's shingle
+columns sorted, de-duplicated and weighed) and the shared weight of pairs of rows.
 
 Each is a plain loop compiled by numba (``nogil``: :func:`in_halves` runs two halves in two
 threads at once). Each computes what the vectorised numpy it replaced computed: the same
@@ -13,7 +13,9 @@ registers. Measured on 10^6 real-length texts in a fresh process, each stage's w
 before this module and after it (with :mod:`workbench.memory`'s huge-page change, which
 cut the system time of every stage): candidates (sampling, MinHash, LSH) 20 -> 6 s, quote
 anchors 16 -> 6 s (and about 0.6 GB less at the peak), confirmation (rows and pairs)
-16 -> 8 s, normalising and hashing 45 -> 12 s (now bound by normalising).
+16 -> 8 s, normalising and hashing 45 -> 12 s. Later, with the normaliser compiled too
+(:mod:`workbench.text._fold`) and the rows sorted by radix: normalising and hashing 7 s,
+confirmation 6 s.
 
 The machine code is cached after the first call (compiling takes about 5 s once; loading
 the cache in a new process about 2 s; see :func:`workbench.compiled.compiled`).

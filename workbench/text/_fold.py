@@ -356,6 +356,7 @@ def fold(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     codes = np.empty(int(offsets[-1] - offsets[0]), dtype=np.uint32)
     out_offsets = np.zeros(len(arr) + 1, dtype=np.int64)
     _fold_into(data, offsets, single, start, length, pool, codes, out_offsets)
-    used = int(out_offsets[-1])
-    # (Non-Latin UTF-8 takes two or three bytes a character: keep no idle half buffer.)
-    return (codes[:used].copy() if used < len(codes) // 2 else codes[:used]), out_offsets
+    # The buffer had room for a code point per byte; non-Latin UTF-8 takes two or three
+    # bytes a character. Shrink it in place (a realloc, no copy) so no idle room stays alive.
+    codes.resize(int(out_offsets[-1]), refcheck=False)
+    return codes, out_offsets
