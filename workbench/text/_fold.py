@@ -156,8 +156,13 @@ def _build_tables() -> dict[str, tuple[np.ndarray, ...]]:
     n_single, n_start, n_len, n_pool = _table_of(pc.utf8_normalize(chars, "NFKC"))
     n_single[~context_free] = _AS_IS
 
-    lower = pc.replace_substring(pc.utf8_lower(chars), "ß", "ss").to_pylist()
-    nfd = pa.array([unicodedata.normalize("NFD", s) for s in lower], type=pa.large_string())
+    lower = pc.replace_substring(pc.utf8_lower(chars), "ß", "ss")
+    # NFD as Python's: Arrow's agrees on every character Python knows (decompositions never
+    # change once assigned); one Python does not know it leaves as it is.
+    lowered, at = code_points(lower)
+    unknown = np.zeros(n, dtype=bool)
+    unknown[np.repeat(np.arange(n), np.diff(at))[~assigned[lowered]]] = True
+    nfd = pc.if_else(pa.array(unknown), lower, pc.utf8_normalize(lower, "NFD"))
     f_single, f_start, f_len, f_pool = _table_of(nfd, keep=_codepoint_table())
     # The output of ``fold`` is sized by the input's bytes: no character may become more
     # code points than its UTF-8 takes bytes.
