@@ -200,6 +200,10 @@ def test_every_reader_of_a_cut_source_says_truncated(tmp_path, kind):
     source = Source(path, path.name)
     with pytest.raises(LoadError, match=r"^dataset\.ndjson\.bin: .*truncated"):
         source.read_bytes()
-    # A stream reader must not end quietly either (zstandard's own reader would).
-    with pytest.raises(LoadError, match=r"^dataset\.ndjson\.bin: .*truncated"), source.open() as fh:
-        fh.read()
+    # A stream reader must not end quietly either (zstandard's own reader would), nor when
+    # the caller catches the error and reads on.
+    with source.open() as fh:
+        with pytest.raises(LoadError, match=r"^dataset\.ndjson\.bin: .*truncated"):
+            fh.read()
+        with pytest.raises(LoadError, match=r"^dataset\.ndjson\.bin: .*truncated"):
+            fh.read()

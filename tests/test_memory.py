@@ -256,8 +256,12 @@ def test_arrow_data_shares_the_columns_buffers(kind):
     import pyarrow as pa
 
     if kind in ("string[pyarrow]", "str"):
-        series = pd.Series(pd.array(["a", None, "ccc"], dtype=kind))
-        arr = series.array.__arrow_array__()  # what pandas holds, to compare against
+        # The Arrow array made first, the column wrapped around it: what it holds is known.
+        arr = pa.chunked_array([pa.array(["a", None, "ccc"], type=pa.large_string())])
+        series = pd.Series(pd.arrays.ArrowStringArray(arr) if kind == "string[pyarrow]"
+                           else pd.array(arr.to_pylist(), dtype="str"))
+        if kind == "str":
+            arr = pa.chunked_array([series.array._pa_array.chunk(0)])  # private: what pandas made
     else:
         chunks = [pa.array([["a"], ["b", "c"]], type=schema.LIST_ARROW),
                   pa.array([[], ["d"]], type=schema.LIST_ARROW)]

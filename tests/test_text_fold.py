@@ -63,7 +63,7 @@ TRICKY = (
     "\u203c\u2026\u00a0\u2139\uff1a\uff21\ufb01\ufdfa\ufe8d\ufefb\u0132\u01c4"  # compat
     "\u00df\u1e9e\u0130\u03a3\u03c2\u017f\u2126\u212a\u212b"  # case oddities
     "\u0627\u0644\u0651\u064e\u0670\u0654\u0622\u0640\u06cc"  # Arabic
-    "\u1715\u302e\u302f\u1d165\u0f39\u094d\u093c"  # marks with a combining class
+    "\u1715\u302e\u302f\U0001d165\ua9c0\u1b44\u0f39\u094d\u093c"  # combining classes
     "\u200d\u200c\ufe0f\U0001f600\U0001f1fa\u20e3\u00ad"  # emoji, joiners, format
     "\U0001d5d4\U0001d7ec\u2460\u00bd\u2153"  # math letters, digits, fractions
     "\U000e0041\U000f0000\u0378\U0001fbff"  # tag, private use, unassigned
@@ -135,3 +135,42 @@ def test_result_types_and_offsets():
     codes, offsets = normalise_texts(pa.array(["Ab, C!", None, "\u00e9"]))
     assert codes.dtype == np.uint32 and offsets.dtype == np.int64
     assert offsets.tolist() == [0, 4, 4, 5]
+
+
+@pytest.mark.parametrize("raw", [
+    [b"ok", b"\xc3", b"\x9f"],  # a sequence cut by the end of its text (the next one
+    [b"ok", b"a\x9f"],           # holds its continuation); a stray continuation byte
+    [b"ok", b"\xff\xff\xff\xff"], [b"ok", b"\xc0\xaf"],  # no such lead; overlong "/"
+    [b"ok", b"\xed\xa0\x80"], [b"ok", b"\xf4\x90\x80\x80"],  # surrogate; past U+10FFFF
+    [b"ok", b"\xe2\x82"],       # cut at the end of the last text
+])
+def test_invalid_utf8_is_refused_naming_the_text(raw):
+    # Arrow arrays built from buffers are not checked; the loops must not read or write past
+    # their arrays on such input (the bounds-checked rerun would fail), and say which text.
+    arr = pa.array(raw, pa.large_binary()).view(pa.large_string())
+    with pytest.raises(pa.ArrowInvalid):
+        pc.utf8_normalize(arr, "NFKC")  # (Arrow refuses it too)
+    with pytest.raises(ValueError, match="text 1 .*not valid UTF-8"):
+        _fold.nfkc(arr)
+    with pytest.raises(ValueError, match="text 1 .*not valid UTF-8"):
+        _fold.fold(arr)
+
+
+def test_valid_multibyte_sequences_pass():
+    raw = ["\u00e9", "\u20ac", "\U0001f600", "\U0010fffd", "\u07ff\u0800\uffff"]
+    arr = pa.array([r.encode() for r in raw], pa.large_binary()).view(pa.large_string())
+    assert _fold.nfkc(arr).to_pylist() == reference_nfkc(raw)
+    assert compiled(raw) == reference(raw)
+
+
+def test_code_points_of_nulls_holding_bytes_and_of_small_strings():
+    # A null slot whose offsets span bytes (legal in Arrow) is an empty text, not those bytes.
+    data = "ab\u00e9cd".encode()
+    arr = pa.LargeStringArray.from_buffers(
+        3, pa.py_buffer(np.array([0, 2, 4, 6], np.int64)), pa.py_buffer(data),
+        pa.py_buffer(np.packbits([1, 0, 1], bitorder="little")), 1)
+    codes, offsets = _fold.code_points(arr)
+    assert [codes[a:b].tobytes().decode("utf-32-le") for a, b in zip(offsets, offsets[1:])] \
+        == ["ab", "", "cd"]
+    codes, offsets = _fold.code_points(pa.array(["x", None, "yz"]))  # int32 offsets
+    assert codes.tolist() == [120, 121, 122] and offsets.tolist() == [0, 1, 1, 3]

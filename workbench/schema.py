@@ -219,18 +219,18 @@ def arrow_data(values) -> pa.ChunkedArray:
     Examples
     --------
     >>> import pandas as pd
-    >>> s = pd.Series(list_array([["a"], ["b", "c"]]))
-    >>> arr = arrow_data(s)
+    >>> held = pa.array([["a"], ["b", "c"]], type=LIST_ARROW)
+    >>> arr = arrow_data(pd.Series(pd.arrays.ArrowExtensionArray(held)))
     >>> arr.type == LIST_ARROW, arr.to_pylist()
     (True, [['a'], ['b', 'c']])
-    >>> arr.chunk(0).buffers()[1].address == arrow_data(s).chunk(0).buffers()[1].address
+    >>> arr.chunk(0).buffers()[1].address == held.buffers()[1].address  # the same memory
     True
     """
     array = values.array if isinstance(values, pd.Series) else values
     if not isinstance(array, pd.arrays.ArrowExtensionArray):
         raise TypeError(f"arrow_data: the column is not Arrow-backed (dtype "
                         f"{getattr(values, 'dtype', type(values).__name__)})")
-    arr = pa.array(array)  # one chunk comes back as an Array, several as a ChunkedArray
+    arr = pa.array(array)  # (pandas hands over its ChunkedArray; an Array is wrapped)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 

@@ -289,13 +289,20 @@ class _Decoded(io.RawIOBase):
         self._fh = fh
         self._pieces = pieces(lambda: fh.read(1 << 16), label)
         self._left = memoryview(b"")
+        self._error: LoadError | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
+        if self._error is not None:  # a damaged stream stays damaged: never a quiet end
+            raise self._error
         while not self._left:
-            piece = next(self._pieces, None)
+            try:
+                piece = next(self._pieces, None)
+            except LoadError as exc:
+                self._error = exc
+                raise
             if piece is None:
                 return 0
             self._left = memoryview(piece)

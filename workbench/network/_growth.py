@@ -36,7 +36,9 @@ def _first_seen(channel: np.ndarray, dates: np.ndarray, fwd: pd.DataFrame,
     :func:`forward_rows`) or mentioned it (``mentioned``, mention edges and their ``first``).
     Two Series of naive-UTC instants indexed by channel id: ``own`` and ``referenced`` (the
     latter collected channels included)."""
-    own = pd.Series(dates, index=channel).groupby(level=0).min()
+    # Ids as text on every side, so an own message and a forward name one channel alike.
+    ids = pd.Index(pd.array(channel, dtype="string")).astype(object)  # (missing stays NA)
+    own = pd.Series(dates, index=ids).groupby(level=0).min()
     seen = [pd.Series(fwd["date"].to_numpy(), index=fwd["source"].astype(str).to_numpy())]
     if mentioned is not None and len(mentioned):
         seen.append(pd.Series(_utc_naive(mentioned["first"]),
