@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench import text
+from workbench.errors import SchemaError
 from workbench.text import _fold, normalise_texts
 
 
@@ -150,10 +151,10 @@ def test_invalid_utf8_is_refused_naming_the_text(raw):
     arr = pa.array(raw, pa.large_binary()).view(pa.large_string())
     with pytest.raises(pa.ArrowInvalid):
         pc.utf8_normalize(arr, "NFKC")  # (Arrow refuses it too)
-    with pytest.raises(ValueError, match="text 1 .*not valid UTF-8"):
-        _fold.nfkc(arr)
-    with pytest.raises(ValueError, match="text 1 .*not valid UTF-8"):
-        _fold.fold(arr)
+    for normalise in (_fold.nfkc, _fold.fold):
+        with pytest.raises(SchemaError, match="text 1 .*not valid UTF-8") as caught:
+            normalise(arr)
+        assert caught.value.rows == [1]
 
 
 def test_valid_multibyte_sequences_pass():
@@ -174,3 +175,22 @@ def test_code_points_of_nulls_holding_bytes_and_of_small_strings():
         == ["ab", "", "cd"]
     codes, offsets = _fold.code_points(pa.array(["x", None, "yz"]))  # int32 offsets
     assert codes.tolist() == [120, 121, 122] and offsets.tolist() == [0, 1, 1, 3]
+
+
+def test_find_crossposts_names_the_message_whose_text_is_not_valid_utf8():
+    import pandas as pd
+
+    from workbench import schema
+    from workbench.crosspost import find_crossposts
+
+    bad = pa.array([b"fine text here", b"cut \xe2\x82", b"fine text here"],
+                   pa.large_binary()).view(pa.large_string())
+    msgs = schema.conform(pd.DataFrame({
+        "platform": ["telegram"] * 3, "channel_id": ["telegram:1", "telegram:2", "telegram:3"],
+        "message_id": [10, 20, 30],
+        "date": pd.to_datetime(["2016-12-01", "2016-12-02", "2016-12-03"], utc=True),
+        "text": pd.Series(pd.arrays.ArrowStringArray(bad), index=[7, 8, 9]),
+    }, index=[7, 8, 9]), "messages").set_axis([7, 8, 9])  # rows are named by label
+    with pytest.raises(SchemaError, match=r"\(telegram:2, 20\).*not valid UTF-8") as caught:
+        find_crossposts(msgs)
+    assert caught.value.rows == [8]

@@ -667,7 +667,14 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     url_rows, urls = [], []
 
     def normalise(lo):
-        chunk = nfkc(texts[lo:lo + TEXT_CHUNK])
+        try:
+            chunk = nfkc(texts[lo:lo + TEXT_CHUNK])
+        except SchemaError as exc:  # a text that is not valid UTF-8: name its message
+            first = int(np.flatnonzero(text_of == lo + exc.rows[0])[0])
+            raise SchemaError(
+                f"messages: the text of ({msgs['channel_id'].iat[first]}, "
+                f"{msgs['message_id'].iat[first]}) is not valid UTF-8", table="messages",
+                rows=[messages.index[order[first]]]) from None
         rows, found = urls_in_texts(chunk, nfkc=False)
         return rows + lo, found, normalise_texts(chunk, nfkc=False)
 

@@ -19,8 +19,9 @@ code point for code point, against the steps):
     only characters with a combining class, all of which the table deletes: so one
     character at a time gives the same.
 
-Text that is not valid UTF-8 (possible in Arrow arrays built from raw buffers) is refused
-with a ``ValueError`` naming the text, as Arrow refuses it. The README (cross-posting
+Text that is not valid UTF-8 (possible in Arrow arrays built from raw buffers, or read
+from a Parquet file, which Arrow does not check) is refused with a
+:class:`~workbench.errors.SchemaError` naming the text (its ``rows``), as Arrow refuses it. The README (cross-posting
 benchmark) has the figures.
 
 Examples
@@ -45,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..compiled import compiled
+from ..errors import SchemaError
 
 __all__ = ["nfkc", "fold", "code_points"]
 
@@ -330,7 +332,7 @@ def _fold_into(data, offsets, single, start, length, pool, codes, out_offsets):
 
 def _refuse_invalid(text: int) -> None:
     if text >= 0:
-        raise ValueError(f"text {text} (counting from 0) is not valid UTF-8")
+        raise SchemaError(f"text {text} (counting from 0) is not valid UTF-8", rows=[text])
 
 
 def nfkc(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
