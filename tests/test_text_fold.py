@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import unicodedata
 
@@ -72,17 +73,22 @@ TRICKY = (
 )
 
 
+#: tests/test_compiled_bounds.py runs this file again with bounds checks on: there a share of
+#: the examples and texts is enough to catch a read or write out of bounds.
+SHARE = 10 if os.environ.get("NUMBA_BOUNDSCHECK") else 1
+
+
 @pytest.fixture(scope="module")
 def real_texts(samples) -> list:
     texts = []
     for f in sorted((samples / "telethon-real").glob("*.jsonl.gz")):
         with gzip.open(f, "rt", encoding="utf-8") as fh:
             texts += [json.loads(line).get("message") for line in fh]
-    return texts
+    return texts[::SHARE]
 
 
 def test_compiled_normaliser_is_the_stepwise_one_on_real_texts(real_texts):
-    assert len(real_texts) > 10_000
+    assert len(real_texts) > 10_000 // SHARE
     assert compiled(real_texts) == reference(real_texts)
 
 
@@ -104,7 +110,7 @@ def test_compiled_normaliser_on_hand_picked_strings(sample):
         reference_nfkc([sample])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400 // SHARE, deadline=None)
 @given(st.lists(st.text(st.sampled_from(TRICKY), max_size=14), min_size=1, max_size=8))
 def test_compiled_normaliser_on_tricky_strings(samples):
     assert compiled(samples) == reference(samples)
@@ -112,7 +118,7 @@ def test_compiled_normaliser_on_tricky_strings(samples):
         reference_nfkc(samples)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200 // SHARE, deadline=None)
 @given(st.lists(st.text(st.characters(codec="utf-8"), max_size=20), min_size=1, max_size=6))
 def test_compiled_normaliser_on_any_strings(samples):
     assert compiled(samples) == reference(samples)
