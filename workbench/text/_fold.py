@@ -289,6 +289,20 @@ def _nfkc_write(data, offsets, single, start, length, pool, as_is, out_offsets, 
 
 
 @compiled
+def _put(codes, at, space, c):
+    """Write code point ``c`` at ``at`` unless it is a space after a space (``space``: the
+    last written was a space, or nothing was); the next position and whether it is after a
+    space."""
+    if c == _SPACE:
+        if not space:
+            codes[at] = c
+            at += 1
+        return at, True
+    codes[at] = c
+    return at + 1, False
+
+
+@compiled
 def _fold_into(data, offsets, single, start, length, pool, codes, out_offsets):
     at = 0
     for t in range(len(offsets) - 1):
@@ -303,25 +317,9 @@ def _fold_into(data, offsets, single, start, length, pool, codes, out_offsets):
                 continue
             if m == _MULTI:
                 for j in range(start[cp], start[cp] + length[cp]):
-                    c = pool[j]
-                    if c == _SPACE:
-                        if not space:
-                            codes[at] = c
-                            at += 1
-                        space = True
-                    else:
-                        codes[at] = c
-                        at += 1
-                        space = False
-            elif m == _SPACE:
-                if not space:
-                    codes[at] = m
-                    at += 1
-                space = True
+                    at, space = _put(codes, at, space, pool[j])
             else:
-                codes[at] = m
-                at += 1
-                space = False
+                at, space = _put(codes, at, space, m)
         if at > first and codes[at - 1] == _SPACE:  # none at the end
             at -= 1
         out_offsets[t + 1] = at
