@@ -386,12 +386,14 @@ def _timed(name: str, messages: pd.DataFrame):
     return found, user + system, user, system
 
 
-def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd.DataFrame:
+def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None,
+             methods: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per corpus size and method on real-length text (:mod:`bench._realtext`):
     messages, MB of text (UTF-8), wall seconds, CPU seconds (and their user and system
     parts), MB per CPU second, peak MB,
     recall per planted kind (and, for reworded and quoted copies, among statements in their
-    channel's own words: `own_*`), precision on pairs touching planted messages."""
+    channel's own words: `own_*`), precision on pairs touching planted messages.
+    ``methods``: which of :data:`REAL_METHODS` to run (default: all)."""
     import workbench.crosspost  # noqa: F401  (imported once, not in each measured child)
     from ._realtext import KINDS, make_real_corpus, planted_scores
 
@@ -412,7 +414,7 @@ def run_real(*, quick: bool = False, sizes: tuple[int, ...] | None = None) -> pd
     from workbench.crosspost import find_crossposts
     find_crossposts(corpora[min(corpora)][0].head(2_000))
     for size in sizes:
-        for name in REAL_METHODS:
+        for name in methods or REAL_METHODS:
             n_used = size if name not in REAL_BASELINE else min(size, REAL_BASELINE[name])
             if quick:
                 n_used = size

@@ -24,8 +24,10 @@ def test_benchmark_runs_quick(name):
 def test_real_text_benchmark_runs_quick():
     from bench.crosspost import run_real
 
-    table = run_real(quick=True).set_index("method")
-    assert {"floor", "floor-normalised", "workbench"} <= set(table.index)
+    # (The baselines, scikit-learn and QUT's toolkit, cost most of the time and are not ours.)
+    methods = ("floor", "floor-normalised", "workbench")
+    table = run_real(quick=True, methods=methods).set_index("method")
+    assert set(table.index) == set(methods)
     for floor in ("floor", "floor-normalised"):
         assert table.at[floor, "cpu_s"] > 0 and table.at[floor, "text_mb"] > 0
     for column in ("recall_light", "recall_short", "recall_reworded", "recall_quoted",

@@ -16,12 +16,11 @@ HERE = Path(__file__).resolve().parent
 KERNEL_TESTS = ("test_crosspost_kernels.py", "test_text_fold.py")
 
 
-@pytest.mark.parametrize("name", KERNEL_TESTS)
-def test_kernel_tests_pass_with_bounds_checks(name, tmp_path):
+def test_kernel_tests_pass_with_bounds_checks(tmp_path):
     env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(HERE / name)], env=env, capture_output=True, text=True,
-                          cwd=HERE.parent)
+                           *(str(HERE / name) for name in KERNEL_TESTS)], env=env,
+                          capture_output=True, text=True, cwd=HERE.parent)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout and " failed" not in proc.stdout
 
