@@ -306,6 +306,21 @@ REAL_SIZES = (100_000,)
 REAL_BASELINE = {"sklearn-tfidf": 20_000, "qut-cnt-60s": 100_000}
 
 
+def _floor_pass(messages: pd.DataFrame, prepare) -> np.ndarray:
+    """Read the texts and hash every 5-character shingle of ``prepare(texts)`` (code points
+    and offsets) once, 50,000 texts at a time, in one thread."""
+    import pyarrow as pa
+
+    from workbench.crosspost.similarity import shingle_hashes
+
+    arr = pa.array(messages["text"].astype(pd.StringDtype("pyarrow"))).cast(pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    for lo in range(0, len(arr), 50_000):
+        shingle_hashes(*prepare(arr[lo:lo + 50_000]))
+    return np.full(len(messages), -1)
+
+
 @keeps_memory
 def _floor(messages: pd.DataFrame) -> np.ndarray:
     """The floor: read the texts, case-fold them with a vectorised kernel and hash every
@@ -313,25 +328,11 @@ def _floor(messages: pd.DataFrame) -> np.ndarray:
     in the process as ``find_crossposts`` does (:mod:`workbench.memory`): otherwise on a
     virtual machine that hands freed pages back to its host, most of its time is the
     kernel's (measured: 1-2.4 s user, 3-22 s system at 10^5)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from workbench.crosspost.similarity import shingle_hashes
+    from workbench.text._fold import code_points
 
-    arr = pa.array(messages["text"].astype(pd.StringDtype("pyarrow"))).cast(pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    total = 0
-    for lo in range(0, len(arr), 50_000):
-        part = pc.utf8_lower(arr[lo:lo + 50_000].fill_null(""))
-        offsets = np.r_[0, np.cumsum(pc.utf8_length(part).to_numpy(zero_copy_only=False))]
-        byte_offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[
-            part.offset:part.offset + len(part) + 1]
-        data = part.buffers()[2].to_pybytes()[byte_offsets[0]:byte_offsets[-1]]
-        codes = np.frombuffer(data.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
-        h, _ = shingle_hashes(codes, offsets.astype(np.int64))
-        total += len(h)
-    return np.full(len(messages), -1)
+    return _floor_pass(messages, lambda texts: code_points(pc.utf8_lower(texts)))
 
 
 @keeps_memory
@@ -340,17 +341,9 @@ def _floor_normalised(messages: pd.DataFrame) -> np.ndarray:
     read the texts, normalise every one as ``find_crossposts`` does
     (:func:`workbench.text.normalise_texts`: NFKC, links, hashtags and mentions out, the
     folds) and hash every 5-character shingle once, in one thread."""
-    import pyarrow as pa
-
-    from workbench.crosspost.similarity import shingle_hashes
     from workbench.text import normalise_texts
 
-    arr = pa.array(messages["text"].astype(pd.StringDtype("pyarrow"))).cast(pa.large_string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    for lo in range(0, len(arr), 50_000):
-        shingle_hashes(*normalise_texts(arr[lo:lo + 50_000]))
-    return np.full(len(messages), -1)
+    return _floor_pass(messages, normalise_texts)
 
 
 def _run_qut60(messages: pd.DataFrame) -> np.ndarray:

@@ -577,8 +577,10 @@ def find_crossposts(messages, *, channels: pd.DataFrame | None = None,
     The call keeps the memory it frees for its own next arrays, and numpy asks for no huge
     pages meanwhile (:func:`workbench.memory.keep_memory`; ``WORKBENCH_KEEP_MEMORY=0`` turns
     both off), which saves the kernel's page-fault time on large corpora and changes no
-    result. Its hot loops are compiled (:mod:`workbench.crosspost._kernels`): a new process's
-    first call loads them, about 2 s (about 5 s more the very first time, to compile them).
+    result. Its hot loops are compiled (:mod:`workbench.crosspost._kernels`,
+    :mod:`workbench.text._fold`): a new process's first call loads them, about 2 s (about
+    5 s more the very first time, to compile them), and builds the normaliser's tables,
+    about 1.5 s.
 
     Parameters
     ----------

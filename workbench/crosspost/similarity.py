@@ -182,8 +182,10 @@ class ShingleIndex:
     def masses_of(self, docs: np.ndarray) -> np.ndarray:
         """:meth:`masses` of ``docs``: looked up when computed for the whole index, else
         summed for these texts alone, the same sums (a block of texts on a Dask worker)."""
+        if self._masses is None:
+            return self._sum_weights(docs)  # (checks docs)
         _check_index(self, docs)
-        return self._masses[docs] if self._masses is not None else self._sum_weights(docs)
+        return self._masses[docs]
 
     def _sum_weights(self, docs: np.ndarray) -> np.ndarray:
         _check_index(self, docs)

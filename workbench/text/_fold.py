@@ -10,8 +10,9 @@ code point for code point, against the steps):
     after the other: such a character has combining class 0, composes with nothing before it
     (it is no second half of a canonical composition, and neither is the first character of
     its NFKD), and is assigned in Python's Unicode data. A character after it that could
-    compose with it would not be context-free itself. Every other text (about one in five
-    distinct real texts: a combining mark, a Hangul jamo) goes through Arrow.
+    compose with it would not be context-free itself. Every other text goes through Arrow:
+    40 of the 62,968 distinct texts of the 10^5 real-text benchmark (a character Python
+    does not know, a Hangul jamo, a combining mark).
 :func:`fold`
     Lower-cased (Arrow's, one character to one), ``ß`` to ``ss``, NFD (Python's), the
     code-point table of :mod:`workbench.text`, runs of spaces collapsed and the ends trimmed.
@@ -21,8 +22,8 @@ code point for code point, against the steps):
 
 Text that is not valid UTF-8 (possible in Arrow arrays built from raw buffers, or read
 from a Parquet file, which Arrow does not check) is refused with a
-:class:`~workbench.errors.SchemaError` naming the text (its ``rows``), as Arrow refuses it. The README (cross-posting
-benchmark) has the figures.
+:class:`~workbench.errors.SchemaError` naming the text (its ``rows``), as Arrow refuses it.
+The README (cross-posting benchmark) has the figures.
 
 Examples
 --------
@@ -172,8 +173,7 @@ def _build_tables() -> dict[str, tuple[np.ndarray, ...]]:
     f_single, f_start, f_len, f_pool = _table_of(nfd, keep=_codepoint_table())
     # The output of ``fold`` is sized by the input's bytes: no character may become more
     # code points than its UTF-8 takes bytes.
-    utf8 = pc.binary_length(chars.cast(pa.large_binary())).to_numpy(zero_copy_only=False)
-    if (f_len > utf8).any():
+    if (f_len > np.diff(_buffers(chars)[1])).any():  # (each character's UTF-8 bytes)
         raise RuntimeError("a character folds to more code points than its UTF-8 bytes")
     return {"nfkc": (n_single, n_start, n_len, n_pool),
             "fold": (f_single, f_start, f_len, f_pool)}
@@ -370,10 +370,8 @@ def fold(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    codes : ndarray of uint32
-        The folded texts' code points, one after the other.
-    offsets : ndarray of int64
-        ``len(texts) + 1`` offsets: text ``i`` is ``codes[offsets[i]:offsets[i + 1]]``.
+    (codes, offsets)
+        As :func:`workbench.text.normalise_texts` returns them.
 
     Examples
     --------
