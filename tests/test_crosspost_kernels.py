@@ -227,31 +227,77 @@ def test_in_halves_covers_every_item_once():
         assert (out == 1).all()
 
 
-def test_anchor_matches_are_the_neighbour_pairs_kept():
+def test_anchor_matches_count_each_pairs_distinct_anchors():
     from workbench.crosspost._candidates import ANCHOR_RATIO, NEIGHBOURS, _neighbours
     from workbench.crosspost._kernels import anchor_matches
 
     rng = np.random.default_rng(5)
     n = 3_000
-    group = np.sort(rng.integers(0, 300, n)).astype(np.uint64)
-    who = rng.integers(0, 400, n)
+    group = np.sort(rng.integers(0, 300, n)).astype(np.uint64) * np.uint64(14_000_000)
+    who = rng.integers(0, 60, n)  # few texts: pairs meet on many anchors, some twice on one
     when = np.zeros(n, dtype=np.int64)
     for g in np.unique(group):  # times ascending within each group
         at = np.flatnonzero(group == g)
         when[at] = np.sort(rng.integers(0, 100, len(at)))
-    lengths = rng.integers(1, 400, 400)
-    # The reference: every neighbour pair (numpy), then the length ratio, by hand.
+    lengths = rng.integers(1, 400, 60)
+    # The reference: every neighbour pair (numpy), then the length ratio, by hand, and each
+    # pair's set of anchors.
     i, j = _neighbours(group, who, when, 30)
-    expected = set()
+    anchors, kept = {}, 0
     for a, b in zip(i, j):
         f, s = min(who[a], who[b]), max(who[a], who[b])
         if max(lengths[f], lengths[s]) >= ANCHOR_RATIO * min(lengths[f], lengths[s]):
-            expected.add(((int(f) << 31) | int(s), int(group[a])))
+            anchors.setdefault((int(f) << 31) | int(s), set()).add(int(group[a]))
+            kept += 1
     args = (group, who, when, lengths, 30, NEIGHBOURS, ANCHOR_RATIO)
-    found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.uint64))
-    key, anchor = np.empty(found, np.int64), np.empty(found, np.uint64)
-    assert anchor_matches(*args, key, anchor) == found
-    assert found == len(i) - sum(1 for a, b in zip(i, j) if max(
-        lengths[who[a]], lengths[who[b]]) < ANCHOR_RATIO * min(lengths[who[a]], lengths[who[b]]))
-    assert set(zip(key.tolist(), anchor.tolist())) == expected
-    assert len(expected) > 100  # the test sees many pairs
+    found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.int32),
+                           np.zeros(0, np.uint32))
+    assert found == kept
+    size = 1 << int(found + found // 2).bit_length()
+    keys, met = np.full(size, -1, np.int64), np.zeros(size, np.int32)
+    assert anchor_matches(*args, keys, met, np.zeros(size, np.uint32)) == found
+    taken = keys != -1
+    assert dict(zip(keys[taken].tolist(), met[taken].tolist())) == {
+        k: len(v) for k, v in anchors.items()}
+    assert (met[~taken] == 0).all()
+    assert max(len(v) for v in anchors.values()) >= 3  # pairs meet on several anchors
+    assert kept > sum(len(v) for v in anchors.values())  # and on one anchor more than once
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_run_joins_are_the_sweep_over_both_texts_runs_in_order(seed):
+    # The definition, in Python: per pair, both texts' runs in order of (start, run); each
+    # joined to the one before when it starts within `window` of the latest end so far.
+    from workbench.crosspost._kernels import run_joins
+
+    rng = np.random.default_rng(seed)
+    n_texts = 40
+    per_text = rng.integers(1, 8, n_texts)
+    run_text = np.repeat(np.arange(n_texts), per_text)
+    run_start, run_end = np.empty(len(run_text), np.int64), np.empty(len(run_text), np.int64)
+    for t in range(n_texts):  # runs of a text: in order, apart, some starts shared across texts
+        at = np.flatnonzero(run_text == t)
+        starts = np.sort(rng.choice(np.arange(0, 400, 10), len(at), replace=False))
+        run_start[at] = starts
+        run_end[at] = starts + rng.integers(0, 10, len(at))
+    run_rep = rng.permutation(len(run_text)) + 1000
+    pairs = np.array([(a, b) for a in range(n_texts) for b in range(a + 1, n_texts)
+                      if rng.random() < 0.2])
+    window = int(rng.integers(0, 40))
+    expected = []
+    for a, b in pairs:
+        runs = sorted(np.flatnonzero((run_text == a) | (run_text == b)).tolist(),
+                      key=lambda r: (run_start[r], r))
+        latest = run_end[runs[0]]
+        for prev, r in zip(runs, runs[1:]):
+            if run_start[r] <= latest + window:
+                expected.append((run_rep[prev], run_rep[r]))
+            latest = max(latest, run_end[r])
+    lo = np.searchsorted(run_text, pairs, side="left")
+    n_runs = np.searchsorted(run_text, pairs, side="right") - lo
+    args = (lo, n_runs, run_start, run_end, run_rep, window)
+    found = run_joins(*args, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    first, second = np.empty(found, np.int64), np.empty(found, np.int64)
+    assert run_joins(*args, first, second) == found
+    assert list(zip(first.tolist(), second.tolist())) == expected
+    assert len(expected) > 50  # the test sees many joins

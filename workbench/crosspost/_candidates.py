@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..progress import progress_steps
 from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs
@@ -290,21 +289,20 @@ def anchor_pairs(index: ShingleIndex, docs: np.ndarray, times: np.ndarray, windo
         keep = _stretch_ends(h, holder)
         h, holder, when = h[keep], holder[keep], when[keep]
     # Pairs of texts meeting on an anchor, the longer at least ANCHOR_RATIO times the
-    # shorter, packed smaller first with the anchor they met on: counted, then written (one
-    # compiled pass each, so only the pairs kept take memory).
+    # shorter, with the anchors they share counted (each once, however many messages met on
+    # it) in a hash table, in one compiled pass after one that counts the pairs to size it
+    # (numbering the pairs with pandas, then sorting (pair, anchor) keys, held every pair met
+    # in memory and made this stage 9.5 s instead of 5.5 s at 10^6 messages).
     args = (h, holder, when, lengths, window, NEIGHBOURS, ANCHOR_RATIO)
-    n_found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.uint64))
+    n_found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.int32),
+                             np.zeros(0, np.uint32))
     if n_found == 0:
         return empty
-    pair_key, ph = np.empty(n_found, np.int64), np.empty(n_found, np.uint64)
-    anchor_matches(*args, pair_key, ph)
+    size = 1 << int(n_found + n_found // 2).bit_length()
+    keys = np.full(size, -1, dtype=np.int64)
+    met = np.zeros(size, dtype=np.int32)
+    anchor_matches(*args, keys, met, np.zeros(size, dtype=np.uint32))
     h = holder = when = None
-    # Anchors shared per pair of texts (each anchor once, however many messages met on it):
-    # pairs numbered (by a hash table: sorting them or searching a sorted copy is several
-    # times slower), then (pair number, anchor) packed in one key and counted once each.
-    number, key = pd.factorize(pair_key)
-    met = sorted_unique((number.astype(np.uint64) << np.uint64(32)) | ph)
-    count = np.bincount((met >> np.uint64(32)).astype(np.int64), minlength=len(key))
-    key = np.asarray(key, dtype=np.int64)[count >= ANCHOR_MIN]
+    key = keys[met >= ANCHOR_MIN]
     out = np.stack([docs[key >> 31], docs[key & ((1 << 31) - 1)]], axis=1)
     return unique_pairs(ordered_pairs(out))

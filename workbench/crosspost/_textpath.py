@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import similarity as sim
-from ._kernels import text_keys_into
+from ._kernels import run_joins, text_keys_into
 
 __all__ = ["text_keys", "measured_texts", "ahead", "distinct_texts", "text_edges"]
 
@@ -199,19 +199,15 @@ def _copies(pairs: np.ndarray, self_ok: np.ndarray, text_of: np.ndarray, times: 
     run_rep, run_text, run_start = m[run_pos], d[run_pos], t[run_pos]
     run_end = t[np.r_[run_pos[1:] - 1, len(m) - 1]]
     if len(pairs):
+        # Per pair, the runs of both texts merged by start (each text's runs are in order
+        # already) and swept, in one compiled pass: counted, then written.
         lo = np.searchsorted(run_text, pairs, side="left")
         n_runs = np.searchsorted(run_text, pairs, side="right") - lo
-        per_pair = n_runs.sum(axis=1)
-        pair_of = np.repeat(np.arange(len(pairs)), per_pair)
-        flat_lo, flat_n = lo.ravel(), n_runs.ravel()
-        run = (np.repeat(flat_lo - (np.cumsum(flat_n) - flat_n), flat_n)
-               + np.arange(int(flat_n.sum()), dtype=np.int64))
-        order = np.lexsort((run, run_start[run], pair_of))
-        run, pair_of = run[order], pair_of[order]
-        latest = pd.Series(run_end[run]).groupby(pair_of).cummax().to_numpy()
-        join = np.flatnonzero((pair_of[1:] == pair_of[:-1])
-                              & (run_start[run[1:]] <= latest[:-1] + window))
-        edges.append(np.stack([run_rep[run[join]], run_rep[run[join + 1]]], axis=1))
+        args = (lo, n_runs, run_start, run_end, run_rep, int(window))
+        n_found = run_joins(*args, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        first, second = np.empty(n_found, np.int64), np.empty(n_found, np.int64)
+        run_joins(*args, first, second)
+        edges.append(np.stack([first, second], axis=1))
     return np.concatenate(edges)
 
 
