@@ -8,7 +8,7 @@ threads at once). Each computes what the vectorised numpy it replaced computed: 
 hashes, sums, signatures, pairs and rows, and the same shared weights and counts (a shared
 shingle of weight 0 is not counted, as the sparse product it replaced dropped it). Numpy
 made a pass over the whole array per operation, with temporaries of 8 bytes per character,
-84 passes for 84 hash functions, every neighbour pair of the quote anchors as arrays, and a
+84 passes for 84 hash functions (since replaced by one hash per shingle), every neighbour pair of the quote anchors as arrays, and a
 sparse product per chunk of pairs; a loop passes once and keeps its working values in
 registers. Measured on 10^6 real-length texts in a fresh process, each stage's wall time
 before this module and after it (with :mod:`workbench.memory`'s huge-page change, which
@@ -122,21 +122,35 @@ def segment_table_sums(hashes, starts, docs, table, shift, out, lo, hi):
 
 
 @compiled
-def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, present, lo, hi):
-    """MinHash signatures of texts ``docs[lo:hi]`` (their shingle ``hashes`` at ``starts``)
-    over a consistent weighted sample of their shingles: ``h`` is kept when
-    ``(h & 0xFF) < q`` or ``q >= 255``, with ``q = table[h >> shift]**2 / 255 * boost[d]`` in
-    float32 (as ``ShingleIndex.sampled``). ``out[d, j]``: the top 32 bits of
-    ``min(a[j] * h + b[j])`` (mod 2**64) over the kept ``h``; ``present[d]``: whether any was
-    kept (``out[d]`` is left as it was otherwise)."""
-    k = len(a)
+def _bin(g, k):
+    # The bin of a 64-bit hash among k: its top 32 bits scaled to k (no division).
+    return ((g >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
+
+
+@compiled
+def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, out, present, lo,
+                         hi):
+    """One-permutation MinHash signatures, with optimal densification, of texts
+    ``docs[lo:hi]`` (their shingle ``hashes`` at ``starts``) over a consistent weighted sample
+    of their shingles: ``h`` is kept when ``(h & 0xFF) < q`` or ``q >= 255``, with
+    ``q = table[h >> shift]**2 / 255 * boost[d]`` in float32 (as ``ShingleIndex.sampled``).
+
+    Each kept ``h`` is hashed once, ``g = mix(h ^ seeds[0])``, and falls in bin
+    ``(g >> 32) * k >> 32`` of the ``k = out.shape[1]`` bins with value ``g & 0xFFFFFFFF``;
+    ``out[d, j]`` is the least value in bin ``j``. An empty bin takes the value of the first
+    non-empty bin among ``bin(mix(seeds[1] ^ (j << 32 | t)))`` for ``t = 0, 1, ...`` (the
+    same sequence for every text, so two texts agree on bin ``j`` with the probability that
+    they agree on a bin: their sample's Jaccard similarity). ``present[d]``: whether any
+    shingle was kept (``out[d]`` is left as it was otherwise)."""
+    k = out.shape[1]
     low = np.empty(k, np.uint64)
+    empty = np.uint64(0xFFFFFFFFFFFFFFFF)
     full = np.float32(255.0)
     for d in range(lo, hi):
         doc = docs[d]
         gain = boost[d]
-        low[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
-        kept = False
+        low[:] = empty
+        filled = 0
         for i in range(starts[doc], starts[doc + 1]):
             h = hashes[i]
             q = np.float32(table[h >> shift])
@@ -145,16 +159,23 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, a, b, out, p
             q = q * gain
             if not (np.float32(h & np.uint32(0xFF)) < q or q >= full):
                 continue
-            kept = True
-            x = np.uint64(h)
-            for j in range(k):
-                v = a[j] * x + b[j]
-                if v < low[j]:
-                    low[j] = v
-        present[d] = kept
-        if kept:
-            for j in range(k):
-                out[d, j] = np.uint32(low[j] >> np.uint64(32))
+            g = _mix1(np.uint64(h) ^ seeds[0])
+            j = _bin(g, k)
+            v = g & np.uint64(0xFFFFFFFF)
+            if low[j] == empty:
+                filled += 1
+            if v < low[j]:
+                low[j] = v
+        present[d] = filled > 0
+        if filled == 0:
+            continue
+        for j in range(k):
+            src = np.uint64(j)
+            t = np.uint64(0)
+            while low[src] == empty:
+                src = _bin(_mix1(seeds[1] ^ ((np.uint64(j) << np.uint64(32)) | t)), k)
+                t += np.uint64(1)
+            out[d, j] = np.uint32(low[src])
 
 
 #: Rows longer than this are sorted by radix (three passes of 10 bits: columns have

@@ -425,7 +425,7 @@ def text_index_dask(store, n: int, channel: np.ndarray, needs_key: np.ndarray, f
 
 
 def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.ndarray, lo: int,
-                     table: np.ndarray, a: np.ndarray, b: np.ndarray, sig_path: str,
+                     table: np.ndarray, seeds: np.ndarray, sig_path: str,
                      n_docs: int) -> int:
     """MinHash signatures of ``docs`` (positions ``lo..`` among the eligible texts), as
     :func:`~workbench.crosspost.similarity.candidate_pairs` computes them, written into the
@@ -435,7 +435,7 @@ def _signature_block(hashes_path: str, total: int, starts_path: str, docs: np.nd
 
     hashes = np.memmap(hashes_path, dtype=np.uint32, mode="r", shape=(total,))
     starts = np.load(starts_path, mmap_mode="r")
-    block = sim.signatures(sim.ShingleIndex(hashes, starts, table), docs, lo, a, b)
+    block = sim.signatures(sim.ShingleIndex(hashes, starts, table), docs, lo, seeds)
     sig = np.memmap(sig_path, dtype=np.uint32, mode="r+", shape=(sim.BANDS, n_docs, sim.ROWS))
     sig[:, lo:lo + len(docs), :] = block.reshape(len(docs), sim.BANDS, sim.ROWS).transpose(
         1, 0, 2)
@@ -485,8 +485,8 @@ def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int
     if not isinstance(index.hashes, np.memmap):
         raise ParameterError("candidate_pairs_dask needs a memory-mapped shingle index")
     client = current_client()
-    a, b = sim.hash_family(random_state)
-    k = len(a)
+    seeds = sim.hash_family(random_state)
+    k = sim.ROWS * sim.BANDS
     hashes_path = index.hashes.filename
     folder = os.path.dirname(hashes_path)
     total = len(index.hashes)
@@ -500,8 +500,8 @@ def candidate_pairs_dask(index, docs: np.ndarray, times: np.ndarray, window: int
     table_f = client.scatter(index.table, broadcast=True)
     done = client.map(_signature_block, [hashes_path] * len(spans), [total] * len(spans),
                       [starts_path] * len(spans), [docs[lo:hi] for lo, hi in spans],
-                      [lo for lo, _ in spans], [table_f] * len(spans), [a] * len(spans),
-                      [b] * len(spans), [sig_path] * len(spans), [n] * len(spans),
+                      [lo for lo, _ in spans], [table_f] * len(spans), [seeds] * len(spans),
+                      [sig_path] * len(spans), [n] * len(spans),
                       pure=False)
     client.gather(done)
 
