@@ -75,6 +75,51 @@ def test_missing_kaleido_is_named(tmp_path, monkeypatch):
         wb.plots.save(_figure(), tmp_path / "fig.svg")
 
 
+def _fake_browser(monkeypatch, tmp_path, *, fail: bool):
+    # choreographer (kaleido's browser driver) logs warnings such as "Resorting to unclean
+    # kill browser." when Chromium is slow to close; with no handler set up, Python prints
+    # them to stderr, which in a notebook is a red output no analyst can act on (a notebook
+    # failed nbval that way in `make test`, beside the other worker's Chromiums).
+    import logging
+
+    import kaleido
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+
+    def calc_fig_sync(*args, **kwargs):
+        logging.getLogger("browser_proc").error("[0101:ERROR:bus.cc(407)] Failed to connect")
+        logging.getLogger("choreographer.browser_async").warning(
+            "Resorting to unclean kill browser.")
+        if fail:
+            raise TimeoutError("render timed out")
+        return b"\x89PNG\r\n\x1a\n" + bytes(20)
+
+    monkeypatch.setattr(kaleido, "calc_fig_sync", calc_fig_sync)
+
+
+def test_the_browsers_own_log_stays_out_of_the_output(tmp_path, monkeypatch, capfd, caplog):
+    _fake_browser(monkeypatch, tmp_path, fail=False)
+    path = wb.plots.save(_figure(), tmp_path / "fig.png")
+    assert path.read_bytes().startswith(b"\x89PNG")
+    out, err = capfd.readouterr()
+    assert "Failed to connect" not in err + out and "unclean kill" not in err + out
+    # Nothing reached the root logger either (outside pytest, Python's last-resort handler
+    # would print it to stderr).
+    assert not [r for r in caplog.records if r.name.startswith(("browser_proc", "choreo"))]
+
+
+def test_a_failed_save_names_the_browsers_last_errors(tmp_path, monkeypatch, capfd, caplog):
+    _fake_browser(monkeypatch, tmp_path, fail=True)
+    with pytest.raises(WorkbenchError, match=r"(?s)fig\.png.*render timed out.*"
+                                             r"Failed to connect"):
+        wb.plots.save(_figure(), tmp_path / "fig.png")
+    assert "Failed to connect" not in capfd.readouterr().err
+    assert not [r for r in caplog.records if r.name.startswith(("browser_proc", "choreo"))]
+
+
 @pytest.fixture(scope="module")
 def explorer(corpus):
     return wb.widgets.volume_explorer(corpus)

@@ -6,13 +6,19 @@ choreographer. Two of its defaults would reach for the network: it looks for a b
 downloaded itself when none is on ``PATH``, and its page loads MathJax from a CDN. Here the
 browser is always named (``BROWSER_PATH``, else Debian's ``/usr/bin/chromium``, else
 ``chromium``/``google-chrome`` on ``PATH``), plotly.js comes from the installed plotly
-package and MathJax is turned off, so saving a figure never fetches anything.
+package and MathJax is turned off, so saving a figure never fetches anything. The browser's
+own log and warnings are kept out of the caller's output, and named in the error when drawing
+fails.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
+import warnings
+from collections import deque
 from pathlib import Path
 
 from ..errors import ParameterError, WorkbenchError
@@ -48,6 +54,52 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
+
+
+#: The loggers kaleido and choreographer write to; "browser_proc" carries Chromium's stderr.
+_BROWSER_LOGGERS = ("browser_proc", "choreographer", "kaleido")
+
+
+class _Kept(logging.Handler):
+    """The last warnings and errors logged, kept to explain a failure."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: deque[str] = deque(maxlen=8)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _browser_log():
+    """Keep the browser's own log out of the caller's output while a figure is drawn.
+
+    choreographer, kaleido's browser driver, logs warnings such as "Resorting to unclean
+    kill browser." when Chromium is slow to close, and pipes Chromium's own stderr into the
+    logger ``browser_proc``. Where logging is not set up (a notebook), Python prints
+    warnings and errors to stderr: a red output cell no analyst can act on (a notebook
+    failed ``make test`` that way, beside another test's Chromiums). Here those records and
+    kaleido's warnings are kept instead, and named only when drawing fails.
+    """
+    kept = _Kept()
+    loggers = [logging.getLogger(name) for name in _BROWSER_LOGGERS]
+    before = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(kept)
+        logger.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield kept
+            kept.lines.extend(str(w.message) for w in caught)
+    except Exception:
+        kept.lines.extend(str(w.message) for w in caught)
+        raise
+    finally:
+        for logger, propagate in zip(loggers, before):
+            logger.removeHandler(kept)
+            logger.propagate = propagate
 
 
 def _format_of(path: Path, format: str | None) -> str:
@@ -134,14 +186,18 @@ def save(fig, path, *, scale: float = 1, width: int | None = None, height: int |
     kopts = {"mathjax": False, "plotlyjs": str(plotly_js)}
     saved = os.environ.get("BROWSER_PATH")
     os.environ["BROWSER_PATH"] = browser  # choreographer reads it when it starts Chromium
+    log = _Kept()
     try:
-        data = kaleido.calc_fig_sync(fig_dict, opts=opts, topojson=None, kopts=kopts)
+        with _browser_log() as log:
+            data = kaleido.calc_fig_sync(fig_dict, opts=opts, topojson=None, kopts=kopts)
     except ChromeNotFoundError:
         raise WorkbenchError(f"cannot save {path}: kaleido could not start Chromium at "
                              f"{browser}; {_INSTALL_HINT}") from None
     except Exception as exc:  # kaleido's own errors (a render that failed, a timeout)
+        said = "; ".join(log.lines)
         raise WorkbenchError(f"cannot save {path}: kaleido failed with Chromium at "
-                             f"{browser}: {type(exc).__name__}: {exc}") from exc
+                             f"{browser}: {type(exc).__name__}: {exc}"
+                             + (f" (the browser said: {said})" if said else "")) from exc
     finally:
         if saved is None:
             os.environ.pop("BROWSER_PATH", None)
