@@ -12,6 +12,16 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "data" / "fixtures"
 SAMPLES = ROOT.parent / "shared" / "samples"
 
+# `make test` runs two pytest-xdist workers; each gets its own numba cache and IPython folder.
+# Numba's cache index is rewritten by whichever process saves last, so two processes saving
+# different signatures of one function at once can file one's machine code under the
+# other's; and kernels started by both workers at once would share one IPython history
+# database. Set before anything imports numba; subprocesses and notebook kernels inherit them.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    for _var, _sub in (("NUMBA_CACHE_DIR", "numba"), ("IPYTHONDIR", "ipython")):
+        os.environ.setdefault(_var, str(ROOT / "build" / "test-workers" / _WORKER / _sub))
+
 # No test may depend on the clock: no deadline and no "too slow" health check (a busy or 2-core
 # machine runs an example many times slower than a laptop). `make test` runs the same examples
 # every time (derandomized), so a rerun never passes what a run failed; to hunt for new

@@ -56,6 +56,16 @@ def test_copies_give_the_components_of_all_message_pairs(seed):
     assert _same_partition(_components(n, brute), _components(n, fast))
 
 
+def test_the_largest_window_joins_copies_however_far_apart():
+    # A window near the int64 maximum (pd.Timedelta.max) must not overflow when added to a
+    # time: the sweep before the compiled one wrapped round and joined nothing.
+    window = int(pd.Timedelta.max.value)
+    times = np.array([10**18, 10**18 + 5, 2 * 10**18])
+    edges = _textpath._copies(np.array([[0, 1]]), np.array([True, True]),
+                              np.array([0, 1, 0]), times, window)
+    assert _same_partition(_components(3, edges), np.zeros(3, dtype=int))
+
+
 def test_identical_texts_join_only_within_the_window_but_chain_through_it():
     two = frame([{"ch": 1, "text": SPAM}, {"ch": 2, "at": "10D", "text": SPAM}])
     assert xp.find_crossposts(two, window="7D").empty

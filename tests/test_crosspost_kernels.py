@@ -177,6 +177,37 @@ def test_signatures_are_one_permutation_minhash_of_the_weighted_sample():
     assert densified > 100  # short samples leave bins empty
 
 
+def test_signatures_of_texts_with_one_to_three_sampled_shingles():
+    # Few filled bins: one fills every bin; two or three walk the densification sequence
+    # past its precomputed terms. Checked against the definition, as above.
+    rng = np.random.default_rng(11)
+    texts = [rng.integers(1, 1 << 32, n, dtype=np.uint64).astype(np.uint32)
+             for n in (1, 2, 3) for _ in range(30)]
+    lengths = np.array([len(t) for t in texts])
+    index = sim.ShingleIndex(np.concatenate(texts), np.r_[0, np.cumsum(lengths)],
+                             np.full(1 << 24, 255, np.uint8))  # every shingle kept
+    seeds = [int(s) for s in sim.hash_family(3)]
+    k = sim.ROWS * sim.BANDS
+    sig = sim.signatures(index, np.arange(len(texts)), 0, sim.hash_family(3))
+    longest = 0
+    for d, kept in enumerate(texts):
+        bins = {}
+        for x in kept.tolist():
+            g = _mix(x ^ seeds[0])
+            j = ((g >> 32) * k) >> 32
+            bins[j] = min(bins.get(j, 1 << 32), g & 0xFFFFFFFF)
+        expected = []
+        for j in range(k):
+            src, t = j, 0
+            while src not in bins:
+                src = ((_mix(seeds[1] ^ (j << 32 | t)) >> 32) * k) >> 32
+                t += 1
+            longest = max(longest, t)
+            expected.append(bins[src])
+        assert sig[d].tolist() == expected
+    assert longest > 32  # some walks go past the precomputed terms
+
+
 def test_signatures_agree_on_a_bin_as_often_as_the_samples_overlap():
     # One-permutation MinHash estimates the Jaccard similarity of the sampled shingle sets
     # without bias, densified bins included: checked over many pairs of planted overlap.
@@ -266,19 +297,20 @@ def test_in_halves_covers_every_item_once():
         assert (out == 1).all()
 
 
-def test_anchor_matches_count_each_pairs_distinct_anchors():
+@pytest.mark.parametrize("tight", [False, True])
+def test_anchor_matches_count_each_pairs_distinct_anchors(tight):
     from workbench.crosspost._candidates import ANCHOR_RATIO, NEIGHBOURS, _neighbours
     from workbench.crosspost._kernels import anchor_matches
 
     rng = np.random.default_rng(5)
     n = 3_000
     group = np.sort(rng.integers(0, 300, n)).astype(np.uint64) * np.uint64(14_000_000)
-    who = rng.integers(0, 60, n)  # few texts: pairs meet on many anchors, some twice on one
+    who = rng.integers(0, 50, n)  # few texts: pairs meet on many anchors, some twice on one
     when = np.zeros(n, dtype=np.int64)
     for g in np.unique(group):  # times ascending within each group
         at = np.flatnonzero(group == g)
         when[at] = np.sort(rng.integers(0, 100, len(at)))
-    lengths = rng.integers(1, 400, 60)
+    lengths = rng.integers(1, 400, 50)
     # The reference: every neighbour pair (numpy), then the length ratio, by hand, and each
     # pair's set of anchors.
     i, j = _neighbours(group, who, when, 30)
@@ -292,7 +324,9 @@ def test_anchor_matches_count_each_pairs_distinct_anchors():
     found = anchor_matches(*args, np.zeros(0, np.int64), np.zeros(0, np.int32),
                            np.zeros(0, np.uint32))
     assert found == kept
-    size = 1 << int(found + found // 2).bit_length()
+    # As anchor_pairs sizes it, or the smallest power of two above the distinct pairs: a
+    # nearly full table, whose probes run long and wrap around its end.
+    size = 1 << (len(anchors) if tight else int(found + found // 2)).bit_length()
     keys, met = np.full(size, -1, np.int64), np.zeros(size, np.int32)
     assert anchor_matches(*args, keys, met, np.zeros(size, np.uint32)) == found
     taken = keys != -1
@@ -301,6 +335,7 @@ def test_anchor_matches_count_each_pairs_distinct_anchors():
     assert (met[~taken] == 0).all()
     assert max(len(v) for v in anchors.values()) >= 3  # pairs meet on several anchors
     assert kept > sum(len(v) for v in anchors.values())  # and on one anchor more than once
+    assert not tight or len(anchors) > 0.75 * size
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..progress import progress_steps
 from ._arrays import _mix, ordered_pairs, sorted_unique, unique_pairs
-from ._kernels import anchor_matches, in_halves, sampled_minhash_rows
+from ._kernels import anchor_matches, densify_probes, in_halves, sampled_minhash_rows
 
 if TYPE_CHECKING:
     from .similarity import ShingleIndex
@@ -91,6 +91,7 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, seeds: np.ndarray
     ((2, 84), True)
     """
     k = ROWS * BANDS
+    seeds = np.asarray(seeds, dtype=np.uint64)
     ln = index.starts[docs + 1] - index.starts[docs]
     mass = index.masses_of(docs)  # (checks docs and the index for the loop below)
     boost = np.maximum(1.0, MIN_SAMPLE / np.maximum(mass, 1e-3)).astype(np.float32)
@@ -99,7 +100,7 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, seeds: np.ndarray
     # Sampling and MinHash in one compiled pass per text, the texts in two halves at once.
     in_halves(sampled_minhash_rows, ln, np.asarray(index.hashes), np.asarray(index.starts),
               np.ascontiguousarray(docs, dtype=np.int64), boost, index.table,
-              index.table_shift, np.asarray(seeds, dtype=np.uint64), block, present)
+              index.table_shift, seeds, densify_probes(seeds[1], k), block, present)
     # Texts without weighty shingles get a unique signature so they never collide.
     block[~present] = (np.arange(lo, lo + len(docs))[~present, None] * 7919
                        + np.arange(k)).astype(np.uint32) | np.uint32(1 << 31)

@@ -45,10 +45,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..compiled import compiled
-from ._arrays import _M1, _M2
+from ._arrays import _M1, _M2, _mix
 
-__all__ = ["shingle_hash_into", "text_keys_into", "segment_table_sums", "sampled_minhash_rows", "shared_weights",
-           "anchor_matches", "run_joins", "sorted_set_rows", "compact_rows", "in_halves",
+__all__ = ["shingle_hash_into", "text_keys_into", "segment_table_sums", "sampled_minhash_rows",
+           "densify_probes", "shared_weights", "anchor_matches", "run_joins",
+           "sorted_set_rows", "compact_rows", "in_halves",
            "SERIAL_BELOW"]
 
 #: :func:`in_halves` runs a kernel in one thread below this many items (threads cost more
@@ -128,8 +129,8 @@ def _bin(g, k):
 
 
 @compiled
-def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, out, present, lo,
-                         hi):
+def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, probes, out,
+                         present, lo, hi):
     """One-permutation MinHash signatures, with optimal densification, of texts
     ``docs[lo:hi]`` (their shingle ``hashes`` at ``starts``) over a consistent weighted sample
     of their shingles: ``h`` is kept when ``(h & 0xFF) < q`` or ``q >= 255``, with
@@ -140,8 +141,9 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, out, 
     ``out[d, j]`` is the least value in bin ``j``. An empty bin takes the value of the first
     non-empty bin among ``bin(mix(seeds[1] ^ (j << 32 | t)))`` for ``t = 0, 1, ...`` (the
     same sequence for every text, so two texts agree on bin ``j`` with the probability that
-    they agree on a bin: their sample's Jaccard similarity). ``present[d]``: whether any
-    shingle was kept (``out[d]`` is left as it was otherwise)."""
+    they agree on a bin: their sample's Jaccard similarity); ``probes[j, t]`` holds its first
+    terms (:func:`densify_probes`). ``present[d]``: whether any shingle was kept (``out[d]``
+    is left as it was otherwise)."""
     k = out.shape[1]
     low = np.empty(k, np.uint64)
     empty = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -169,13 +171,34 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, out, 
         present[d] = filled > 0
         if filled == 0:
             continue
+        if filled == 1:  # every sequence ends at the one filled bin
+            one = empty
+            for j in range(k):
+                if low[j] != empty:
+                    one = low[j]
+            for j in range(k):
+                out[d, j] = np.uint32(one)
+            continue
         for j in range(k):
             src = np.uint64(j)
-            t = np.uint64(0)
+            t = 0
             while low[src] == empty:
-                src = _bin(_mix1(seeds[1] ^ ((np.uint64(j) << np.uint64(32)) | t)), k)
-                t += np.uint64(1)
+                if t < probes.shape[1]:
+                    src = np.uint64(probes[j, t])
+                else:
+                    src = _bin(_mix1(seeds[1] ^ ((np.uint64(j) << np.uint64(32))
+                                                 | np.uint64(t))), k)
+                t += 1
             out[d, j] = np.uint32(low[src])
+
+
+def densify_probes(seed: np.uint64, k: int, terms: int = 32) -> np.ndarray:
+    """The first ``terms`` bins of each bin's densification sequence (see
+    :func:`sampled_minhash_rows`), computed once per call rather than once per text: a
+    text with few sampled shingles walks about ``k / filled`` terms per empty bin."""
+    j = np.arange(k, dtype=np.uint64)[:, None] << np.uint64(32)
+    g = _mix(np.uint64(seed) ^ (j | np.arange(terms, dtype=np.uint64)))
+    return ((g >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
 
 
 #: Rows longer than this are sorted by radix (three passes of 10 bits: columns have
@@ -336,7 +359,7 @@ def anchor_matches(group, who, when, lengths, window, neighbours, ratio, keys, m
 
 @compiled
 def run_joins(lo, n_runs, run_start, run_end, run_rep, window, first, second):
-    """For each pair ``p`` of texts: their runs (text ``pairs[p, s]`` holds runs
+    """For each pair ``p`` of texts: their runs (side ``s`` of the pair holds runs
     ``lo[p, s] .. lo[p, s] + n_runs[p, s] - 1``, in order of start) swept in order of
     ``(run_start, run)``, each run joined to the one before it when it starts at most
     ``window`` after the latest ``run_end`` so far. Writes the joined runs' ``run_rep`` into
