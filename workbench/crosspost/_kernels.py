@@ -4,21 +4,25 @@ confirmation rows (each text's shingle columns sorted, de-duplicated and weighed
 shared weight of pairs of rows.
 
 Each is a plain loop compiled by numba (``nogil``: :func:`in_halves` runs two halves in two
-threads at once). Each computes what the vectorised numpy it replaced computed: the same
-hashes, sums, signatures, pairs and rows, and the same shared weights and counts (a shared
-shingle of weight 0 is not counted, as the sparse product it replaced dropped it). Numpy
-made a pass over the whole array per operation, with temporaries of 8 bytes per character,
-84 passes for 84 hash functions (since replaced by one hash per shingle), every neighbour pair of the quote anchors as arrays, and a
-sparse product per chunk of pairs; a loop passes once and keeps its working values in
-registers. Measured on 10^6 real-length texts in a fresh process, each stage's wall time
-before this module and after it (with :mod:`workbench.memory`'s huge-page change, which
-cut the system time of every stage): candidates (sampling, MinHash, LSH) 20 -> 6 s, quote
-anchors 16 -> 6 s (and about 0.6 GB less at the peak), confirmation (rows and pairs)
-16 -> 8 s, normalising and hashing 45 -> 12 s. Later, with the normaliser compiled too
-(:mod:`workbench.text._fold`) and the rows sorted by radix: normalising and hashing 7 s,
-confirmation 6 s. Then, with each pair's shared anchors counted in a hash table and the
-copies' sweep over runs in one loop: quote anchors 9.5 -> 5.5 s, copies joined by time
-6.8 -> 0.6 s (and the peak 420 MB lower).
+threads at once). Each computed, when it came, what the vectorised numpy it replaced
+computed: the same hashes, sums, signatures, pairs and rows, and the same shared weights and
+counts (a shared shingle of weight 0 is not counted, as the sparse product it replaced
+dropped it). Two have changed since: the signatures are one-permutation MinHash (one hash
+per sampled shingle where there were 84), and the copies' sweep no longer overflows when the
+window nears the int64 maximum. Numpy made a pass over the whole array per operation, with
+temporaries of 8 bytes per character, 84 passes for 84 hash functions, every neighbour pair
+of the quote anchors as arrays, and a sparse product per chunk of pairs; a loop passes once
+and keeps its working values in registers.
+
+Measured on 10^6 real-length texts in a fresh process, each stage's wall time before this
+module and after it (with :mod:`workbench.memory`'s huge-page change, which cut the system
+time of every stage): candidates (sampling, MinHash, LSH) 20 -> 6 s, quote anchors 16 -> 6 s
+(and about 0.6 GB less at the peak), confirmation (rows and pairs) 16 -> 8 s, normalising
+and hashing 45 -> 12 s. Later, with the normaliser compiled too (:mod:`workbench.text._fold`)
+and the rows sorted by radix: normalising and hashing 7 s, confirmation 6 s. Then, with each
+pair's shared anchors counted in a hash table and the copies' sweep over runs in one loop:
+quote anchors 9.5 -> 5.5 s, copies joined by time 6.8 -> 0.6 s (and the peak 420 MB lower);
+and with one-permutation MinHash, candidates 10 -> 4.9 s.
 
 The machine code is cached after the first call (compiling takes about 5 s once; loading
 the cache in a new process about 2 s; see :func:`workbench.compiled.compiled`).
