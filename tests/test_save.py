@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 import sys
+import time
 
 import plotly.graph_objects as go
 import pytest
@@ -90,6 +91,7 @@ def _fake_browser(monkeypatch, tmp_path, *, fail: bool):
     monkeypatch.setenv("BROWSER_PATH", str(fake))
 
     def calc_fig_sync(*args, **kwargs):
+        time.sleep(0.02)  # as long as a real draw takes, relatively: saves in threads overlap
         logging.getLogger("browser_proc").error("[0101:ERROR:bus.cc(407)] Failed to connect")
         logging.getLogger("choreographer.browser_async").warning(
             "Resorting to unclean kill browser.")
@@ -163,3 +165,21 @@ def test_save_button_writes_the_figure_shown(explorer, tmp_path):
     # each group of the volume figure is a trace, and its name is in the legend
     names = [t.name for t in explorer.figure.data if t.name]
     assert names and all(name in svg for name in names)
+
+
+def test_saves_in_two_threads_leave_the_loggers_as_they_were(tmp_path, monkeypatch):
+    # Saving changes process-wide logging settings for its duration; two saves at once (two
+    # explorers' buttons) take turns, so neither restores the other's settings.
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    _fake_browser(monkeypatch, tmp_path, fail=False)
+    names = ("browser_proc", "choreographer", "kaleido")
+    before = [(logging.getLogger(n).propagate, list(logging.getLogger(n).handlers))
+              for n in names]
+    with ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda i: wb.plots.save(_figure(), tmp_path / f"f{i}.png"),
+                              range(8)))
+    assert all(p.exists() for p in paths)
+    assert [(logging.getLogger(n).propagate, list(logging.getLogger(n).handlers))
+            for n in names] == before

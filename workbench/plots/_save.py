@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import shutil
+import threading
 import warnings
 from collections import deque
 from pathlib import Path
@@ -58,6 +59,9 @@ def find_chromium() -> str | None:
 
 #: The loggers kaleido and choreographer write to; "browser_proc" carries Chromium's stderr.
 _BROWSER_LOGGERS = ("browser_proc", "choreographer", "kaleido")
+#: One figure drawn at a time: the loggers' settings and the warnings filters it changes are
+#: the process's (two explorers' save buttons pressed at once wait for each other).
+_DRAWING = threading.Lock()
 
 
 class _Kept(logging.Handler):
@@ -82,24 +86,24 @@ def _browser_log():
     failed ``make test`` that way, beside another test's Chromiums). Here those records and
     kaleido's warnings are kept instead, and named only when drawing fails.
     """
-    kept = _Kept()
-    loggers = [logging.getLogger(name) for name in _BROWSER_LOGGERS]
-    before = [logger.propagate for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(kept)
-        logger.propagate = False
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield kept
-            kept.lines.extend(str(w.message) for w in caught)
-    except Exception:
-        kept.lines.extend(str(w.message) for w in caught)
-        raise
-    finally:
-        for logger, propagate in zip(loggers, before):
-            logger.removeHandler(kept)
-            logger.propagate = propagate
+    with _DRAWING:
+        kept = _Kept()
+        loggers = [logging.getLogger(name) for name in _BROWSER_LOGGERS]
+        before = [logger.propagate for logger in loggers]
+        for logger in loggers:
+            logger.addHandler(kept)
+            logger.propagate = False
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    yield kept
+                finally:
+                    kept.lines.extend(str(w.message) for w in caught)
+        finally:
+            for logger, propagate in zip(loggers, before):
+                logger.removeHandler(kept)
+                logger.propagate = propagate
 
 
 def _format_of(path: Path, format: str | None) -> str:
