@@ -12,9 +12,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] && echo "" || (sudo -n true 2>/dev/null && e
 export WORKBENCH_PROGRESS ?= 0
 export PLOTLY_RENDERER ?= plotly_mimetype
 LAB_PORT ?= 8888
-# Test processes (pytest-xdist; 0: this process): two took the suite from 18.6 to 12.5
-# minutes on a 2-core machine, and a fresh-clone `make test` to 10.7. Each notebook (its cells
-# depend on each other) stays whole in one process (--dist loadscope).
+# Test processes (pytest-xdist; 0: this process): on a 2-core machine two took the suite from
+# 18.6 to 12.5 minutes in a working checkout, and a fresh-clone `make test` (installs
+# included) from 19-20 to 10.7-11.3. Each notebook (its cells depend on each other) stays
+# whole in one process (--dist loadscope).
 TEST_WORKERS ?= 2
 
 .PHONY: lab test setup setup-test briefing bench clean notebooks fixtures constraints chromium

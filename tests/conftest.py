@@ -20,7 +20,7 @@ SAMPLES = ROOT.parent / "shared" / "samples"
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if _WORKER:
     for _var, _sub in (("NUMBA_CACHE_DIR", "numba"), ("IPYTHONDIR", "ipython")):
-        os.environ.setdefault(_var, str(ROOT / "build" / "test-workers" / _WORKER / _sub))
+        os.environ[_var] = str(ROOT / "build" / "test-workers" / _WORKER / _sub)
 
 # No test may depend on the clock: no deadline and no "too slow" health check (a busy or 2-core
 # machine runs an example many times slower than a laptop). `make test` runs the same examples

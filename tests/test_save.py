@@ -79,8 +79,9 @@ def test_missing_kaleido_is_named(tmp_path, monkeypatch):
 def _fake_browser(monkeypatch, tmp_path, *, fail: bool):
     # choreographer (kaleido's browser driver) logs warnings such as "Resorting to unclean
     # kill browser." when Chromium is slow to close; with no handler set up, Python prints
-    # them to stderr, which in a notebook is a red output no analyst can act on (a notebook
-    # failed nbval that way in `make test`, beside the other worker's Chromiums).
+    # them to stderr, which in a notebook is a red output no analyst can act on (the likely
+    # cause of a notebook's unexplained stderr in `make test`, beside another worker's
+    # Chromiums).
     import logging
 
     import kaleido

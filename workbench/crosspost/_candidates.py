@@ -1,6 +1,6 @@
 """Candidate pairs for the text path: one-permutation MinHash signatures over a consistent
-weighted sample of each text's shingles with LSH banding (near-duplicates), and anchors, weighty shingles sampled
-by hash (quotes inside longer texts). The exact similarity confirms them
+weighted sample of each text's shingles with LSH banding (near-duplicates), and anchors,
+weighty shingles sampled by hash (quotes inside longer texts). The exact similarity confirms them
 (:func:`~workbench.crosspost.similarity.weighted_jaccard`). The settings below are read
 here: set them here (:mod:`~workbench.crosspost.similarity` re-exports the functions, and
 ``ROWS`` and ``BANDS`` as read-only copies for the Dask kernel).
@@ -61,7 +61,7 @@ def signatures(index: ShingleIndex, docs: np.ndarray, lo: int, seeds: np.ndarray
     ``docs`` over a consistent weighted sample of their shingles (:meth:`ShingleIndex.sampled`,
     boosted for light texts). Each sampled shingle is hashed once, where ``ROWS * BANDS``
     independent hash functions cost that many multiplications per shingle (4 of the 6 s the
-    candidates took at 10^6 messages); two texts agree on a bin with the probability that
+    candidates took at 10^6 messages, measured the round before); two texts agree on a bin with the probability that
     they agree on a MinHash function, their samples' Jaccard similarity.
 
     Parameters

@@ -22,7 +22,7 @@ and hashing 45 -> 12 s. Later, with the normaliser compiled too (:mod:`workbench
 and the rows sorted by radix: normalising and hashing 7 s, confirmation 6 s. Then, with each
 pair's shared anchors counted in a hash table and the copies' sweep over runs in one loop:
 quote anchors 9.5 -> 5.5 s, copies joined by time 6.8 -> 0.6 s (and the peak 420 MB lower);
-and with one-permutation MinHash, candidates 10 -> 4.9 s.
+and with one-permutation MinHash, candidates 7.7-10 -> 4.9 s (one run each).
 
 The machine code is cached after the first call (compiling takes about 5 s once; loading
 the cache in a new process about 2 s; see :func:`workbench.compiled.compiled`).
@@ -49,12 +49,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..compiled import compiled
-from ._arrays import _M1, _M2, _mix
+from ._arrays import _M1, _M2
 
 __all__ = ["shingle_hash_into", "text_keys_into", "segment_table_sums", "sampled_minhash_rows",
            "densify_probes", "shared_weights", "anchor_matches", "run_joins",
-           "sorted_set_rows", "compact_rows", "in_halves",
-           "SERIAL_BELOW"]
+           "sorted_set_rows", "compact_rows", "in_halves", "SERIAL_BELOW"]
 
 #: :func:`in_halves` runs a kernel in one thread below this many items (threads cost more
 #: than they save there).
@@ -133,6 +132,12 @@ def _bin(g, k):
 
 
 @compiled
+def _probe(seed, j, t, k):
+    # Term t of bin j's densification sequence: bin(mix(seed ^ (j << 32 | t))).
+    return _bin(_mix1(seed ^ ((np.uint64(j) << np.uint64(32)) | np.uint64(t))), k)
+
+
+@compiled
 def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, probes, out,
                          present, lo, hi):
     """One-permutation MinHash signatures, with optimal densification, of texts
@@ -176,10 +181,7 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, probe
         if filled == 0:
             continue
         if filled == 1:  # every sequence ends at the one filled bin
-            one = empty
-            for j in range(k):
-                if low[j] != empty:
-                    one = low[j]
+            one = np.min(low)
             for j in range(k):
                 out[d, j] = np.uint32(one)
             continue
@@ -187,22 +189,26 @@ def sampled_minhash_rows(hashes, starts, docs, boost, table, shift, seeds, probe
             src = np.uint64(j)
             t = 0
             while low[src] == empty:
-                if t < probes.shape[1]:
-                    src = np.uint64(probes[j, t])
-                else:
-                    src = _bin(_mix1(seeds[1] ^ ((np.uint64(j) << np.uint64(32))
-                                                 | np.uint64(t))), k)
+                src = np.uint64(probes[j, t]) if t < probes.shape[1] else _probe(
+                    seeds[1], j, t, k)
                 t += 1
             out[d, j] = np.uint32(low[src])
 
 
+@compiled
+def _probes_into(seed, probes):
+    for j in range(probes.shape[0]):
+        for t in range(probes.shape[1]):
+            probes[j, t] = _probe(seed, j, t, probes.shape[0])
+
+
 def densify_probes(seed: np.uint64, k: int, terms: int = 32) -> np.ndarray:
-    """The first ``terms`` bins of each bin's densification sequence (see
+    """The first ``terms`` bins of each of the ``k`` bins' densification sequences (see
     :func:`sampled_minhash_rows`), computed once per call rather than once per text: a
     text with few sampled shingles walks about ``k / filled`` terms per empty bin."""
-    j = np.arange(k, dtype=np.uint64)[:, None] << np.uint64(32)
-    g = _mix(np.uint64(seed) ^ (j | np.arange(terms, dtype=np.uint64)))
-    return ((g >> np.uint64(32)) * np.uint64(k)) >> np.uint64(32)
+    probes = np.empty((k, terms), dtype=np.uint64)
+    _probes_into(np.uint64(seed), probes)
+    return probes
 
 
 #: Rows longer than this are sorted by radix (three passes of 10 bits: columns have

@@ -66,11 +66,11 @@ REPEAT_ALLOWANCE = 2.0
 EVIDENCE = 1.0
 #: Candidates whose signatures agree on less than this share of the threshold are dropped
 #: before the exact confirmation (with 84 independent functions a pair at the threshold
-#: would fall that low with probability below 1e-5; the one-permutation bins of samples of
-#: 14-28 shingles vary more, and 1.4-1.9% more of such pairs fall below the floor or miss
-#: every band). Measured with no floor, on pairs confirmed at 0.4: the lowest
-#: share of agreeing bins is 0.33 in the fixture world; on 10^5 real-length texts 3 of 68,187
-#: fall below the floor (the 84 independent functions used before left 15 of 65,487).
+#: would fall that low with probability below 1e-5; the one-permutation bins vary more on
+#: small samples: of pairs at the threshold with 14-28 sampled shingles, 1.4-1.9% more miss
+#: every LSH band). Measured with no floor, on pairs confirmed at 0.4: the lowest share of
+#: agreeing bins is 0.33 in the fixture world; on 10^5 real-length texts 3 of 68,187 fall
+#: below the floor (the 84 independent functions used before left 15 of 65,487).
 ESTIMATE_FLOOR = 0.375
 #: Containment: a text whose weighted shingles are at least this share inside a longer one
 #: (a statement quoted after a long comment) is a copy, when the shared weight is at least

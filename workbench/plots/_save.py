@@ -82,9 +82,11 @@ def _browser_log():
     choreographer, kaleido's browser driver, logs warnings such as "Resorting to unclean
     kill browser." when Chromium is slow to close, and pipes Chromium's own stderr into the
     logger ``browser_proc``. Where logging is not set up (a notebook), Python prints
-    warnings and errors to stderr: a red output cell no analyst can act on (a notebook
-    failed ``make test`` that way, beside another test's Chromiums). Here those records and
-    kaleido's warnings are kept instead, and named only when drawing fails.
+    warnings and errors to stderr: a red output cell no analyst can act on. (A notebook's
+    saving cell failed ``make test`` with an unexpected stderr beside another test's
+    Chromiums; nbval does not show the text, so this is the likely cause, not a seen one.)
+    Here those records and kaleido's warnings are kept instead, and named only when drawing
+    fails.
     """
     with _DRAWING:
         kept = _Kept()
